@@ -1,0 +1,1 @@
+//! GÉRÉDIS « Échange » (SFTPGo user API): models, request builders, response parsing, token lifetime.

@@ -1,0 +1,1 @@
+//! The `fetch` adapter (wasm32 only).

@@ -1,0 +1,1 @@
+//! wasm-bindgen exports and TypeScript declarations (wasm32 only).

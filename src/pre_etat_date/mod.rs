@@ -1,0 +1,1 @@
+//! PRE-ETAT.DATE: models, validation, request builders, envelope parsing, webhooks.
