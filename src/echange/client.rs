@@ -1,0 +1,1 @@
+//! The Échange client (wasm32): sends the core requests with `fetch`.
