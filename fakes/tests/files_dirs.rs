@@ -619,22 +619,19 @@ async fn copy_and_move() {
     let s = server().await;
     let b = bearer(s.addr).await;
     let h = [("Authorization", b.as_str())];
-    let act = |op: &'static str, p: &'static str, t: &'static str| {
-        let h = h;
-        async move {
-            req(
-                s.addr,
-                "POST",
-                &format!(
-                    "/api/v2/user/file-actions/{op}?path={}&target={}",
-                    enc(p),
-                    enc(t)
-                ),
-                &h,
-                b"",
-            )
-            .await
-        }
+    let act = |op: &'static str, p: &'static str, t: &'static str| async move {
+        req(
+            s.addr,
+            "POST",
+            &format!(
+                "/api/v2/user/file-actions/{op}?path={}&target={}",
+                enc(p),
+                enc(t)
+            ),
+            &h,
+            b"",
+        )
+        .await
     };
     // Copy a file into a new path with missing parents.
     let r = act("copy", "/lisez-moi.txt", "/new/deep/copie.txt").await;

@@ -174,7 +174,8 @@ async fn token_success_shape_and_jwt_claims() {
 #[tokio::test]
 async fn token_401_bodies_with_www_authenticate() {
     let s = server().await;
-    let cases: Vec<(Vec<(&str, String)>, &[u8])> = vec![
+    type Case = (Vec<(&'static str, String)>, &'static [u8]);
+    let cases: Vec<Case> = vec![
         (vec![], b"{\"message\":\"Unauthorized\"}\n"),
         (
             vec![("Authorization", "Bearer abc".to_string())],

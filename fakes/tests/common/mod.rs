@@ -136,10 +136,7 @@ pub fn parse(raw: &[u8], head_only: bool) -> Option<Resp> {
         r.chunked = true;
         r.complete = false;
         let mut pos = 0;
-        loop {
-            let Some(le) = find(&rest[pos..], b"\r\n") else {
-                break;
-            };
+        while let Some(le) = find(&rest[pos..], b"\r\n") {
             let size_txt = String::from_utf8_lossy(&rest[pos..pos + le]).into_owned();
             let Ok(size) = usize::from_str_radix(size_txt.split(';').next()?.trim(), 16) else {
                 break;
