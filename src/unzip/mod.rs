@@ -7,7 +7,7 @@
 //! over. The last event of a good archive is [`Event::End`]; it comes only after the whole
 //! central directory and end record were read, checked against the entries, and the input ended
 //! right there. Any other outcome is an error: a cut stream (SFTPGo aborts mid-archive by closing
-//! the connection, spec §6.4) is [`ErrorCode::Truncated`](crate::ErrorCode::Truncated), never a
+//! the connection, spec §6.4) is [`ErrorCode::Truncated`], never a
 //! success.
 //!
 //! ```
@@ -41,16 +41,16 @@
 //!   Info-ZIP, …).
 //! * Not read: encryption, compression methods other than 0 and 8, and stored entries whose size
 //!   is only in the data descriptor (their end cannot be found going forward) — all
-//!   [`ErrorCode::InvalidResponse`](crate::ErrorCode::InvalidResponse).
+//!   [`ErrorCode::InvalidResponse`].
 //!
 //! Checks: each entry's CRC-32 and sizes against its data descriptor or local header; the
 //! central directory against the entries (offsets, names, methods, CRC-32s, sizes); the
 //! (zip64) end records against both; no byte after the end record. Names are decoded as UTF-8
 //! (flag `0x0800`, or a matching Info-ZIP Unicode Path field) or CP437, and refused with
-//! [`ErrorCode::UnsafePath`](crate::ErrorCode::UnsafePath) when they could escape the extraction
+//! [`ErrorCode::UnsafePath`] when they could escape the extraction
 //! folder; the directory entry named exactly `/` (SFTPGo's whole-home marker, spec §6.1) is
 //! skipped silently. [`Limits`] give
-//! [`ErrorCode::LimitExceeded`](crate::ErrorCode::LimitExceeded) before more bytes than allowed
+//! [`ErrorCode::LimitExceeded`] before more bytes than allowed
 //! are produced.
 //!
 //! Memory: the unconsumed input (keep it small by draining events after each `feed`), one

@@ -423,6 +423,25 @@ mod tests {
     }
 
     #[test]
+    fn unicode_path_field_needs_a_matching_crc() {
+        let raw = b"caf\x82.txt";
+        let field = |crc: u32| {
+            let utf8 = "café.txt".as_bytes();
+            let mut e = vec![0x75, 0x70];
+            e.extend_from_slice(&((5 + utf8.len()) as u16).to_le_bytes());
+            e.push(1);
+            e.extend_from_slice(&crc.to_le_bytes());
+            e.extend_from_slice(utf8);
+            e
+        };
+        assert_eq!(
+            unicode_path(&field(crc32fast::hash(raw)), raw).as_deref(),
+            Some("café.txt")
+        );
+        assert_eq!(unicode_path(&field(1), raw), None);
+    }
+
+    #[test]
     fn descriptor_with_and_without_signature() {
         let mut b = SIG_DESCRIPTOR.to_le_bytes().to_vec();
         b.extend_from_slice(&[1, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0]);

@@ -632,3 +632,45 @@ with open(sys.argv[1], "wb") as f:
         }
     }
 }
+
+#[test]
+fn random_mutations_never_panic() {
+    let items: Vec<(&str, Option<&[u8]>)> = vec![
+        ("d/", None),
+        ("d/a.txt", Some(b"alpha alpha alpha alpha")),
+        ("b.bin", Some(&[7u8; 300])),
+    ];
+    let archive = build_archive(&items, MTIME);
+    let rnd = noise(4 * 3000, 99);
+    let mut successes = 0;
+    for round in 0..3000 {
+        let r = &rnd[round * 4..round * 4 + 4];
+        let mut bad = archive.clone();
+        // Up to 4 random byte changes, sometimes a cut or an inserted byte.
+        for k in 0..usize::from(r[0] % 4) + 1 {
+            let at = (usize::from(r[1]) * 7 + usize::from(r[2]) * 13 + k * 101) % bad.len();
+            bad[at] = r[3].wrapping_add(k as u8);
+        }
+        match r[0] % 8 {
+            0 => bad.truncate(usize::from(r[1]) * 2 % bad.len()),
+            1 => bad.insert(usize::from(r[2]) % bad.len(), r[3]),
+            _ => {}
+        }
+        if let Ok(entries) = read_chunked(&bad, usize::from(r[1] % 16) + 1, Limits::default()) {
+            assert_matches(&entries, &items);
+            successes += 1;
+        }
+    }
+    assert!(successes < 3000);
+    // Pure garbage, and garbage behind a valid signature.
+    for (i, chunk) in noise(64 * 200, 5).chunks(64).enumerate() {
+        let mut g = if i % 2 == 0 {
+            b"PK\x03\x04".to_vec()
+        } else {
+            b"PK\x01\x02".to_vec()
+        };
+        g.extend_from_slice(chunk);
+        assert!(read(&g).is_err());
+        assert!(read(chunk).is_err());
+    }
+}
