@@ -1268,3 +1268,58 @@ async fn the_module_never_prints() {
         }
     }
 }
+
+#[tokio::test]
+async fn deeply_nested_bodies_do_not_crash_the_server() {
+    let fake = start().await;
+    let token = fake.token().await;
+    let bearer = format!("Bearer {token}");
+    let auth = [("x-auth-key", KEY), ("authorization", bearer.as_str())];
+    let deep = "[".repeat(200_000);
+    let r = fake.post_raw("/order/", &auth, deep.as_bytes()).await;
+    assert_eq!(r.status, 500);
+    assert!(r
+        .message()
+        .as_str()
+        .unwrap()
+        .starts_with("Failed to decode JSON object: "));
+    // Just under the limit: decoded, stored, listed.
+    let nested = format!("{}{}", "[".repeat(90), "]".repeat(90));
+    let mut body = order_body().to_string();
+    body.insert_str(1, &format!("\"extra\": {nested}, "));
+    let r = fake.post_raw("/order/", &auth, body.as_bytes()).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(fake.orders().await["orders"].as_array().unwrap().len(), 1);
+    let r = fake.get("/health", &[("x-auth-key", KEY)]).await;
+    assert_eq!(r.status, 200);
+}
+
+#[tokio::test]
+async fn accounts_can_be_registered() {
+    let fake = start().await;
+    let creds = json!({"email": "neuf@example.fr", "password": "neuf-Pw:1"});
+    fake.post("/account/auth", &[("x-auth-key", "neuf-key")], &creds)
+        .await
+        .assert_error(400, "La clé API n'est pas valide");
+    fake.control(
+        "accounts",
+        &json!({"email": "neuf@example.fr", "password": "neuf-Pw:1", "api_key": "neuf-key"}),
+    )
+    .await;
+    let token = fake
+        .token_for("neuf-key", "neuf@example.fr", "neuf-Pw:1")
+        .await;
+    assert_eq!(jwt_claims(&token)["sub"], "neuf@example.fr");
+    let clash = fake
+        .post(
+            "/__fake/ped/accounts",
+            &[],
+            &json!({"email": "x@example.fr", "password": "p", "api_key": KEY}),
+        )
+        .await;
+    assert_eq!(clash.status, 409);
+    fake.control("reset", &json!({})).await;
+    fake.post("/account/auth", &[("x-auth-key", "neuf-key")], &creds)
+        .await
+        .assert_error(400, "La clé API n'est pas valide");
+}

@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 use super::clock::now_secs;
 use super::flask::json_response;
 use super::messages::Lang;
-use super::state::PedState;
+use super::state::{Account, PedState};
 use super::webhooks::{notify, redeliver, STATES};
 
 fn ok(v: Value) -> Response {
@@ -75,6 +75,43 @@ pub(crate) async fn callback(State(state): State<PedState>, bytes: Bytes) -> Res
             .ok_or_else(|| fail(StatusCode::NOT_FOUND, "unknown account"))?;
         acc.callback = url.clone();
         Ok(ok(json!({ "email": email, "url": url })))
+    })
+}
+
+/// `POST /__fake/ped/accounts {"email","password","api_key","registration_id"?}`: adds an
+/// account (contract flags on, no callback) or replaces the one with that e-mail.
+pub(crate) async fn add_account(State(state): State<PedState>, bytes: Bytes) -> Response {
+    run(|| {
+        let b = body(&bytes)?;
+        let email = str_field(&b, "email")?.to_string();
+        let password = str_field(&b, "password")?.to_string();
+        let api_key = str_field(&b, "api_key")?.to_string();
+        let registration_id = b
+            .get("registration_id")
+            .and_then(Value::as_str)
+            .unwrap_or("AZ-000-00")
+            .to_string();
+        let mut g = state.lock();
+        if g.accounts
+            .iter()
+            .any(|a| a.api_key == api_key && a.email != email)
+        {
+            return Err(fail(
+                StatusCode::CONFLICT,
+                "API key already used by another account",
+            ));
+        }
+        g.accounts.retain(|a| a.email != email);
+        g.accounts.push(Account {
+            email: email.clone(),
+            password,
+            api_key,
+            callback: None,
+            contract_registration: true,
+            contract_documents: true,
+            registration_id,
+        });
+        Ok(ok(json!({ "email": email })))
     })
 }
 

@@ -10,6 +10,8 @@
 //! - `POST reset` — back to the seed state (also done by [`PedState::reset`]).
 //! - `POST expire-tokens` — every issued token now gets 401.
 //! - `POST callback {"email","url"}` — the account's webhook URL (`null` removes it).
+//! - `POST accounts {"email","password","api_key","registration_id"?}` — adds (or replaces)
+//!   an account; gone again after reset.
 //! - `POST contract {"email","registration_id"?:bool,"documents"?:bool}` — what `done`
 //!   webhooks carry besides `content` (seed: both on for `notaire@example.fr`, both off for
 //!   `autre@example.fr`).
@@ -84,6 +86,7 @@ pub fn router(state: PedState) -> Router {
         .route(&format!("{c}/expire-tokens"), post(controls::expire_tokens))
         .route(&format!("{c}/callback"), post(controls::callback))
         .route(&format!("{c}/contract"), post(controls::contract))
+        .route(&format!("{c}/accounts"), post(controls::add_account))
         .route(&format!("{c}/webhooks"), get(controls::webhooks))
         .route(&format!("{c}/redeliver"), post(controls::redeliver_control))
         .route(&format!("{c}/advance"), post(controls::advance))

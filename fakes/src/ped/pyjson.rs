@@ -5,8 +5,9 @@
 
 use serde_json::{Map, Number, Value};
 
-/// Python's limit is the interpreter recursion depth; this is a fixed equivalent.
-const MAX_DEPTH: usize = 500;
+/// Python's limit is the interpreter recursion depth (~1000); the fake stops at 100 levels so
+/// that whatever it stores stays readable by serde_json (limit 128) in `/__fake/ped/orders`.
+const MAX_DEPTH: usize = 100;
 
 /// Decodes a request body, or returns the text after `Failed to decode JSON object: `.
 pub fn decode(body: &[u8]) -> Result<Value, String> {
@@ -380,7 +381,16 @@ mod tests {
             decode(b"{\"a\": \xff}").err().unwrap_or_default(),
             "'utf-8' codec can't decode byte 0xff in position 6: invalid start byte"
         );
-        assert!(err(&"[".repeat(5000)).starts_with("maximum recursion depth"));
+        assert!(err(&"[".repeat(101)).starts_with("maximum recursion depth"));
+        assert!(decode(format!("{}{}", "[".repeat(100), "]".repeat(100)).as_bytes()).is_ok());
+        assert_eq!(
+            err(r#""\u12""#),
+            "Invalid \\uXXXX escape: line 1 column 3 (char 2)"
+        );
+        assert_eq!(
+            err(r#""\"#),
+            "Unterminated string starting at: line 1 column 1 (char 0)"
+        );
     }
 
     #[test]
