@@ -721,6 +721,7 @@ async fn order_without_trailing_slash_is_redirected_not_created() {
     let orders = fake.orders().await;
     assert!(orders["orders"].as_array().unwrap().is_empty());
     assert!(orders["request_counts"].get("POST /order/").is_none());
+    assert_eq!(orders["request_counts"]["POST /order"], 2);
 }
 
 #[tokio::test]

@@ -56,8 +56,15 @@ pub use webhooks::{pdf_for, STATES};
 /// Largest request body the fake accepts (uploads may carry documents).
 const BODY_LIMIT: usize = 64 * 1024 * 1024;
 
-/// All PRE-ETAT.DATE routes at the root and under `/api`, plus the `/__fake/ped/...` controls.
+/// All PRE-ETAT.DATE routes at the root and under `/api`, plus the `/__fake/ped/...` controls:
+/// [`api_router`] merged with [`controls_router`]. Merge it as is (do not nest it under `/api`:
+/// the `/api` forms are already there).
 pub fn router(state: PedState) -> Router {
+    api_router(state.clone()).merge(controls_router(state))
+}
+
+/// The vendor routes only, each at the root and under `/api`.
+pub fn api_router(state: PedState) -> Router {
     let mut r = Router::new();
     for prefix in ["", "/api"] {
         r = r
@@ -81,8 +88,14 @@ pub fn router(state: PedState) -> Router {
                 post(routes::webhook_events),
             );
     }
+    r.layer(DefaultBodyLimit::max(BODY_LIMIT)).with_state(state)
+}
+
+/// The `/__fake/ped/...` test controls only.
+pub fn controls_router(state: PedState) -> Router {
     let c = "/__fake/ped";
-    r.route(&format!("{c}/reset"), post(controls::reset))
+    Router::new()
+        .route(&format!("{c}/reset"), post(controls::reset))
         .route(&format!("{c}/expire-tokens"), post(controls::expire_tokens))
         .route(&format!("{c}/callback"), post(controls::callback))
         .route(&format!("{c}/contract"), post(controls::contract))
@@ -95,6 +108,5 @@ pub fn router(state: PedState) -> Router {
         .route(&format!("{c}/requests"), get(controls::requests))
         .route(&format!("{c}/lang"), post(controls::set_lang))
         .route(&format!("{c}/config"), post(controls::config))
-        .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .with_state(state)
 }

@@ -169,7 +169,11 @@ pub(crate) async fn create_order(
 }
 
 /// `POST /order` (no trailing slash): Werkzeug's strict-slashes redirect to `/order/`.
-pub(crate) async fn order_without_slash(uri: axum::http::Uri) -> Response {
+pub(crate) async fn order_without_slash(
+    State(state): State<PedState>,
+    uri: axum::http::Uri,
+) -> Response {
+    state.count("POST /order");
     let location = format!("{}/", uri.path());
     let mut res = (
         StatusCode::PERMANENT_REDIRECT,
