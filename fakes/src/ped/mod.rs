@@ -27,6 +27,16 @@
 //! - `POST lang {"lang":"fr"|"en"}`, `POST config {"token_ttl_secs"?, "webhook_retries"?,
 //!   "webhook_timeout_ms"?}`.
 //!
+//! Fake choices beyond the spec: the body is decoded whatever its `Content-Type` (like Flask's
+//! `get_json(force=True)`); output keeps non-ASCII characters as UTF-8; no webhook is sent on
+//! creation (the response carries `confirmed`); `registration_id` and `documents` only travel
+//! with `done`; `updated` strictly increases on every change (at least +1 s) so a test can see
+//! it move without sleeping; refresh answers `refreshed: true` (§14) with `"message": null`
+//! (as the vendor's example); request counts use the keys `"GET /health"`,
+//! `"POST /account/auth"`, `"POST /order/"`, `"POST /order"` (the redirect),
+//! `"POST /order/{orderid}/refresh"`, `"POST /order/needrefresh"`,
+//! `"POST /order/test/webhook-events"`, whatever the `/api` prefix, failed attempts included.
+//!
 //! The module prints nothing; passwords, syndic credentials and API keys therefore never reach
 //! a log line.
 
