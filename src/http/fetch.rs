@@ -180,12 +180,23 @@ pub fn attempt_error(operation: &str, kind: Attempt, timeout_ms: u32, cause: &Js
             format!("{operation} timed out after {timeout_ms} ms"),
         ),
         _ => {
-            let detail = cause
+            // The runtime's own words, e.g. Node's "fetch failed" and its cause code
+            // ("ECONNREFUSED"). They name no credential: fetch errors carry no request data.
+            let message = cause
                 .dyn_ref::<js_sys::Error>()
                 .map(|e| String::from(e.message()))
-                .filter(|m| !m.is_empty())
-                .map(|m| format!(" ({m})"))
                 .unwrap_or_default();
+            let inner = get(cause, "cause");
+            let code = get(&inner, "code")
+                .as_string()
+                .or_else(|| get(&inner, "message").as_string())
+                .unwrap_or_default();
+            let detail = match (message.is_empty(), code.is_empty()) {
+                (true, true) => String::new(),
+                (false, true) => format!(" ({message})"),
+                (true, false) => format!(" ({code})"),
+                (false, false) => format!(" ({message}: {code})"),
+            };
             Error::new(
                 ErrorCode::Network,
                 format!("{operation} failed: no response from the server{detail}"),

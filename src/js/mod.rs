@@ -5,6 +5,7 @@
 mod echange;
 mod error;
 mod options;
+mod stream;
 
 use serde::Serialize;
 use wasm_bindgen::JsValue;
