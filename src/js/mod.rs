@@ -6,6 +6,7 @@ mod echange;
 mod error;
 mod options;
 mod stream;
+mod unzip;
 
 use serde::Serialize;
 use wasm_bindgen::JsValue;

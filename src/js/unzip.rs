@@ -56,7 +56,10 @@ impl Session {
                 if is_passerelle_error(&cause) {
                     cause
                 } else {
-                    unzip_error(ErrorCode::Truncated, "the source stream failed before the archive was complete")
+                    unzip_error(
+                        ErrorCode::Truncated,
+                        "the source stream failed before the archive was complete",
+                    )
                 }
             })?;
         if Reflect::get(&result, &JsValue::from_str("done"))?.is_truthy() {
@@ -64,19 +67,19 @@ impl Session {
         }
         let value = Reflect::get(&result, &JsValue::from_str("value"))?;
         if !value.is_instance_of::<Uint8Array>() {
-            return Err(to_js(&Error::invalid_input("unzip(): the stream must yield Uint8Array chunks")));
+            return Err(to_js(&Error::invalid_input(
+                "unzip(): the stream must yield Uint8Array chunks",
+            )));
         }
         Ok(Some(Uint8Array::from(value).to_vec()))
     }
 
     fn cancel_source(&self) -> Result<(), JsValue> {
-        let cancel: js_sys::Function = Reflect::get(&self.reader, &JsValue::from_str("cancel"))?.dyn_into()?;
+        let cancel: js_sys::Function =
+            Reflect::get(&self.reader, &JsValue::from_str("cancel"))?.dyn_into()?;
         let p = cancel.call0(&self.reader)?;
         // Swallow a rejection of cancel(): the caller already has the real error.
-        if let Ok(p) = p.dyn_into::<Promise>() {
-            let noop = Closure::once_into_js(|_: JsValue| {});
-            let _ = p.catch(noop.unchecked_ref());
-        }
+        swallow(&p);
         Ok(())
     }
 
@@ -156,7 +159,12 @@ impl Session {
             match self.event().await? {
                 Event::Data(_) => {}
                 Event::EntryEnd => self.state.borrow_mut().current_done = true,
-                _ => return Err(unzip_error(ErrorCode::InvalidResponse, "unexpected record inside an entry")),
+                _ => {
+                    return Err(unzip_error(
+                        ErrorCode::InvalidResponse,
+                        "unexpected record inside an entry",
+                    ))
+                }
             }
         }
         match self.event().await? {
@@ -167,13 +175,21 @@ impl Session {
                     st.current_done = false;
                     st.current
                 };
-                Ok(JsZipEntry { session: self.clone(), index, meta }.into())
+                Ok(JsZipEntry {
+                    session: self.clone(),
+                    index,
+                    meta,
+                }
+                .into())
             }
             Event::End => {
                 self.state.borrow_mut().finished = true;
                 Ok(JsValue::UNDEFINED)
             }
-            _ => Err(unzip_error(ErrorCode::InvalidResponse, "unexpected record between entries")),
+            _ => Err(unzip_error(
+                ErrorCode::InvalidResponse,
+                "unexpected record between entries",
+            )),
         }
     }
 
@@ -196,7 +212,10 @@ impl Session {
                 self.state.borrow_mut().current_done = true;
                 Ok(None)
             }
-            _ => Err(unzip_error(ErrorCode::InvalidResponse, "unexpected record inside an entry")),
+            _ => Err(unzip_error(
+                ErrorCode::InvalidResponse,
+                "unexpected record inside an entry",
+            )),
         }
     }
 }
@@ -277,9 +296,13 @@ impl JsZipEntry {
       if (chunk === undefined) controller.close(); else controller.enqueue(chunk);
     },
   }, { highWaterMark: 0 });
+}
+export function swallow(p) {
+  Promise.resolve(p).catch(() => {});
 }")]
 extern "C" {
     fn make_pull_stream(pull: &JsValue) -> JsValue;
+    fn swallow(p: &JsValue);
 }
 
 async fn collect(session: &Rc<Session>, index: u64) -> Result<Vec<u8>, JsValue> {
@@ -303,8 +326,10 @@ pub fn unzip(stream: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
         .and_then(|f| f.dyn_into::<js_sys::Function>().ok())
         .ok_or_else(|| Error::invalid_input("unzip(): pass a ReadableStream<Uint8Array>"))?;
     let limits = Limits {
-        max_entry_bytes: options::uint(&options, WHAT, "maxEntryBytes", 9_007_199_254_740_991.0)?.map(|n| n as u64),
-        max_total_bytes: options::uint(&options, WHAT, "maxTotalBytes", 9_007_199_254_740_991.0)?.map(|n| n as u64),
+        max_entry_bytes: options::uint(&options, WHAT, "maxEntryBytes", 9_007_199_254_740_991.0)?
+            .map(|n| n as u64),
+        max_total_bytes: options::uint(&options, WHAT, "maxTotalBytes", 9_007_199_254_740_991.0)?
+            .map(|n| n as u64),
     };
     let signal = options::signal(&options, WHAT)?;
     let reader = get_reader
