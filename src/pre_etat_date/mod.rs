@@ -50,6 +50,7 @@ pub mod doctype;
 pub mod model;
 pub mod requests;
 pub mod responses;
+pub mod session;
 pub mod state;
 pub mod token;
 pub mod transaction;

@@ -96,6 +96,14 @@ impl TokenState {
         }
     }
 
+    /// Forgets a managed token only if it is still `token` (a concurrent caller may already have
+    /// replaced it after its own 401).
+    pub fn invalidate_if(&mut self, token: &str) {
+        if self.token.as_deref() == Some(token) {
+            self.invalidate();
+        }
+    }
+
     /// The token, when there is one.
     pub fn token(&self) -> Option<&str> {
         self.token.as_deref()
@@ -199,6 +207,8 @@ pub(crate) mod tests {
         assert_eq!(s.decide(969_999), TokenDecision::Use);
         assert_eq!(s.decide(970_000), TokenDecision::Authenticate);
         assert_eq!(s.decide(2_000_000), TokenDecision::Authenticate);
+        s.invalidate_if("some other token");
+        assert!(s.token().is_some());
         s.invalidate();
         assert_eq!(s.token(), None);
         assert_eq!(s.decide(0), TokenDecision::Authenticate);

@@ -258,8 +258,7 @@ pub fn validate_order(order: &OrderRequest) -> Vec<ValidationIssue> {
         ),
         (None, _) => {}
     }
-    if order.method == OrderMethod::Upload
-        && order.documents.as_ref().map_or(true, |d| d.is_empty())
+    if order.method == OrderMethod::Upload && !matches!(&order.documents, Some(d) if !d.is_empty())
     {
         c.push(
             "documents",
