@@ -46,6 +46,8 @@
 //! ```
 
 mod b64;
+#[cfg(target_arch = "wasm32")]
+pub mod client;
 pub mod doctype;
 pub mod model;
 pub mod requests;
@@ -63,6 +65,7 @@ pub use model::{
     RefreshRequest, Syndic,
 };
 pub use responses::Envelope;
+pub use session::{Exchange, Session};
 pub use state::OrderState;
 pub use token::{jwt_expiry, TokenDecision, TokenState};
 pub use transaction::Transaction;

@@ -15,6 +15,10 @@ use crate::error::{Error, Result};
 use crate::http::url::encode_path_segment;
 use crate::http::{BaseUrl, Method, Request};
 
+/// The production host the vendor recommends (spec §2.1). The docs host's proxy form is
+/// `https://docs.maison-du-pre-etat-date.fr/api`.
+pub const DEFAULT_BASE_URL: &str = "https://api.maison-du-pre-etat-date.fr";
+
 /// Operation names used in error messages (and by the JS layer).
 pub mod op {
     /// `POST /account/auth`.
