@@ -352,18 +352,25 @@ pub(crate) fn from_value_redacted<T: serde::de::DeserializeOwned>(
     })
 }
 
-/// Replaces the content of every `"…"` span by `…` and truncates to about 200 characters.
+/// Replaces the content of every `"…"` span (strings) and of the backtick span after
+/// `integer ` / `floating point ` (numbers) by `…`, and truncates to about 200 characters.
+/// Field and variant names in backticks stay readable.
 pub(crate) fn redact_quoted(text: &str) -> String {
     let mut out = String::with_capacity(text.len().min(220));
-    let mut inside = false;
+    let mut closing: Option<char> = None;
     for c in text.chars() {
-        if c == '"' {
-            if !inside {
+        match closing {
+            Some(end) if c == end => closing = None,
+            Some(_) => {}
+            None if c == '"' => {
                 out.push_str("\"…\"");
+                closing = Some('"');
             }
-            inside = !inside;
-        } else if !inside {
-            out.push(c);
+            None if c == '`' && (out.ends_with("integer ") || out.ends_with("floating point ")) => {
+                out.push_str("`…`");
+                closing = Some('`');
+            }
+            None => out.push(c),
         }
     }
     truncate_chars(&out, 200)
@@ -567,6 +574,11 @@ pub(crate) mod tests {
         );
         let e = RefreshRequest::from_json_value(json!({"all_due_paid": "pw-secret"})).unwrap_err();
         assert!(!e.message().contains("pw-secret"));
+        let e = OrderRequest::from_json_value(
+            json!({"method": "email", "syndic": {"password": 987654}}),
+        )
+        .unwrap_err();
+        assert!(!e.message().contains("987654"), "{}", e.message());
         let e = LegacyRefreshRequest::from_json_value(json!({"orderid": 5})).unwrap_err();
         assert_eq!(e.code(), crate::ErrorCode::InvalidInput);
         assert!(OrderRequest::from_json_value(json!({"method": "upload"})).is_ok());
@@ -579,6 +591,14 @@ pub(crate) mod tests {
             r#"invalid type: string "…", expected bool"#
         );
         assert_eq!(redact_quoted(r#"open "quote never closed"#), "open \"…\"");
+        assert_eq!(
+            redact_quoted("invalid type: integer `123456`, expected a string"),
+            "invalid type: integer `…`, expected a string"
+        );
+        assert_eq!(
+            redact_quoted("unknown variant `fax`, expected one of `email`, `extranet`"),
+            "unknown variant `fax`, expected one of `email`, `extranet`"
+        );
         assert_eq!(truncate_chars("ééé", 2), "éé…");
         assert_eq!(truncate_chars("ab", 2), "ab");
         assert_eq!(redact_quoted(&"x".repeat(500)).chars().count(), 201);
