@@ -13,9 +13,10 @@ use wasm_bindgen_test::*;
 const PASSWORD: &str = "motdepasse-Été:2025";
 
 fn fake() -> String {
-    option_env!("PASSERELLE_FAKE_URL")
-        .expect("PASSERELLE_FAKE_URL must be set at compile time (scripts/test does it)")
-        .to_string()
+    match option_env!("PASSERELLE_FAKE_URL") {
+        Some(url) => url.to_string(),
+        None => panic!("PASSERELLE_FAKE_URL must be set at compile time (scripts/test does it)"),
+    }
 }
 
 async fn control(path: &str, body: &str) -> String {

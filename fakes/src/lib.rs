@@ -11,6 +11,6 @@
 pub mod echange;
 pub mod faults;
 pub mod gozip;
+pub mod ped;
 pub mod server;
 pub mod util;
-// TODO(ped): `pub mod ped;` once the PRE-ETAT.DATE fake is merged.

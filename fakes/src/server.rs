@@ -23,6 +23,7 @@ use sha2::{Digest, Sha256};
 use crate::echange::fs::{self, Content, Node};
 use crate::echange::{self, Echange};
 use crate::faults::{self, Applied, Fault, Faults};
+use crate::ped::{self, Lang, PedState};
 use crate::util::{api_msg, fnv1a, go_query, json_response, now_ms, query_get, ConnKill, PeerAddr};
 
 /// `Server` header of the Échange routes.
@@ -81,7 +82,6 @@ impl Drop for Running {
 }
 
 /// State shared by every connection.
-#[derive(Debug)]
 pub struct Shared {
     /// Échange state.
     pub echange: Arc<Echange>,
@@ -89,7 +89,8 @@ pub struct Shared {
     pub faults: Faults,
     /// Requests received since the last reset (excluding `/__fake/`).
     pub log: Mutex<Vec<Value>>,
-    // TODO(ped): hold the `ped::PedState` here once the PRE-ETAT.DATE fake is merged.
+    /// PRE-ETAT.DATE state.
+    pub ped: PedState,
 }
 
 struct App {
@@ -106,9 +107,18 @@ pub async fn start(config: Config) -> std::io::Result<Running> {
         echange: Echange::new(config.token_ttl_secs),
         faults: Faults::default(),
         log: Mutex::new(Vec::new()),
+        ped: {
+            let lang = config.lang.parse::<Lang>().unwrap_or_default();
+            let ped = PedState::new(lang);
+            if let Some(ttl) = config.token_ttl_secs {
+                ped.set_token_ttl(ttl);
+            }
+            ped
+        },
     });
     let api = echange::routes::router(shared.echange.clone())
-        // TODO(ped): `.merge(ped::router(ped_state.clone())).nest("/api", ped::router(ped_state))`
+        // PRE-ETAT.DATE vendor routes, at the root and under `/api`.
+        .merge(ped::api_router(shared.ped.clone()))
         .fallback(not_found)
         .layer(DefaultBodyLimit::disable());
     let controls = controls_router(shared.clone());
@@ -325,9 +335,9 @@ fn controls_router(shared: Arc<Shared>) -> Router {
         .route("/__fake/echange/sha256", get(sha256))
         .route("/__fake/echange/admin-token", post(admin_token))
         .route("/__fake/echange/delete-user", post(delete_user))
-        // TODO(ped): `/__fake/ped/...` controls come with the PRE-ETAT.DATE fake.
+        .with_state(shared.clone())
+        .merge(ped::controls_router(shared.ped.clone()))
         .fallback(not_found)
-        .with_state(shared)
 }
 
 async fn reset(State(sh): Sh) -> Response {
@@ -336,7 +346,7 @@ async fn reset(State(sh): Sh) -> Response {
     if let Ok(mut l) = sh.log.lock() {
         l.clear();
     }
-    // TODO(ped): reset the PRE-ETAT.DATE state too.
+    sh.ped.reset();
     ok()
 }
 

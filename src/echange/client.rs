@@ -12,8 +12,9 @@ use super::model::{DirEntry, Token};
 use super::requests::{self, Credentials};
 use super::responses;
 use super::token::{plan, CachedToken};
+use super::walk::WalkPlan;
 use crate::error::{Error, ErrorCode, Result};
-use crate::http::fetch::{now_ms, OpenResponse, Transport};
+use crate::http::fetch::{abortable, now_ms, OpenResponse, Transport};
 use crate::http::{BaseUrl, Request, ResponseHead};
 
 /// A boxed, non-`Send` future (wasm is single-threaded).
@@ -157,15 +158,36 @@ impl EchangeClient {
         external: Option<&wasm_bindgen::JsValue>,
         signal: Option<&AbortSignal>,
     ) -> Result<OpenResponse> {
-        let replayable = external.is_none();
+        self.open_authed_explained(req, external, signal, None)
+            .await
+    }
+
+    /// Like [`Self::open_authed`]; `on_drop` = `(subject, why)` explains a connection that the
+    /// server closed without answering *this* request (not the token request).
+    async fn open_authed_explained(
+        &self,
+        req: &Request,
+        external: Option<&wasm_bindgen::JsValue>,
+        signal: Option<&AbortSignal>,
+        on_drop: Option<(&str, &str)>,
+    ) -> Result<OpenResponse> {
+        let replayable = req.retryable || external.is_none();
         let mut replayed = false;
         loop {
             if crate::http::fetch::is_aborted(signal) {
                 return Err(crate::http::fetch::aborted(req.operation));
             }
-            let token = self.token().await?;
+            let token = abortable(req.operation, self.token(), signal).await?;
             let authed = requests::with_bearer(req.clone(), &token.access_token);
-            let open = self.inner.transport.open(&authed, external, signal).await?;
+            let open = match self.inner.transport.open(&authed, external, signal).await {
+                Ok(o) => o,
+                Err(e) => {
+                    return Err(match on_drop {
+                        Some((subject, why)) => explain_drop(e, subject, why),
+                        None => e,
+                    })
+                }
+            };
             if open.head.status == 401 && replayable && !replayed {
                 self.forget(&token);
                 replayed = true;
@@ -181,7 +203,18 @@ impl EchangeClient {
         req: &Request,
         signal: Option<&AbortSignal>,
     ) -> Result<(ResponseHead, Vec<u8>)> {
-        let open = self.open_authed(req, None, signal).await?;
+        self.send_authed_explained(req, signal, None).await
+    }
+
+    async fn send_authed_explained(
+        &self,
+        req: &Request,
+        signal: Option<&AbortSignal>,
+        on_drop: Option<(&str, &str)>,
+    ) -> Result<(ResponseHead, Vec<u8>)> {
+        let open = self
+            .open_authed_explained(req, None, signal, on_drop)
+            .await?;
         let t = self.inner.transport.timeout_ms;
         let body = open.bytes(req.operation, t).await?;
         let head = open.head.clone();
@@ -197,22 +230,212 @@ impl EchangeClient {
     ) -> Result<Vec<DirEntry>> {
         let req = requests::list_dir(&self.inner.base, path)?;
         let dir = path.unwrap_or("");
-        let (head, body) = self.send_authed(&req, signal).await.map_err(|e| {
-            if e.code() == ErrorCode::Network {
-                // SFTPGo drops the connection when the path is a file (spec §4.1).
-                Error::new(
-                    ErrorCode::Network,
-                    format!(
-                        "{} failed: the server closed the connection without answering \
-                         (SFTPGo does this when the path is a file, not a folder)",
-                        responses::subject("listDir", Some(dir))
-                    ),
-                )
-            } else {
-                e
-            }
-        })?;
+        let subject = responses::subject("listDir", Some(dir));
+        // SFTPGo drops the connection when the path is a file (spec §4.1).
+        let (head, body) = self
+            .send_authed_explained(
+                &req,
+                signal,
+                Some((&subject, "the path is a file, not a folder")),
+            )
+            .await?;
         responses::parse_listing(dir, &head, &body, now_ms())
+    }
+
+    /// Every descendant of a folder, breadth-first with at most `concurrency` listings in
+    /// flight, sorted by path. Symlinks are listed, not followed. `max_depth` 1 = children only.
+    pub async fn walk(
+        &self,
+        path: Option<&str>,
+        concurrency: usize,
+        max_depth: Option<u32>,
+        signal: Option<&AbortSignal>,
+    ) -> Result<Vec<DirEntry>> {
+        use futures_util::stream::{FuturesUnordered, StreamExt};
+        let mut plan = WalkPlan::new(path.unwrap_or(""), max_depth);
+        let mut inflight = FuturesUnordered::new();
+        let concurrency = concurrency.max(1);
+        loop {
+            while inflight.len() < concurrency {
+                let Some((dir, depth)) = plan.next_folder() else {
+                    break;
+                };
+                let client = self.clone();
+                let signal = signal.cloned();
+                inflight.push(async move {
+                    let r = client.list_dir(Some(&dir), signal.as_ref()).await;
+                    (depth, r)
+                });
+            }
+            match inflight.next().await {
+                None => break,
+                Some((depth, result)) => plan.add_listing(depth, result?),
+            }
+        }
+        Ok(plan.finish())
+    }
+
+    async fn open_download(
+        &self,
+        req: &Request,
+        subject: &str,
+        drop_reason: &str,
+        signal: Option<&AbortSignal>,
+    ) -> Result<OpenResponse> {
+        let mut open = self
+            .open_authed_explained(req, None, signal, Some((subject, drop_reason)))
+            .await?;
+        if !open.head.is_success() {
+            let body = open
+                .bytes(req.operation, self.inner.transport.timeout_ms)
+                .await
+                .unwrap_or_default();
+            return Err(responses::api_error(subject, &open.head, &body, now_ms()));
+        }
+        // The body may take hours: the per-attempt timeout covers the wait for headers only.
+        open.guard.clear_timer();
+        Ok(open)
+    }
+
+    /// Starts `POST /streamzip` and resolves when the headers arrive; the body is the zip.
+    pub async fn download_zip(
+        &self,
+        paths: &[String],
+        signal: Option<&AbortSignal>,
+    ) -> Result<OpenResponse> {
+        let req = requests::stream_zip(&self.inner.base, paths)?;
+        let subject = format!(
+            "downloadZip({} path{})",
+            paths.len(),
+            if paths.len() == 1 { "" } else { "s" }
+        );
+        self.open_download(
+            &req,
+            &subject,
+            "a requested path does not exist or is not readable",
+            signal,
+        )
+        .await
+    }
+
+    /// Starts a file download (from `offset` with a `Range` request); resolves with the open
+    /// response. A resumed download must answer 206 from exactly `offset`.
+    pub async fn download_file(
+        &self,
+        path: &str,
+        offset: Option<u64>,
+        signal: Option<&AbortSignal>,
+    ) -> Result<OpenResponse> {
+        let req = requests::download_file(&self.inner.base, path, offset)?;
+        let subject = responses::subject("downloadFile", Some(path));
+        let open = self
+            .open_download(&req, &subject, "the file could not be read", signal)
+            .await?;
+        if let Some(o) = offset.filter(|o| *o > 0) {
+            let start = open
+                .head
+                .header("content-range")
+                .and_then(|v| v.strip_prefix("bytes "))
+                .and_then(|v| v.split('-').next())
+                .and_then(|v| v.trim().parse::<u64>().ok());
+            if open.head.status != 206 || start != Some(o) {
+                return Err(Error::invalid_response(format!(
+                    "{subject} failed: the server did not resume at byte {o} (HTTP {})",
+                    open.head.status
+                ))
+                .with_status(open.head.status));
+            }
+        }
+        Ok(open)
+    }
+
+    /// Uploads a body to `path` (`POST /files/upload`). `body` is the JavaScript body (bytes,
+    /// Blob or stream); `replayable` says whether it may be sent twice (not for streams).
+    pub async fn upload_file(
+        &self,
+        path: &str,
+        body: &wasm_bindgen::JsValue,
+        replayable: bool,
+        mkdir_parents: bool,
+        mtime_ms: Option<i64>,
+        signal: Option<&AbortSignal>,
+    ) -> Result<()> {
+        let req = requests::upload_file(
+            &self.inner.base,
+            path,
+            crate::http::Body::External,
+            replayable,
+            mkdir_parents,
+            mtime_ms,
+        )?;
+        let subject = responses::subject("uploadFile", Some(path));
+        let open = self.open_authed(&req, Some(body), signal).await?;
+        let bytes = open
+            .bytes(req.operation, self.inner.transport.timeout_ms)
+            .await?;
+        let head = open.head.clone();
+        open.guard.disarm();
+        responses::expect_success(&subject, &head, &bytes, now_ms())
+    }
+
+    async fn simple(
+        &self,
+        req: Request,
+        subject: String,
+        signal: Option<&AbortSignal>,
+    ) -> Result<()> {
+        let (head, body) = self.send_authed(&req, signal).await?;
+        responses::expect_success(&subject, &head, &body, now_ms())
+    }
+
+    /// Creates a folder (`parents`: also its missing ancestors).
+    pub async fn mkdir(
+        &self,
+        path: &str,
+        parents: bool,
+        signal: Option<&AbortSignal>,
+    ) -> Result<()> {
+        let req = requests::mkdir(&self.inner.base, path, parents)?;
+        self.simple(req, responses::subject("mkdir", Some(path)), signal)
+            .await
+    }
+
+    /// Deletes a file (or a symlink itself).
+    pub async fn delete_file(&self, path: &str, signal: Option<&AbortSignal>) -> Result<()> {
+        let req = requests::delete_file(&self.inner.base, path)?;
+        self.simple(req, responses::subject("deleteFile", Some(path)), signal)
+            .await
+    }
+
+    /// Deletes a folder and everything in it.
+    pub async fn delete_dir(&self, path: &str, signal: Option<&AbortSignal>) -> Result<()> {
+        let req = requests::delete_dir(&self.inner.base, path)?;
+        self.simple(req, responses::subject("deleteDir", Some(path)), signal)
+            .await
+    }
+
+    /// Moves or renames (an existing folder target is refused by the server).
+    pub async fn move_entry(
+        &self,
+        from: &str,
+        to: &str,
+        signal: Option<&AbortSignal>,
+    ) -> Result<()> {
+        let req = requests::move_entry(&self.inner.base, from, to)?;
+        self.simple(req, format!("move(\"{from}\" → \"{to}\")"), signal)
+            .await
+    }
+
+    /// Copies a file or folder (server-side).
+    pub async fn copy_entry(
+        &self,
+        from: &str,
+        to: &str,
+        signal: Option<&AbortSignal>,
+    ) -> Result<()> {
+        let req = requests::copy_entry(&self.inner.base, from, to)?;
+        self.simple(req, format!("copy(\"{from}\" → \"{to}\")"), signal)
+            .await
     }
 
     /// Invalidates the current token on the server and forgets it.
@@ -229,5 +452,20 @@ impl EchangeClient {
         let req = requests::with_bearer(requests::logout(&self.inner.base), &token.access_token);
         let (head, body) = self.inner.transport.send(&req, signal).await?;
         responses::expect_success("logout()", &head, &body, now_ms())
+    }
+}
+
+/// Explains a connection dropped before any response (SFTPGo's way of failing some requests).
+fn explain_drop(e: Error, subject: &str, why: &str) -> Error {
+    if e.code() == ErrorCode::Network {
+        Error::new(
+            ErrorCode::Network,
+            format!(
+                "{subject} failed: the server closed the connection without answering \
+                 (SFTPGo does this when {why})"
+            ),
+        )
+    } else {
+        e
     }
 }

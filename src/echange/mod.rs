@@ -10,6 +10,7 @@ pub mod paths;
 pub mod requests;
 pub mod responses;
 pub mod token;
+pub mod walk;
 
 #[cfg(target_arch = "wasm32")]
 pub mod client;

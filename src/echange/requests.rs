@@ -132,11 +132,13 @@ pub fn download_file(base: &BaseUrl, path: &str, offset: Option<u64>) -> Result<
 }
 
 /// `POST /api/v2/user/files/upload?path=…[&mkdir_parents=true]` with a raw body and an optional
-/// `X-SFTPGO-MTIME` (milliseconds since the epoch). Retryable only when `body` is in memory.
+/// `X-SFTPGO-MTIME` (milliseconds since the epoch). Retryable only when the body can be sent
+/// again (`replayable`: bytes, a Blob or an ArrayBuffer; never a stream).
 pub fn upload_file(
     base: &BaseUrl,
     path: &str,
     body: Body,
+    replayable: bool,
     mkdir_parents: bool,
     mtime_ms: Option<i64>,
 ) -> Result<Request> {
@@ -148,7 +150,6 @@ pub fn upload_file(
     if mkdir_parents {
         query.push(("mkdir_parents", "true"));
     }
-    let replayable = !matches!(body, Body::External);
     let mut req = Request::new("uploadFile", Method::Post, base.join(UPLOAD, &query))
         .header("Content-Type", "application/octet-stream")
         .retryable(replayable);
@@ -291,6 +292,7 @@ mod tests {
             &base(),
             "/a b.txt",
             Body::Bytes(vec![1]),
+            true,
             false,
             Some(1_700_000_000_000),
         )
@@ -298,7 +300,7 @@ mod tests {
         assert!(up.retryable);
         assert_eq!(up.header_value("X-SFTPGO-MTIME"), Some("1700000000000"));
         assert!(
-            !upload_file(&base(), "/a", Body::External, true, None)
+            !upload_file(&base(), "/a", Body::External, false, true, None)
                 .unwrap()
                 .retryable
         );

@@ -180,12 +180,23 @@ pub fn attempt_error(operation: &str, kind: Attempt, timeout_ms: u32, cause: &Js
             format!("{operation} timed out after {timeout_ms} ms"),
         ),
         _ => {
-            let detail = cause
+            // The runtime's own words, e.g. Node's "fetch failed" and its cause code
+            // ("ECONNREFUSED"). They name no credential: fetch errors carry no request data.
+            let message = cause
                 .dyn_ref::<js_sys::Error>()
                 .map(|e| String::from(e.message()))
-                .filter(|m| !m.is_empty())
-                .map(|m| format!(" ({m})"))
                 .unwrap_or_default();
+            let inner = get(cause, "cause");
+            let code = get(&inner, "code")
+                .as_string()
+                .or_else(|| get(&inner, "message").as_string())
+                .unwrap_or_default();
+            let detail = match (message.is_empty(), code.is_empty()) {
+                (true, true) => String::new(),
+                (false, true) => format!(" ({message})"),
+                (true, false) => format!(" ({code})"),
+                (false, false) => format!(" ({message}: {code})"),
+            };
             Error::new(
                 ErrorCode::Network,
                 format!("{operation} failed: no response from the server{detail}"),
@@ -423,5 +434,41 @@ impl Transport {
                 }
             }
         }
+    }
+}
+
+/// Resolves when `signal` aborts (never, without a signal).
+async fn aborted_signal(signal: Option<AbortSignal>) {
+    let Some(s) = signal else {
+        return std::future::pending().await;
+    };
+    if s.aborted() {
+        return;
+    }
+    let promise = Promise::new(&mut |resolve, _reject| {
+        let opts = web_sys::AddEventListenerOptions::new();
+        opts.set_once(true);
+        let _ = s.add_event_listener_with_callback_and_add_event_listener_options(
+            "abort", &resolve, &opts,
+        );
+    });
+    let _ = JsFuture::from(promise).await;
+}
+
+/// Runs `fut` unless the caller aborts first (then `fut` is dropped, cancelling its requests).
+pub async fn abortable<T>(
+    operation: &str,
+    fut: impl std::future::Future<Output = Result<T>>,
+    signal: Option<&AbortSignal>,
+) -> Result<T> {
+    use futures_util::future::{select, Either};
+    if is_aborted(signal) {
+        return Err(aborted(operation));
+    }
+    let fut = std::pin::pin!(fut);
+    let abort = std::pin::pin!(aborted_signal(signal.cloned()));
+    match select(fut, abort).await {
+        Either::Left((r, _)) => r,
+        Either::Right(((), _)) => Err(aborted(operation)),
     }
 }
