@@ -249,7 +249,11 @@ pub fn now_ms() -> i64 {
 
 /// RFC 7231 date (`Tue, 21 Jul 2026 06:00:11 GMT`).
 pub fn http_date(secs: i64) -> String {
-    let t = std::time::UNIX_EPOCH + Duration::from_secs(secs.max(0) as u64);
+    // Clamped to what an HTTP date can express (years 1970..=9999).
+    let secs = secs.clamp(0, 253_402_300_799) as u64;
+    let t = std::time::UNIX_EPOCH
+        .checked_add(Duration::from_secs(secs))
+        .unwrap_or(std::time::UNIX_EPOCH);
     httpdate::fmt_http_date(t)
 }
 
@@ -307,6 +311,8 @@ mod tests {
             "2026-07-21T18:26:40Z"
         );
         assert_eq!(rfc3339_utc(951782400), "2000-02-29T00:00:00Z");
+        assert_eq!(http_date(i64::MAX), "Fri, 31 Dec 9999 23:59:59 GMT");
+        assert_eq!(http_date(-5), "Thu, 01 Jan 1970 00:00:00 GMT");
         let s = http_date(1784613611);
         assert_eq!(parse_http_date(&s), Some(1784613611));
         assert!(s.ends_with(" GMT"));

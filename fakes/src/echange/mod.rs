@@ -19,7 +19,7 @@ pub const DEFAULT_LEEWAY_SECS: u64 = 30;
 pub const DEFAULT_ABORT_THRESHOLD: u64 = 4096;
 
 /// One Échange account.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct User {
     /// Login name.
     pub username: String,
@@ -39,6 +39,18 @@ pub struct User {
     pub updated_at_ms: i64,
     /// Deleted (tokens stay valid, file routes answer 404).
     pub deleted: bool,
+}
+
+impl std::fmt::Debug for User {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("User")
+            .field("username", &self.username)
+            .field("password", &"<redacted>")
+            .field("otp", &self.otp)
+            .field("permissions", &self.permissions)
+            .field("deleted", &self.deleted)
+            .finish_non_exhaustive()
+    }
 }
 
 fn seed_users() -> Vec<User> {
@@ -67,7 +79,6 @@ fn seed_users() -> Vec<User> {
 }
 
 /// Mutable Échange state.
-#[derive(Debug)]
 pub struct Inner {
     /// Accounts.
     pub users: Vec<User>,
@@ -75,7 +86,7 @@ pub struct Inner {
     pub homes: HashMap<String, Fs>,
     /// Signing-key generation (bumped by rotate-key/expire-tokens).
     pub key_gen: u64,
-    /// Valid single-use OTP codes by username.
+    /// Valid single-use OTP codes by username (secrets: not shown by `Debug`).
     pub otps: HashMap<String, Vec<String>>,
     /// Counter feeding OTP and `jti` generation.
     pub counter: u64,
@@ -125,6 +136,18 @@ impl Echange {
     }
 }
 
+impl std::fmt::Debug for Inner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Inner")
+            .field("users", &self.users)
+            .field("key_gen", &self.key_gen)
+            .field("otps", &format_args!("<{} users>", self.otps.len()))
+            .field("client_ip", &self.client_ip)
+            .field("ttl_secs", &self.ttl_secs)
+            .finish_non_exhaustive()
+    }
+}
+
 impl Inner {
     fn seed(ttl: u64, key_gen: u64) -> Inner {
         let users = seed_users();
@@ -164,5 +187,24 @@ impl Inner {
             .or_default()
             .push(code.clone());
         code
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn debug_output_hides_passwords_and_otps() {
+        let st = super::Echange::new(None);
+        let code = st.lock().new_otp("otp-user");
+        let dbg = format!("{:?}", st);
+        assert!(dbg.contains("fournisseur"));
+        for secret in [
+            "motdepasse-Été:2025",
+            "otp-Secret-1",
+            "lecteur-pw",
+            code.as_str(),
+        ] {
+            assert!(!dbg.contains(secret), "{secret} leaked");
+        }
     }
 }

@@ -374,10 +374,6 @@ fn parse_range(spec: &str, size: i64) -> Result<(i64, i64), String> {
     Ok((start, len))
 }
 
-enum Download {
-    Respond(Response),
-}
-
 async fn files_get(
     State(st): St,
     Extension(peer): Extension<PeerAddr>,
@@ -385,8 +381,7 @@ async fn files_get(
     headers: HeaderMap,
     RawQuery(q): RawQuery,
 ) -> Response {
-    let Download::Respond(r) = prepare_download(&st, peer, &method, &headers, q.as_deref());
-    r
+    prepare_download(&st, peer, &method, &headers, q.as_deref())
 }
 
 fn prepare_download(
@@ -395,11 +390,11 @@ fn prepare_download(
     method: &Method,
     headers: &HeaderMap,
     q: Option<&str>,
-) -> Download {
+) -> Response {
     let mut g = st.lock();
     let (s, u) = match session(&g, headers, peer) {
         Ok(x) => x,
-        Err(r) => return Download::Respond(r),
+        Err(r) => return r,
     };
     let q = go_query(q);
     let p = clean_path(
@@ -407,29 +402,27 @@ fn prepare_download(
         u.start_dir.as_deref(),
     );
     if p == "/" {
-        return Download::Respond(api_msg(
+        return api_msg(
             StatusCode::BAD_REQUEST,
             "Please set the path to a valid file",
             None,
-        ));
+        );
     }
     let fs = home(&mut g, &s.username);
     let (content, mtime_ms) = match fs.stat(&p) {
-        None => return Download::Respond(not_exist("Unable to stat the requested file")),
+        None => return not_exist("Unable to stat the requested file"),
         Some((_, Node::Dir { .. })) => {
-            return Download::Respond(api_msg(
+            return api_msg(
                 StatusCode::BAD_REQUEST,
                 &format!(
                     "Please set the path to a valid file, {} is a directory",
                     go_quote(&p)
                 ),
                 None,
-            ))
+            )
         }
         Some((_, Node::File { content, mtime_ms })) => (content.clone(), *mtime_ms),
-        Some((_, Node::Symlink { .. })) => {
-            return Download::Respond(not_exist("Unable to stat the requested file"))
-        }
+        Some((_, Node::Symlink { .. })) => return not_exist("Unable to stat the requested file"),
     };
     drop(g);
     let size = content.len() as i64;
@@ -453,18 +446,18 @@ fn prepare_download(
         match res {
             Ok(r) if r.0 <= size => range = Some(r),
             Ok(_) => {
-                return Download::Respond(api_msg(
+                return api_msg(
                     StatusCode::RANGE_NOT_SATISFIABLE,
                     "Requested Range Not Satisfiable",
                     Some(&format!("unacceptable range {}", go_quote(spec))),
-                ))
+                )
             }
             Err(e) => {
-                return Download::Respond(api_msg(
+                return api_msg(
                     StatusCode::RANGE_NOT_SATISFIABLE,
                     "Requested Range Not Satisfiable",
                     Some(&e),
-                ))
+                )
             }
         }
     }
@@ -478,7 +471,7 @@ fn prepare_download(
                 header::CONTENT_TYPE,
                 HeaderValue::from_static("text/plain; charset=utf-8"),
             );
-            return Download::Respond(r);
+            return r;
         }
     }
     let last_modified = HeaderValue::from_str(&http_date(mtime)).ok();
@@ -489,7 +482,7 @@ fn prepare_download(
             if let Some(lm) = last_modified {
                 r.headers_mut().insert(header::LAST_MODIFIED, lm);
             }
-            return Download::Respond(r);
+            return r;
         }
     }
     let (offset, len) = range.unwrap_or((0, size));
@@ -532,7 +525,7 @@ fn prepare_download(
         }
         *r.status_mut() = StatusCode::PARTIAL_CONTENT;
     }
-    Download::Respond(r)
+    r
 }
 
 async fn files_delete(
