@@ -335,6 +335,7 @@ fn controls_router(shared: Arc<Shared>) -> Router {
         .route("/__fake/echange/sha256", get(sha256))
         .route("/__fake/echange/admin-token", post(admin_token))
         .route("/__fake/echange/delete-user", post(delete_user))
+        .route("/__fake/echange/user", post(update_user))
         .with_state(shared.clone())
         .merge(ped::controls_router(shared.ped.clone()))
         .fallback(not_found)
@@ -403,6 +404,7 @@ struct ConfigBody {
     leeway_secs: Option<u64>,
     streamzip_abort_at: Option<u64>,
     streamzip_abort_threshold: Option<u64>,
+    token_ip_binding: Option<bool>,
 }
 
 async fn echange_config(State(sh): Sh, Json(b): Json<ConfigBody>) -> Response {
@@ -418,6 +420,9 @@ async fn echange_config(State(sh): Sh, Json(b): Json<ConfigBody>) -> Response {
     }
     if let Some(t) = b.streamzip_abort_threshold {
         g.abort_threshold = t;
+    }
+    if let Some(bind) = b.token_ip_binding {
+        g.bind_ip = bind;
     }
     ok()
 }
@@ -508,4 +513,51 @@ async fn delete_user(State(sh): Sh, Json(b): Json<UserBody>) -> Response {
         }
         None => bad("unknown user"),
     }
+}
+
+#[derive(Deserialize)]
+struct UserUpdate {
+    username: String,
+    #[serde(default, with = "double_option")]
+    start_directory: Option<Option<String>>,
+    two_factor_pending: Option<bool>,
+    password_change_pending: Option<bool>,
+    permissions: Option<Vec<String>>,
+    otp: Option<bool>,
+}
+
+/// Distinguishes an absent field (`None`) from an explicit `null` (`Some(None)`).
+mod double_option {
+    use serde::{Deserialize, Deserializer};
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<Option<String>>, D::Error> {
+        Option::<String>::deserialize(d).map(Some)
+    }
+}
+
+async fn update_user(State(sh): Sh, Json(b): Json<UserUpdate>) -> Response {
+    let mut g = sh.echange.lock();
+    let Some(u) = g.users.iter_mut().find(|u| u.username == b.username) else {
+        return bad("unknown user");
+    };
+    if let Some(sd) = b.start_directory {
+        u.start_dir = sd
+            .filter(|s| !s.is_empty())
+            .map(|s| fs::clean_path(&s, None));
+    }
+    if let Some(v) = b.two_factor_pending {
+        u.two_fa_pending = v;
+    }
+    if let Some(v) = b.password_change_pending {
+        u.password_change_pending = v;
+    }
+    if let Some(p) = b.permissions {
+        u.permissions = p;
+    }
+    if let Some(o) = b.otp {
+        u.otp = o;
+    }
+    ok()
 }

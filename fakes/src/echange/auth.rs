@@ -40,6 +40,19 @@ pub struct Claims {
     /// Web-client restrictions.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub permissions: Vec<String>,
+    /// Two-factor setup pending.
+    #[serde(rename = "2fa_required", default, skip_serializing_if = "is_false")]
+    pub two_fa_required: bool,
+    /// Password change pending.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub chpwd: bool,
+    /// Protocols that require 2FA.
+    #[serde(rename = "2fa_protos", default, skip_serializing_if = "Vec::is_empty")]
+    pub two_fa_protos: Vec<String>,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 fn signing_key(gen: u64) -> [u8; 32] {
@@ -163,6 +176,13 @@ pub fn token(state: &Echange, headers: &HeaderMap, peer: std::net::IpAddr) -> Re
         jti,
         username: u.username.clone(),
         permissions: u.permissions.clone(),
+        two_fa_required: u.two_fa_pending,
+        chpwd: u.password_change_pending,
+        two_fa_protos: if u.two_fa_pending {
+            vec!["HTTP".to_string()]
+        } else {
+            Vec::new()
+        },
     };
     let access_token = sign(&claims, g.key_gen);
     json_response(
@@ -185,9 +205,36 @@ pub struct Session {
     pub jti: String,
     /// Token expiry.
     pub exp: i64,
+    /// 2FA setup pending (from the claims).
+    pub two_fa_required: bool,
+    /// Protocols needing 2FA (from the claims).
+    pub two_fa_protos: Vec<String>,
+    /// Password change pending (from the claims).
+    pub chpwd: bool,
 }
 
 impl Session {
+    /// `checkAuthRequirements` (routes marked R): 403 while 2FA setup or a password change
+    /// is pending.
+    pub fn check_requirements(&self) -> Result<(), Response> {
+        if self.two_fa_required {
+            let mut e = "Two-factor authentication requirements not met, please configure two-factor authentication".to_string();
+            if !self.two_fa_protos.is_empty() {
+                e.push_str(" for the following protocols: ");
+                e.push_str(&self.two_fa_protos.join(", "));
+            }
+            return Err(api_msg(StatusCode::FORBIDDEN, "", Some(&e)));
+        }
+        if self.chpwd {
+            return Err(api_msg(
+                StatusCode::FORBIDDEN,
+                "",
+                Some("Password change required. Please set a new password to continue to use your account"),
+            ));
+        }
+        Ok(())
+    }
+
     /// 403 `{"message":"Forbidden"}` when the token carries `write-disabled`.
     pub fn check_write(&self) -> Result<(), Response> {
         if self.permissions.iter().any(|p| p == "write-disabled") {
@@ -240,7 +287,7 @@ pub fn authenticate(
         ));
     }
     let ip = client_ip(inner, peer);
-    if !claims.aud.contains(&ip) {
+    if inner.bind_ip && !claims.aud.contains(&ip) {
         return Err(api_msg(
             StatusCode::UNAUTHORIZED,
             "Your token is not valid",
@@ -252,6 +299,9 @@ pub fn authenticate(
         permissions: claims.permissions,
         jti: claims.jti,
         exp: claims.exp,
+        two_fa_required: claims.two_fa_required,
+        two_fa_protos: claims.two_fa_protos,
+        chpwd: claims.chpwd,
     })
 }
 
@@ -267,6 +317,9 @@ pub fn admin_token(inner: &Inner, peer: std::net::IpAddr) -> String {
         jti: format!("admin{now}"),
         username: "admin".to_string(),
         permissions: vec!["*".to_string()],
+        two_fa_required: false,
+        chpwd: false,
+        two_fa_protos: Vec::new(),
     };
     sign(&claims, inner.key_gen)
 }
@@ -286,6 +339,9 @@ mod tests {
             jti: "x".into(),
             username: "u".into(),
             permissions: vec![],
+            two_fa_required: false,
+            chpwd: false,
+            two_fa_protos: vec![],
         };
         let t = sign(&c, 1);
         assert!(t.starts_with("eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9."));

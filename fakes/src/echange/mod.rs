@@ -39,6 +39,10 @@ pub struct User {
     pub updated_at_ms: i64,
     /// Deleted (tokens stay valid, file routes answer 404).
     pub deleted: bool,
+    /// 2FA for HTTP required but not set up (token granted, file routes 403).
+    pub two_fa_pending: bool,
+    /// Password change required (token granted, file routes 403).
+    pub password_change_pending: bool,
 }
 
 impl std::fmt::Debug for User {
@@ -64,6 +68,8 @@ fn seed_users() -> Vec<User> {
         start_dir: None,
         updated_at_ms: fs::seed_time_ms(0),
         deleted: false,
+        two_fa_pending: false,
+        password_change_pending: false,
     };
     vec![
         mk(
@@ -96,6 +102,8 @@ pub struct Inner {
     pub client_ip: Option<String>,
     /// How many ip-change calls happened.
     pub ip_changes: u32,
+    /// Bind tokens to the client IP (SFTPGo `token_validation: 0`, default on).
+    pub bind_ip: bool,
     /// Token lifetime.
     pub ttl_secs: u64,
     /// Clock leeway.
@@ -165,6 +173,7 @@ impl Inner {
             logged_out: HashSet::new(),
             client_ip: None,
             ip_changes: 0,
+            bind_ip: true,
             ttl_secs: ttl,
             leeway_secs: DEFAULT_LEEWAY_SECS,
             streamzip_abort_at: None,

@@ -83,13 +83,19 @@ async fn logout(
     }
 }
 
-/// Validates the bearer and reloads the user (404 when deleted).
-pub(super) fn session(
+/// Validates the bearer, applies the route guards (R, then W when `write`), then reloads the
+/// user (404 when deleted) — SFTPGo's order.
+fn guarded(
     g: &Inner,
     headers: &HeaderMap,
     peer: PeerAddr,
+    write: bool,
 ) -> Result<(Session, User), Response> {
     let s = auth::authenticate(g, headers, peer.0.ip())?;
+    s.check_requirements()?;
+    if write {
+        s.check_write()?;
+    }
     match g.user(&s.username).filter(|u| !u.deleted) {
         Some(u) => Ok((s, u.clone())),
         None => Err(api_msg(
@@ -100,15 +106,22 @@ pub(super) fn session(
     }
 }
 
-/// Same, plus the write guard.
+/// A read route (guard R).
+pub(super) fn session(
+    g: &Inner,
+    headers: &HeaderMap,
+    peer: PeerAddr,
+) -> Result<(Session, User), Response> {
+    guarded(g, headers, peer, false)
+}
+
+/// A write route (guards R and W).
 fn write_session(
     g: &Inner,
     headers: &HeaderMap,
     peer: PeerAddr,
 ) -> Result<(Session, User), Response> {
-    let (s, u) = session(g, headers, peer)?;
-    s.check_write()?;
-    Ok((s, u))
+    guarded(g, headers, peer, true)
 }
 
 fn home<'a>(g: &'a mut Inner, user: &str) -> &'a mut Fs {

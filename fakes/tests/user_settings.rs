@@ -1,0 +1,166 @@
+//! Per-user settings of `POST /__fake/echange/user`: pending 2FA / password change (§3.4),
+//! start directory (§2.2), and the IP-binding switch.
+
+mod common;
+use common::*;
+use serde_json::json;
+
+#[tokio::test]
+async fn pending_2fa_and_password_change_block_file_routes_only() {
+    let s = server().await;
+    control(
+        s.addr,
+        "POST",
+        "/__fake/echange/user",
+        json!({"username": USER, "two_factor_pending": true}),
+    )
+    .await;
+    let b = bearer(s.addr).await;
+    let h = [("Authorization", b.as_str())];
+    let r = get(s.addr, "/api/v2/user/dirs", &h).await;
+    assert_eq!(r.status, 403);
+    assert_eq!(
+        r.text(),
+        "{\"error\":\"Two-factor authentication requirements not met, please configure two-factor authentication for the following protocols: HTTP\",\"message\":\"\"}\n"
+    );
+    assert_eq!(
+        req(s.addr, "POST", "/api/v2/user/streamzip", &h, b"[]")
+            .await
+            .status,
+        403
+    );
+    assert_eq!(
+        get(s.addr, "/api/v2/user/profile", &h).await.status,
+        200,
+        "profile has no R guard"
+    );
+
+    control(
+        s.addr,
+        "POST",
+        "/__fake/echange/user",
+        json!({"username": USER, "two_factor_pending": false, "password_change_pending": true}),
+    )
+    .await;
+    let old = get(s.addr, "/api/v2/user/dirs", &h).await;
+    assert_eq!(old.status, 403, "flags are frozen in the token claims");
+    let b = bearer(s.addr).await;
+    let r = req(
+        s.addr,
+        "DELETE",
+        "/api/v2/user/files?path=/lisez-moi.txt",
+        &[("Authorization", &b)],
+        b"",
+    )
+    .await;
+    assert_eq!(r.status, 403);
+    assert_eq!(
+        r.json()["error"],
+        "Password change required. Please set a new password to continue to use your account"
+    );
+    control(
+        s.addr,
+        "POST",
+        "/__fake/echange/user",
+        json!({"username": USER, "password_change_pending": false}),
+    )
+    .await;
+    let b = bearer(s.addr).await;
+    assert_eq!(
+        get(s.addr, "/api/v2/user/dirs", &[("Authorization", &b)])
+            .await
+            .status,
+        200
+    );
+}
+
+#[tokio::test]
+async fn start_directory_applies_to_relative_paths_but_not_streamzip() {
+    let s = server().await;
+    control(
+        s.addr,
+        "POST",
+        "/__fake/echange/user",
+        json!({"username": USER, "start_directory": "/Relevés"}),
+    )
+    .await;
+    let b = bearer(s.addr).await;
+    let h = [("Authorization", b.as_str())];
+    let r = get(s.addr, "/api/v2/user/dirs", &h).await;
+    let names: Vec<String> = r
+        .json()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["name"].as_str().unwrap().to_string())
+        .collect();
+    assert!(names.contains(&"Déc 2025".to_string()), "{names:?}");
+    let r = get(
+        s.addr,
+        &format!("/api/v2/user/dirs?path={}", enc("Nov 2025")),
+        &h,
+    )
+    .await;
+    assert_eq!(r.status, 200);
+    let r = get(s.addr, "/api/v2/user/dirs?path=/Archives", &h).await;
+    assert_eq!(r.status, 200, "absolute paths ignore the start dir");
+    let r = get(s.addr, "/api/v2/user/files", &h).await;
+    assert_eq!(r.status, 400);
+    assert_eq!(
+        r.json()["message"],
+        "Please set the path to a valid file, \"/Relevés\" is a directory"
+    );
+    // Streamzip resolves relative items against `/`.
+    let r = req(
+        s.addr,
+        "POST",
+        "/api/v2/user/streamzip",
+        &h,
+        br#"["lisez-moi.txt"]"#,
+    )
+    .await;
+    assert_eq!(r.status, 200);
+    assert!(r.body.windows(13).any(|w| w == b"lisez-moi.txt"));
+    control(
+        s.addr,
+        "POST",
+        "/__fake/echange/user",
+        json!({"username": USER, "start_directory": null}),
+    )
+    .await;
+    let r = get(s.addr, "/api/v2/user/files", &h).await;
+    assert_eq!(r.json()["message"], "Please set the path to a valid file");
+}
+
+#[tokio::test]
+async fn ip_binding_can_be_turned_off() {
+    let s = server().await;
+    control(
+        s.addr,
+        "POST",
+        "/__fake/echange/config",
+        json!({"token_ip_binding": false}),
+    )
+    .await;
+    let b = bearer(s.addr).await;
+    control(s.addr, "POST", "/__fake/echange/ip-change", json!({})).await;
+    assert_eq!(
+        get(s.addr, "/api/v2/user/dirs", &[("Authorization", &b)])
+            .await
+            .status,
+        200
+    );
+    control(
+        s.addr,
+        "POST",
+        "/__fake/echange/config",
+        json!({"token_ip_binding": true}),
+    )
+    .await;
+    assert_eq!(
+        get(s.addr, "/api/v2/user/dirs", &[("Authorization", &b)])
+            .await
+            .status,
+        401
+    );
+}
