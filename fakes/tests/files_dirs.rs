@@ -800,3 +800,56 @@ async fn generate_control_creates_on_the_fly_files() {
     .await;
     assert_eq!(r.body, r2.body);
 }
+
+#[tokio::test]
+async fn listing_is_gzipped_when_asked() {
+    let s = server().await;
+    let b = bearer(s.addr).await;
+    let plain = get(
+        s.addr,
+        "/api/v2/user/dirs?path=/Archives",
+        &[("Authorization", &b)],
+    )
+    .await;
+    let r = get(
+        s.addr,
+        "/api/v2/user/dirs?path=/Archives",
+        &[("Authorization", &b), ("Accept-Encoding", "gzip, br")],
+    )
+    .await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.header("content-encoding"), Some("gzip"));
+    assert!(r.all("vary").iter().any(|v| v.contains("Accept-Encoding")));
+    assert!(r.header("content-length").is_none());
+    assert_eq!(&r.body[..3], &[0x1f, 0x8b, 8]);
+    let n = r.body.len();
+    let (inflated, used) = inflate_raw(&r.body[10..n - 8]);
+    assert_eq!(used, n - 18);
+    assert_eq!(inflated, plain.body);
+    assert_eq!(
+        u32::from_le_bytes(r.body[n - 8..n - 4].try_into().unwrap()),
+        crc32fast::hash(&plain.body)
+    );
+    // Errors are compressed too; without Accept-Encoding nothing changes.
+    let r = get(
+        s.addr,
+        "/api/v2/user/dirs?path=/nope",
+        &[("Authorization", &b), ("Accept-Encoding", "deflate")],
+    )
+    .await;
+    assert_eq!(
+        (r.status, r.header("content-encoding")),
+        (404, Some("deflate"))
+    );
+    assert!(String::from_utf8(inflate_raw(&r.body).0)
+        .unwrap()
+        .contains("Unable to get directory lister"));
+    assert!(plain.header("content-encoding").is_none());
+}
+
+fn inflate_raw(input: &[u8]) -> (Vec<u8>, usize) {
+    zipcheck::inflate_raw(input)
+}
+
+#[path = "common/zipcheck.rs"]
+mod zipcheck;

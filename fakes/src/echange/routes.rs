@@ -251,9 +251,56 @@ async fn dirs_get(
         }
     };
     match outcome {
-        ListOutcome::Respond(r) => r,
+        ListOutcome::Respond(r) => compress_if_asked(&headers, r).await,
         ListOutcome::Drop => kill.drop_now().await,
     }
+}
+
+/// chi's compressor (level 5) on the listing route: `gzip` (preferred) or raw `deflate` when
+/// the client accepts it; `Content-Encoding`, `Vary: Accept-Encoding`, no `Content-Length`.
+async fn compress_if_asked(headers: &HeaderMap, r: Response) -> Response {
+    let accept = headers
+        .get(header::ACCEPT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let tokens: Vec<&str> = accept
+        .split(',')
+        .map(|t| t.split(';').next().unwrap_or("").trim())
+        .collect();
+    let enc = if tokens.contains(&"gzip") {
+        "gzip"
+    } else if tokens.contains(&"deflate") {
+        "deflate"
+    } else {
+        return r;
+    };
+    let (mut parts, body) = r.into_parts();
+    let Ok(data) = axum::body::to_bytes(body, usize::MAX).await else {
+        return Response::from_parts(parts, Body::empty());
+    };
+    let raw = miniz_oxide::deflate::compress_to_vec(&data, 5);
+    let out = if enc == "gzip" {
+        let mut g = vec![0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff];
+        g.extend_from_slice(&raw);
+        g.extend_from_slice(&crc32fast::hash(&data).to_le_bytes());
+        g.extend_from_slice(&(data.len() as u32).to_le_bytes());
+        g
+    } else {
+        raw
+    };
+    parts.headers.remove(header::CONTENT_LENGTH);
+    parts
+        .headers
+        .insert(header::CONTENT_ENCODING, HeaderValue::from_static(enc));
+    parts
+        .headers
+        .append(header::VARY, HeaderValue::from_static("Accept-Encoding"));
+    let chunk: Result<Bytes, std::io::Error> = Ok(Bytes::from(out));
+    Response::from_parts(
+        parts,
+        Body::from_stream(futures_util::stream::iter([chunk])),
+    )
 }
 
 async fn dirs_post(
