@@ -188,7 +188,8 @@ async fn handle(
     req.extensions_mut().insert(PeerAddr(peer));
     req.extensions_mut().insert(kill.clone());
     let origin = req.headers().get(header::ORIGIN).cloned();
-    let path = req.uri().path().to_string();
+    // Percent-decoded path: what the log records and what faults match.
+    let path = decode_path(req.uri().path());
     let is_control = path.starts_with("/__fake/") || path == "/__fake";
 
     let mut resp = if req.method() == Method::OPTIONS
@@ -196,12 +197,12 @@ async fn handle(
             .headers()
             .contains_key(header::ACCESS_CONTROL_REQUEST_METHOD)
     {
-        log_request(&app.shared, &req, is_control);
+        log_request(&app.shared, &req, &path, is_control);
         preflight(origin.as_ref())
     } else if is_control {
         call(&app.controls, req).await
     } else {
-        log_request(&app.shared, &req, false);
+        log_request(&app.shared, &req, &path, false);
         let fault = app.shared.faults.take(req.method().as_str(), &path);
         let mut cut = None;
         let mut early = None;
@@ -239,13 +240,34 @@ async fn handle(
     resp
 }
 
-fn log_request(shared: &Shared, req: &Request<Body>, is_control: bool) {
+/// Percent-decodes a URL path (`+` stays `+`); invalid escapes are kept as they are.
+pub fn decode_path(p: &str) -> String {
+    let b = p.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while let Some(&c) = b.get(i) {
+        let hex = |j: usize| b.get(j).and_then(|h| (*h as char).to_digit(16));
+        match (c, hex(i + 1), hex(i + 2)) {
+            (b'%', Some(h), Some(l)) => {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+            }
+            _ => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn log_request(shared: &Shared, req: &Request<Body>, path: &str, is_control: bool) {
     if is_control {
         return;
     }
     let entry = json!({
         "method": req.method().as_str(),
-        "path": req.uri().path(),
+        "path": path,
         "query": req.uri().query().unwrap_or(""),
         "headers": header_map_json(req.headers()),
     });
@@ -405,6 +427,7 @@ struct ConfigBody {
     streamzip_abort_at: Option<u64>,
     streamzip_abort_threshold: Option<u64>,
     token_ip_binding: Option<bool>,
+    max_upload_file_size: Option<u64>,
 }
 
 async fn echange_config(State(sh): Sh, Json(b): Json<ConfigBody>) -> Response {
@@ -423,6 +446,9 @@ async fn echange_config(State(sh): Sh, Json(b): Json<ConfigBody>) -> Response {
     }
     if let Some(bind) = b.token_ip_binding {
         g.bind_ip = bind;
+    }
+    if let Some(m) = b.max_upload_file_size {
+        g.max_upload = m;
     }
     ok()
 }
@@ -524,6 +550,7 @@ struct UserUpdate {
     password_change_pending: Option<bool>,
     permissions: Option<Vec<String>>,
     otp: Option<bool>,
+    http_denied: Option<bool>,
 }
 
 /// Distinguishes an absent field (`None`) from an explicit `null` (`Some(None)`).
@@ -558,6 +585,9 @@ async fn update_user(State(sh): Sh, Json(b): Json<UserUpdate>) -> Response {
     }
     if let Some(o) = b.otp {
         u.otp = o;
+    }
+    if let Some(d) = b.http_denied {
+        u.http_denied = d;
     }
     ok()
 }

@@ -485,3 +485,22 @@ async fn reset_restores_files_and_kills_tokens() {
     .await;
     assert_eq!(r.status, 200);
 }
+
+#[tokio::test]
+async fn log_and_faults_use_the_decoded_path() {
+    let s = server().await;
+    control(
+        s.addr,
+        "POST",
+        "/__fake/faults",
+        json!({"path": "/api/v2/user/é x", "kind": "status", "status": 418}),
+    )
+    .await;
+    let r = get(s.addr, "/api/v2/user/%C3%A9%20x", &[]).await;
+    assert_eq!(r.status, 418);
+    let log = control(s.addr, "GET", "/__fake/requests", json!(null))
+        .await
+        .json();
+    assert_eq!(log[0]["path"], "/api/v2/user/é x");
+    assert_eq!(passerelle_fakes::server::decode_path("/a%zz%4"), "/a%zz%4");
+}

@@ -164,3 +164,82 @@ async fn ip_binding_can_be_turned_off() {
         401
     );
 }
+
+#[tokio::test]
+async fn http_denied_user_gets_403_at_token_and_on_file_routes() {
+    let s = server().await;
+    let b = bearer(s.addr).await;
+    control(
+        s.addr,
+        "POST",
+        "/__fake/echange/user",
+        json!({"username": USER, "http_denied": true}),
+    )
+    .await;
+    let r = get(
+        s.addr,
+        "/api/v2/user/token",
+        &[("Authorization", &basic(USER, PASS))],
+    )
+    .await;
+    assert_eq!(r.status, 403);
+    assert_eq!(
+        r.text(),
+        "{\"error\":\"protocol HTTP is not allowed for user \\\"fournisseur\\\"\",\"message\":\"Forbidden\"}\n"
+    );
+    assert!(r.header("www-authenticate").is_none());
+    let r = get(s.addr, "/api/v2/user/dirs", &[("Authorization", &b)]).await;
+    assert_eq!(
+        (r.status, r.json()["message"].as_str()),
+        (403, Some("Forbidden"))
+    );
+}
+
+#[tokio::test]
+async fn upload_size_cap() {
+    let s = server().await;
+    control(
+        s.addr,
+        "POST",
+        "/__fake/echange/config",
+        json!({"max_upload_file_size": 1000}),
+    )
+    .await;
+    let b = bearer(s.addr).await;
+    let h = [("Authorization", b.as_str())];
+    let r = req(
+        s.addr,
+        "POST",
+        "/api/v2/user/files/upload?path=/ok.bin",
+        &h,
+        &[7u8; 1000],
+    )
+    .await;
+    assert_eq!(r.status, 201);
+    let r = req(
+        s.addr,
+        "POST",
+        "/api/v2/user/files/upload?path=/big.bin",
+        &h,
+        &[7u8; 1001],
+    )
+    .await;
+    assert_eq!(r.status, 413);
+    assert_eq!(r.json()["error"], "http: request body too large");
+    let body = format!("--B\r\nContent-Disposition: form-data; name=\"filenames\"; filename=\"x\"\r\n\r\n{}\r\n--B--\r\n", "x".repeat(2000));
+    let r = req(
+        s.addr,
+        "POST",
+        "/api/v2/user/files?path=/",
+        &[
+            ("Authorization", &b),
+            ("Content-Type", "multipart/form-data; boundary=B"),
+        ],
+        body.as_bytes(),
+    )
+    .await;
+    assert_eq!(
+        (r.status, r.json()["message"].as_str()),
+        (400, Some("Unable to parse multipart form"))
+    );
+}

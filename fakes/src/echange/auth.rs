@@ -143,6 +143,13 @@ pub fn token(state: &Echange, headers: &HeaderMap, peer: std::net::IpAddr) -> Re
     else {
         return unauthorized(Some("invalid credentials"));
     };
+    if u.http_denied {
+        return api_msg(
+            StatusCode::FORBIDDEN,
+            "Forbidden",
+            Some(&super::http_denied_body(&u.username)),
+        );
+    }
     if u.otp {
         let code = headers
             .get("x-sftpgo-otp")

@@ -43,6 +43,8 @@ pub struct User {
     pub two_fa_pending: bool,
     /// Password change required (token granted, file routes 403).
     pub password_change_pending: bool,
+    /// `denied_protocols` contains HTTP: token 403, file routes 403.
+    pub http_denied: bool,
 }
 
 impl std::fmt::Debug for User {
@@ -70,6 +72,7 @@ fn seed_users() -> Vec<User> {
         deleted: false,
         two_fa_pending: false,
         password_change_pending: false,
+        http_denied: false,
     };
     vec![
         mk(
@@ -102,6 +105,8 @@ pub struct Inner {
     pub client_ip: Option<String>,
     /// How many ip-change calls happened.
     pub ip_changes: u32,
+    /// `max_upload_file_size` in bytes (0 = unlimited, the default).
+    pub max_upload: u64,
     /// Bind tokens to the client IP (SFTPGo `token_validation: 0`, default on).
     pub bind_ip: bool,
     /// Token lifetime.
@@ -156,6 +161,14 @@ impl std::fmt::Debug for Inner {
     }
 }
 
+/// 403 body for a user whose HTTP access is denied.
+pub fn http_denied_body(username: &str) -> String {
+    format!(
+        "protocol HTTP is not allowed for user {}",
+        crate::util::go_quote(username)
+    )
+}
+
 impl Inner {
     fn seed(ttl: u64, key_gen: u64) -> Inner {
         let users = seed_users();
@@ -174,6 +187,7 @@ impl Inner {
             client_ip: None,
             ip_changes: 0,
             bind_ip: true,
+            max_upload: 0,
             ttl_secs: ttl,
             leeway_secs: DEFAULT_LEEWAY_SECS,
             streamzip_abort_at: None,

@@ -97,6 +97,11 @@ fn guarded(
         s.check_write()?;
     }
     match g.user(&s.username).filter(|u| !u.deleted) {
+        Some(u) if u.http_denied => Err(api_msg(
+            StatusCode::FORBIDDEN,
+            "Forbidden",
+            Some(&super::http_denied_body(&u.username)),
+        )),
         Some(u) => Ok((s, u.clone())),
         None => Err(api_msg(
             StatusCode::NOT_FOUND,
@@ -659,7 +664,7 @@ async fn files_upload(
     RawQuery(q): RawQuery,
     req: Request,
 ) -> Response {
-    let (user, p) = {
+    let (user, p, cap) = {
         let mut g = st.lock();
         let (s, u) = match write_session(&g, &headers, peer) {
             Ok(x) => x,
@@ -675,14 +680,24 @@ async fn files_upload(
         if let Err(r) = check_upload_target(home(&mut g, &s.username), &p, parents, &msg) {
             return r;
         }
-        (s.username, p)
+        (s.username, p, g.max_upload)
     };
     let mut data = Vec::new();
     let mut stream = req.into_body().into_data_stream();
     let mut failed = false;
+    let mut too_large = false;
     while let Some(chunk) = stream.next().await {
         match chunk {
-            Ok(c) => data.extend_from_slice(&c),
+            Ok(c) => {
+                if cap > 0 && (data.len() + c.len()) as u64 > cap {
+                    let keep = (cap as usize).saturating_sub(data.len());
+                    data.extend_from_slice(c.get(..keep).unwrap_or_default());
+                    too_large = true;
+                    failed = true;
+                    break;
+                }
+                data.extend_from_slice(&c);
+            }
             Err(_) => {
                 failed = true;
                 break;
@@ -707,6 +722,13 @@ async fn files_upload(
             mtime_ms: if failed { now_ms() } else { mtime },
         },
     );
+    if too_large {
+        return api_msg(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            &format!("Error saving file {}", go_quote(&p)),
+            Some("http: request body too large"),
+        );
+    }
     if failed {
         return api_msg(
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -724,7 +746,7 @@ async fn files_multipart(
     RawQuery(q): RawQuery,
     req: Request,
 ) -> Response {
-    let (user, dir, parents) = {
+    let (user, dir, parents, cap) = {
         let g = st.lock();
         let (s, u) = match write_session(&g, &headers, peer) {
             Ok(x) => x,
@@ -736,8 +758,19 @@ async fn files_multipart(
             u.start_dir.as_deref(),
         );
         let parents = query_get(&q, "mkdir_parents").as_deref() == Some("true");
-        (s.username, dir, parents)
+        (s.username, dir, parents, g.max_upload)
     };
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if cap > 0 && declared.is_some_and(|n| n > cap) {
+        return api_msg(
+            StatusCode::BAD_REQUEST,
+            "Unable to parse multipart form",
+            Some("http: request body too large"),
+        );
+    }
     let parse_err = |e: &str| {
         api_msg(
             StatusCode::BAD_REQUEST,
@@ -751,6 +784,7 @@ async fn files_multipart(
     };
     // Parse the whole form first, like Go's ParseMultipartForm.
     let mut files: Vec<(String, Bytes)> = Vec::new();
+    let mut seen = 0u64;
     loop {
         match mp.next_field().await {
             Ok(Some(field)) => {
@@ -758,6 +792,10 @@ async fn files_multipart(
                 let fname = field.file_name().map(str::to_string);
                 match field.bytes().await {
                     Ok(b) => {
+                        seen += b.len() as u64;
+                        if cap > 0 && seen > cap {
+                            return parse_err("http: request body too large");
+                        }
                         if let (true, Some(f)) = (is_file, fname) {
                             files.push((f, b));
                         }
