@@ -50,6 +50,10 @@ async fn byte_layout_matches_go_archive_zip() {
     .await;
     assert_eq!(r.status, 200);
     assert!(r.complete);
+    assert!(
+        r.chunked && r.header("content-length").is_none(),
+        "≥ 2 KiB → chunked"
+    );
     let entries = zipcheck::walk(&r.body);
     let names: Vec<&str> = entries.iter().map(|e| e.name.as_str()).collect();
     assert_eq!(names[0], "Archives/");
@@ -321,4 +325,23 @@ async fn big_generated_file_round_trips() {
     .await
     .json();
     assert_eq!(v["sha256"], hex.as_str());
+}
+
+#[tokio::test]
+async fn small_complete_zip_has_content_length() {
+    let s = server().await;
+    let b = bearer(s.addr).await;
+    let r = zip(s.addr, &b, r#"["/lisez-moi.txt"]"#).await;
+    assert_eq!(r.status, 200);
+    assert!(!r.chunked);
+    assert_eq!(
+        r.header("content-length"),
+        Some(r.body.len().to_string().as_str())
+    );
+    assert!(r.body.len() < 2048);
+    assert_eq!(zipcheck::walk(&r.body).len(), 1);
+    assert_eq!(
+        r.header("content-disposition"),
+        Some("attachment; filename=\"fournisseur-lisez-moi.zip\"")
+    );
 }

@@ -125,6 +125,8 @@ enum First {
 /// Bytes are released to the client in whole 4 KiB blocks, like Go's buffered writers.
 const BLOCK: usize = 4096;
 const FLUSH_AT: usize = 64 * 1024;
+/// Go's `http.ResponseWriter` buffer: smaller complete responses get a `Content-Length`.
+const GO_CONTENT_LENGTH_LIMIT: u64 = 2048;
 
 struct Producer {
     first: Option<tokio::sync::oneshot::Sender<First>>,
@@ -211,10 +213,18 @@ impl Producer {
         if self.emit(&tail).is_err() {
             return;
         }
+        if self.total < GO_CONTENT_LENGTH_LIMIT {
+            if let Some(first) = self.first.take() {
+                // Like Go: a response finished within its 2 KiB buffer gets a Content-Length.
+                let all = std::mem::take(&mut self.buf);
+                let _ = first.send(First::Complete(all));
+                return;
+            }
+        }
         if let Some(first) = self.first.take() {
-            let all = std::mem::take(&mut self.buf);
-            let _ = first.send(First::Complete(all));
-            return;
+            if first.send(First::Streaming).is_err() {
+                return;
+            }
         }
         let rest = std::mem::take(&mut self.buf);
         if !rest.is_empty()
