@@ -7,6 +7,7 @@
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use axum::body::Body;
@@ -91,6 +92,43 @@ pub struct Shared {
     pub log: Mutex<Vec<Value>>,
     /// PRE-ETAT.DATE state.
     pub ped: PedState,
+    /// Échange requests in flight (until their body is done), for the connection gate.
+    pub in_flight: Arc<AtomicU64>,
+}
+
+/// Decrements the in-flight counter when the response body is dropped.
+struct InFlight(Arc<AtomicU64>);
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// A body that keeps an [`InFlight`] guard alive until it is done (size hints preserved).
+struct GuardedBody {
+    inner: Body,
+    _guard: InFlight,
+}
+
+impl axum::body::HttpBody for GuardedBody {
+    type Data = axum::body::Bytes;
+    type Error = axum::Error;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
+        std::pin::Pin::new(&mut self.inner).poll_frame(cx)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        self.inner.size_hint()
+    }
 }
 
 struct App {
@@ -115,6 +153,7 @@ pub async fn start(config: Config) -> std::io::Result<Running> {
             }
             ped
         },
+        in_flight: Arc::new(AtomicU64::new(0)),
     });
     let api = echange::routes::router(shared.echange.clone())
         // PRE-ETAT.DATE vendor routes, at the root and under `/api`.
@@ -217,7 +256,11 @@ async fn handle(
             Some(r) => r,
             None => {
                 let req = strip_route_slash(req);
-                let r = call(&app.api, req).await;
+                let r = if path.starts_with("/api/v2/") || path == "/healthz" {
+                    echange_gate(&app, req).await
+                } else {
+                    call(&app.api, req).await
+                };
                 match cut {
                     Some(n) => faults::cut_after(r, n, kill.clone()),
                     None => r,
@@ -259,6 +302,39 @@ pub fn decode_path(p: &str) -> String {
         }
     }
     String::from_utf8_lossy(&out).into_owned()
+}
+
+/// SFTPGo's `checkConnection` for the Échange routes: defender ban, then the per-host
+/// connection limit (both off by default).
+async fn echange_gate(app: &App, req: Request<Body>) -> Response {
+    let (banned, max) = {
+        let g = app.shared.echange.lock();
+        (g.banned, g.max_in_flight)
+    };
+    if banned {
+        return api_msg(
+            StatusCode::FORBIDDEN,
+            "",
+            Some("your IP address is blocked"),
+        );
+    }
+    let n = app.shared.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+    let guard = InFlight(app.shared.in_flight.clone());
+    if max > 0 && n > max {
+        return api_msg(
+            StatusCode::FORBIDDEN,
+            "",
+            Some("you are not allowed to connect"),
+        );
+    }
+    let (parts, body) = call(&app.api, req).await.into_parts();
+    Response::from_parts(
+        parts,
+        Body::new(GuardedBody {
+            inner: body,
+            _guard: guard,
+        }),
+    )
 }
 
 fn log_request(shared: &Shared, req: &Request<Body>, path: &str, is_control: bool) {
@@ -428,6 +504,8 @@ struct ConfigBody {
     streamzip_abort_threshold: Option<u64>,
     token_ip_binding: Option<bool>,
     max_upload_file_size: Option<u64>,
+    banned: Option<bool>,
+    max_per_host_connections: Option<u64>,
 }
 
 async fn echange_config(State(sh): Sh, Json(b): Json<ConfigBody>) -> Response {
@@ -449,6 +527,12 @@ async fn echange_config(State(sh): Sh, Json(b): Json<ConfigBody>) -> Response {
     }
     if let Some(m) = b.max_upload_file_size {
         g.max_upload = m;
+    }
+    if let Some(v) = b.banned {
+        g.banned = v;
+    }
+    if let Some(v) = b.max_per_host_connections {
+        g.max_in_flight = v;
     }
     ok()
 }

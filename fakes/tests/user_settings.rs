@@ -243,3 +243,70 @@ async fn upload_size_cap() {
         (400, Some("Unable to parse multipart form"))
     );
 }
+
+#[tokio::test]
+async fn defender_ban_and_connection_gate() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let s = server().await;
+    let b = bearer(s.addr).await;
+    control(
+        s.addr,
+        "POST",
+        "/__fake/echange/config",
+        json!({"banned": true}),
+    )
+    .await;
+    for t in ["/healthz", "/api/v2/user/dirs"] {
+        let r = get(s.addr, t, &[("Authorization", &b)]).await;
+        assert_eq!(
+            (r.status, r.text().as_str()),
+            (
+                403,
+                "{\"error\":\"your IP address is blocked\",\"message\":\"\"}\n"
+            ),
+            "{t}"
+        );
+    }
+    control(
+        s.addr,
+        "POST",
+        "/__fake/echange/config",
+        json!({"banned": false, "max_per_host_connections": 1}),
+    )
+    .await;
+    // A big download whose body the client does not read stays in flight.
+    let mut slow = tokio::net::TcpStream::connect(s.addr).await.unwrap();
+    slow.write_all(&build(
+        "GET",
+        "/api/v2/user/files?path=/Volumineux/gros-64MiB.bin",
+        &[("Authorization", &b)],
+        b"",
+    ))
+    .await
+    .unwrap();
+    let mut first = [0u8; 12];
+    slow.read_exact(&mut first).await.unwrap();
+    assert_eq!(&first, b"HTTP/1.1 200");
+    let r = get(s.addr, "/api/v2/user/dirs", &[("Authorization", &b)]).await;
+    assert_eq!(
+        (r.status, r.text().as_str()),
+        (
+            403,
+            "{\"error\":\"you are not allowed to connect\",\"message\":\"\"}\n"
+        )
+    );
+    drop(slow);
+    let mut ok = false;
+    for _ in 0..50 {
+        if get(s.addr, "/api/v2/user/dirs", &[("Authorization", &b)])
+            .await
+            .status
+            == 200
+        {
+            ok = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(ok, "the slot is released once the first response is gone");
+}

@@ -105,6 +105,10 @@ pub struct Inner {
     pub client_ip: Option<String>,
     /// How many ip-change calls happened.
     pub ip_changes: u32,
+    /// Defender ban: every Échange route (healthz included) answers 403.
+    pub banned: bool,
+    /// `max_per_host_connections`: in-flight Échange requests allowed (0 = unlimited, default).
+    pub max_in_flight: u64,
     /// `max_upload_file_size` in bytes (0 = unlimited, the default).
     pub max_upload: u64,
     /// Bind tokens to the client IP (SFTPGo `token_validation: 0`, default on).
@@ -187,6 +191,8 @@ impl Inner {
             client_ip: None,
             ip_changes: 0,
             bind_ip: true,
+            banned: false,
+            max_in_flight: 0,
             max_upload: 0,
             ttl_secs: ttl,
             leeway_secs: DEFAULT_LEEWAY_SECS,
