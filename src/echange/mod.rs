@@ -1,1 +1,19 @@
-//! GÉRÉDIS « Échange » (SFTPGo user API): models, request builders, response parsing, token lifetime.
+//! GÉRÉDIS « Échange » — the SFTPGo user REST API (`/api/v2/user/...`).
+//!
+//! The pure parts live here and are tested natively: [`model`] (wire types), [`paths`] (path
+//! cleaning and checks), [`requests`] (request builders), [`responses`] (parsing and error
+//! mapping) and [`token`] (token lifetime). On `wasm32`, [`client::EchangeClient`] sends them
+//! with `fetch`.
+
+pub mod model;
+pub mod paths;
+pub mod requests;
+pub mod responses;
+pub mod token;
+pub mod walk;
+
+#[cfg(target_arch = "wasm32")]
+pub mod client;
+
+pub use model::{DirEntry, EntryType, Token};
+pub use requests::Credentials;

@@ -1,0 +1,253 @@
+//! Response parsing and error mapping for the SFTPGo user API.
+//!
+//! Error bodies are `{"error"?: string, "message": string}` (spec §5.1); both are kept verbatim
+//! in [`Error::server_error`] and [`Error::server_message`]. Anything else (a proxy's HTML page,
+//! an empty body) still gives an error with the status and a stable code.
+
+use serde::Deserialize;
+
+use super::model::{DirEntry, EntryType, Token, WireDirEntry};
+use super::paths;
+use crate::error::{Error, ErrorCode, Result};
+use crate::http::ResponseHead;
+
+#[derive(Deserialize)]
+struct ApiResponse {
+    #[serde(default)]
+    message: Option<String>,
+    #[serde(default)]
+    error: Option<String>,
+}
+
+/// What the request was about, for messages: `listDir("/Relevés")`.
+pub fn subject(operation: &str, path: Option<&str>) -> String {
+    match path {
+        Some(p) => format!("{operation}(\"{p}\")"),
+        None => format!("{operation}()"),
+    }
+}
+
+fn reason(operation: &str, status: u16, server_message: Option<&str>) -> String {
+    match status {
+        401 if operation == "token" => "the username, password or 2FA code was refused".to_string(),
+        401 if server_message == Some("Your token is not valid") => {
+            "the token was refused because it is bound to another client IP address \
+             (SFTPGo ties tokens to the address they were issued to)"
+                .to_string()
+        }
+        401 => "the access token was refused".to_string(),
+        400 => "the server rejected the request".to_string(),
+        403 => "access is forbidden".to_string(),
+        404 => "not found".to_string(),
+        409 => "conflict".to_string(),
+        413 => "the upload is too large or the quota is exhausted".to_string(),
+        416 => "the requested range is not satisfiable (the offset is past the end of the file)"
+            .to_string(),
+        429 => "too many requests".to_string(),
+        500..=599 => "the server failed".to_string(),
+        s => format!("unexpected HTTP status {s}"),
+    }
+}
+
+/// The error for a non-2xx response.
+pub fn api_error(subject: &str, head: &ResponseHead, body: &[u8], now_ms: u64) -> Error {
+    let parsed: Option<ApiResponse> = serde_json::from_slice(body).ok();
+    let (server_message, server_error) = match parsed {
+        Some(r) => (r.message, r.error.filter(|e| !e.is_empty())),
+        None => (None, None),
+    };
+    let operation = subject.split('(').next().unwrap_or(subject);
+    let why = reason(operation, head.status, server_message.as_deref());
+    Error::new(
+        ErrorCode::from_status(head.status),
+        format!("{subject} failed: {why}"),
+    )
+    .with_status(head.status)
+    .with_server_message(server_message.filter(|m| !m.is_empty()))
+    .with_server_error(server_error)
+    .with_retry_after(head.retry_after(now_ms))
+}
+
+/// Maps any status: `Ok(())` for 2xx, else [`api_error`].
+pub fn expect_success(subject: &str, head: &ResponseHead, body: &[u8], now_ms: u64) -> Result<()> {
+    if head.is_success() {
+        Ok(())
+    } else {
+        Err(api_error(subject, head, body, now_ms))
+    }
+}
+
+fn invalid(subject: &str, what: &str) -> Error {
+    Error::invalid_response(format!("{subject} failed: the server answered {what}"))
+}
+
+/// Parses a 2xx token body.
+pub fn parse_token(head: &ResponseHead, body: &[u8], now_ms: u64) -> Result<Token> {
+    expect_success("token()", head, body, now_ms)?;
+    let t: Token = serde_json::from_slice(body)
+        .map_err(|_| invalid("token()", "a body that is not a token"))?;
+    if t.access_token.is_empty() || t.access_token.chars().any(|c| c.is_whitespace()) {
+        return Err(invalid("token()", "an empty or malformed access_token"));
+    }
+    Ok(t)
+}
+
+/// Parses a 2xx listing of `dir` (as the caller gave it) into entries with `type` and `path`.
+pub fn parse_listing(
+    dir: &str,
+    head: &ResponseHead,
+    body: &[u8],
+    now_ms: u64,
+) -> Result<Vec<DirEntry>> {
+    let subj = subject("listDir", Some(dir));
+    expect_success(&subj, head, body, now_ms)?;
+    let wire: Vec<WireDirEntry> = serde_json::from_slice(body).map_err(|e| {
+        if e.is_eof() {
+            Error::new(
+                ErrorCode::Truncated,
+                format!("{subj} failed: the listing ended before it was complete"),
+            )
+            .with_status(head.status)
+        } else {
+            invalid(&subj, "a body that is not a directory listing").with_status(head.status)
+        }
+    })?;
+    let folder = paths::clean(dir);
+    wire.into_iter()
+        .map(|w| {
+            if w.name.is_empty() || w.name.contains('/') || w.name == "." || w.name == ".." {
+                return Err(
+                    invalid(&subj, "an entry with an invalid name").with_status(head.status)
+                );
+            }
+            Ok(DirEntry {
+                path: paths::child(&folder, &w.name),
+                entry_type: EntryType::from_mode(w.mode),
+                name: w.name,
+                size: w.size,
+                mode: w.mode,
+                last_modified: w.last_modified,
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn head(status: u16) -> ResponseHead {
+        ResponseHead::new(
+            status,
+            vec![("Content-Type".into(), "application/json".into())],
+        )
+    }
+
+    #[test]
+    fn listing_from_the_spec_example() {
+        let body = br#"[{"last_modified":"2026-07-20T08:15:02Z","mode":2147484141,"name":"inbox"},{"last_modified":"2026-07-21T06:00:11Z","mode":420,"name":"tarifs-2026.csv","size":48213},{"last_modified":"2026-07-19T12:00:00Z","mode":134218239,"name":"latest.csv"}]"#;
+        let v = parse_listing("outbox/", &head(200), body, 0).unwrap();
+        assert_eq!(v.len(), 3);
+        assert_eq!(v[0].entry_type, EntryType::Dir);
+        assert_eq!(v[0].path, "/outbox/inbox");
+        assert_eq!(v[1].size, Some(48213));
+        assert_eq!(v[2].entry_type, EntryType::Symlink);
+        assert_eq!(parse_listing("", &head(200), b"[]", 0).unwrap(), vec![]);
+        let escaped =
+            br#"[{"last_modified":"2026-07-20T08:15:02Z","mode":420,"name":"R\u0026D","size":1}]"#;
+        assert_eq!(
+            parse_listing("/", &head(200), escaped, 0).unwrap()[0].path,
+            "/R&D"
+        );
+    }
+
+    #[test]
+    fn truncated_and_garbage_listings() {
+        let e = parse_listing("/", &head(200), br#"[{"last_modified":"2026"#, 0).unwrap_err();
+        assert_eq!(e.code(), ErrorCode::Truncated);
+        let e = parse_listing("/", &head(200), b"<html>", 0).unwrap_err();
+        assert_eq!(e.code(), ErrorCode::InvalidResponse);
+        let e = parse_listing(
+            "/",
+            &head(200),
+            br#"[{"name":"../x","mode":0,"last_modified":""}]"#,
+            0,
+        )
+        .unwrap_err();
+        assert_eq!(e.code(), ErrorCode::InvalidResponse);
+    }
+
+    #[test]
+    fn errors_keep_server_text() {
+        let body =
+            b"{\"error\":\"file does not exist\",\"message\":\"Unable to get directory lister\"}\n";
+        let e = parse_listing("/nope", &head(404), body, 0).unwrap_err();
+        assert_eq!(e.code(), ErrorCode::NotFound);
+        assert_eq!(e.status(), Some(404));
+        assert_eq!(e.server_message(), Some("Unable to get directory lister"));
+        assert_eq!(e.server_error(), Some("file does not exist"));
+        assert_eq!(e.message(), "listDir(\"/nope\") failed: not found");
+
+        let e = api_error(
+            "listDir(\"/\")",
+            &head(401),
+            br#"{"message":"Your token is not valid"}"#,
+            0,
+        );
+        assert!(e.message().contains("client IP"));
+        assert_eq!(e.server_error(), None);
+
+        let mut h = head(429);
+        h.headers.push(("Retry-After".into(), "2".into()));
+        let e = api_error(
+            "listDir(\"/\")",
+            &h,
+            b"{\"error\":\"rate limit exceed\",\"message\":\"Too Many Requests\"}",
+            0,
+        );
+        assert_eq!(
+            (e.code(), e.retry_after()),
+            (ErrorCode::RateLimited, Some(2))
+        );
+
+        let e = api_error(
+            "listDir(\"/\")",
+            &head(502),
+            b"<html><body>Bad Gateway</body></html>",
+            0,
+        );
+        assert_eq!((e.code(), e.server_message()), (ErrorCode::Server, None));
+    }
+
+    #[test]
+    fn token_parsing() {
+        let t = parse_token(
+            &head(200),
+            br#"{"access_token":"a.b.c","expires_at":"2026-07-21T18:26:40Z"}"#,
+            0,
+        )
+        .unwrap();
+        assert_eq!(t.access_token, "a.b.c");
+        let e = parse_token(
+            &head(401),
+            br#"{"error":"invalid credentials","message":"Unauthorized"}"#,
+            0,
+        )
+        .unwrap_err();
+        assert_eq!(e.code(), ErrorCode::Unauthorized);
+        assert_eq!(
+            e.message(),
+            "token() failed: the username, password or 2FA code was refused"
+        );
+        assert_eq!(
+            parse_token(&head(200), b"{}", 0).unwrap_err().code(),
+            ErrorCode::InvalidResponse
+        );
+        assert_eq!(
+            parse_token(&head(200), br#"{"access_token":"","expires_at":"x"}"#, 0)
+                .unwrap_err()
+                .code(),
+            ErrorCode::InvalidResponse
+        );
+    }
+}

@@ -1,0 +1,335 @@
+//! `EchangeClient` for JavaScript.
+
+use std::rc::Rc;
+
+use js_sys::{Function, Promise};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::{future_to_promise, JsFuture};
+
+use super::options;
+use super::stream;
+use super::to_value;
+use crate::echange::client::{EchangeClient, EchangeConfig, Otp};
+use crate::echange::Credentials;
+use crate::error::Error;
+
+const WHAT: &str = "EchangeClient";
+
+/// Client for GÉRÉDIS « Échange » (SFTPGo user API).
+#[wasm_bindgen(js_name = EchangeClient)]
+pub struct JsEchangeClient {
+    client: EchangeClient,
+}
+
+fn otp_provider(f: Function) -> Otp {
+    Otp::Provider(Rc::new(move || {
+        let f = f.clone();
+        Box::pin(async move {
+            let v = f
+                .call0(&JsValue::UNDEFINED)
+                .map_err(|_| Error::invalid_input("token(): the `otp` callback threw"))?;
+            let v = if v.has_type::<Promise>() || v.is_object() {
+                JsFuture::from(Promise::resolve(&v))
+                    .await
+                    .map_err(|_| Error::invalid_input("token(): the `otp` callback rejected"))?
+            } else {
+                v
+            };
+            v.as_string().ok_or_else(|| {
+                Error::invalid_input("token(): the `otp` callback must return a string")
+            })
+        })
+    }))
+}
+
+#[wasm_bindgen(js_class = EchangeClient)]
+impl JsEchangeClient {
+    /// `new EchangeClient({ baseUrl, username, password, otp?, timeoutMs?, retries?, fetch? })`
+    #[wasm_bindgen(constructor)]
+    pub fn new(options: JsValue) -> Result<JsEchangeClient, JsValue> {
+        let (base_url, timeout_ms, retries, fetch) = options::common(&options, WHAT)?;
+        let username = options::required_string(&options, WHAT, "username")?;
+        let password = options::required_string(&options, WHAT, "password")?;
+        let otp = match options::field(&options, "otp") {
+            None => Otp::None,
+            Some(v) => match v.as_string() {
+                Some(s) => Otp::Fixed(s),
+                None => match v.dyn_into::<Function>() {
+                    Ok(f) => otp_provider(f),
+                    Err(_) => {
+                        return Err(Error::invalid_input(
+                            "EchangeClient: option `otp` must be a string or a function",
+                        )
+                        .into())
+                    }
+                },
+            },
+        };
+        let client = EchangeClient::new(EchangeConfig {
+            base_url,
+            credentials: Credentials { username, password },
+            otp,
+            timeout_ms,
+            retries,
+            fetch,
+        })?;
+        Ok(JsEchangeClient { client })
+    }
+
+    /// The current token `{ access_token, expires_at }` (cached while valid).
+    pub fn token(&self, options: JsValue) -> Promise {
+        let client = self.client.clone();
+        future_to_promise(async move {
+            let _ = options::signal(&options, "token()")?;
+            let t = client.token().await?;
+            to_value(&t)
+        })
+    }
+
+    /// Lists a folder: `listDir(path?, { signal? })`.
+    #[wasm_bindgen(js_name = listDir)]
+    pub fn list_dir(&self, path: JsValue, options: JsValue) -> Promise {
+        let client = self.client.clone();
+        future_to_promise(async move {
+            let path = match path.as_string() {
+                Some(p) => Some(p),
+                None if path.is_undefined() || path.is_null() => None,
+                None => {
+                    return Err(Error::invalid_input("listDir(): `path` must be a string").into())
+                }
+            };
+            let signal = options::signal(&options, "listDir()")?;
+            let entries = client.list_dir(path.as_deref(), signal.as_ref()).await?;
+            to_value(&entries)
+        })
+    }
+
+    /// Every descendant of a folder: `walk(path?, { concurrency?, maxDepth?, signal? })`.
+    pub fn walk(&self, path: JsValue, options: JsValue) -> Promise {
+        let client = self.client.clone();
+        future_to_promise(async move {
+            let path = optional_path(&path, "walk()")?;
+            let concurrency = options::uint(&options, "walk()", "concurrency", 64.0)?
+                .map(|n| n.max(1.0) as usize)
+                .unwrap_or(crate::echange::walk::DEFAULT_CONCURRENCY);
+            let max_depth =
+                options::uint(&options, "walk()", "maxDepth", u32::MAX as f64)?.map(|n| n as u32);
+            let signal = options::signal(&options, "walk()")?;
+            let entries = client
+                .walk(path.as_deref(), concurrency, max_depth, signal.as_ref())
+                .await?;
+            to_value(&entries)
+        })
+    }
+
+    /// Folders and files as one zip, streamed: `downloadZip(paths, { onProgress?, signal? })`.
+    #[wasm_bindgen(js_name = downloadZip)]
+    pub fn download_zip(&self, paths: JsValue, options: JsValue) -> Promise {
+        let client = self.client.clone();
+        future_to_promise(async move {
+            let list: Vec<String> = if js_sys::Array::is_array(&paths) {
+                js_sys::Array::from(&paths)
+                    .iter()
+                    .map(|v| v.as_string())
+                    .collect::<Option<Vec<String>>>()
+                    .ok_or_else(|| {
+                        Error::invalid_input("downloadZip(): `paths` must be an array of strings")
+                    })?
+            } else {
+                return Err(Error::invalid_input(
+                    "downloadZip(): `paths` must be an array of strings",
+                )
+                .into());
+            };
+            let on_progress = progress_option(&options, "downloadZip()")?;
+            let signal = options::signal(&options, "downloadZip()")?;
+            let open = client.download_zip(&list, signal.as_ref()).await?;
+            let subject = format!("downloadZip({} paths)", list.len());
+            stream::body_stream(open, subject, None, on_progress)
+        })
+    }
+
+    /// A file as a stream: `downloadFile(path, { offset?, onProgress?, signal? })`.
+    #[wasm_bindgen(js_name = downloadFile)]
+    pub fn download_file(&self, path: JsValue, options: JsValue) -> Promise {
+        let client = self.client.clone();
+        future_to_promise(async move {
+            let path = required_path(&path, "downloadFile()")?;
+            let offset = options::uint(
+                &options,
+                "downloadFile()",
+                "offset",
+                9_007_199_254_740_991.0,
+            )?
+            .map(|n| n as u64);
+            let on_progress = progress_option(&options, "downloadFile()")?;
+            let signal = options::signal(&options, "downloadFile()")?;
+            let open = client.download_file(&path, offset, signal.as_ref()).await?;
+            let encoded = open
+                .head
+                .header("content-encoding")
+                .is_some_and(|v| !v.eq_ignore_ascii_case("identity"));
+            let expected = if encoded {
+                None
+            } else {
+                open.head.content_length()
+            };
+            stream::body_stream(
+                open,
+                format!("downloadFile(\"{path}\")"),
+                expected,
+                on_progress,
+            )
+        })
+    }
+
+    /// Uploads: `uploadFile(path, data, { mkdirParents?, mtime?, signal? })`; `data` is a Blob,
+    /// ArrayBuffer, Uint8Array or ReadableStream.
+    #[wasm_bindgen(js_name = uploadFile)]
+    pub fn upload_file(&self, path: JsValue, data: JsValue, options: JsValue) -> Promise {
+        let client = self.client.clone();
+        future_to_promise(async move {
+            const W: &str = "uploadFile()";
+            let path = required_path(&path, W)?;
+            let parents = options::boolean(&options, W, "mkdirParents")?.unwrap_or(false);
+            let mtime = match options::field(&options, "mtime") {
+                None => None,
+                Some(d) => {
+                    let ms = d
+                        .dyn_ref::<js_sys::Date>()
+                        .map(|d| d.get_time())
+                        .filter(|t| t.is_finite());
+                    Some(ms.ok_or_else(|| {
+                        Error::invalid_input("uploadFile(): option `mtime` must be a valid Date")
+                    })? as i64)
+                }
+            };
+            let signal = options::signal(&options, W)?;
+            let is_stream = data.is_object() && options::field(&data, "getReader").is_some();
+            let is_bytes = data.is_instance_of::<js_sys::Uint8Array>()
+                || data.is_instance_of::<js_sys::ArrayBuffer>()
+                || (data.is_object()
+                    && options::field(&data, "arrayBuffer").is_some()
+                    && options::field(&data, "size").is_some());
+            let (body, replayable) = if is_stream {
+                if stream::is_browser() {
+                    // Browsers only stream request bodies over HTTP/2; gather into a Blob (kept
+                    // on disk by the browser when large) so HTTP/1.1 servers work too.
+                    let blob = JsFuture::from(stream::stream_to_blob(&data))
+                        .await
+                        .map_err(|_| {
+                            Error::invalid_input(
+                                "uploadFile(): the data stream failed while it was read",
+                            )
+                        })?;
+                    (blob, true)
+                } else {
+                    (data, false)
+                }
+            } else if is_bytes {
+                (data, true)
+            } else {
+                return Err(Error::invalid_input(
+                    "uploadFile(): `data` must be a Blob, ArrayBuffer, Uint8Array or ReadableStream",
+                )
+                .into());
+            };
+            client
+                .upload_file(&path, &body, replayable, parents, mtime, signal.as_ref())
+                .await?;
+            Ok(JsValue::UNDEFINED)
+        })
+    }
+
+    /// Creates a folder: `mkdir(path, { parents?, signal? })`.
+    pub fn mkdir(&self, path: JsValue, options: JsValue) -> Promise {
+        let client = self.client.clone();
+        future_to_promise(async move {
+            let path = required_path(&path, "mkdir()")?;
+            let parents = options::boolean(&options, "mkdir()", "parents")?.unwrap_or(false);
+            let signal = options::signal(&options, "mkdir()")?;
+            client.mkdir(&path, parents, signal.as_ref()).await?;
+            Ok(JsValue::UNDEFINED)
+        })
+    }
+
+    /// Deletes a file.
+    #[wasm_bindgen(js_name = deleteFile)]
+    pub fn delete_file(&self, path: JsValue, options: JsValue) -> Promise {
+        let client = self.client.clone();
+        future_to_promise(async move {
+            let path = required_path(&path, "deleteFile()")?;
+            let signal = options::signal(&options, "deleteFile()")?;
+            client.delete_file(&path, signal.as_ref()).await?;
+            Ok(JsValue::UNDEFINED)
+        })
+    }
+
+    /// Deletes a folder recursively.
+    #[wasm_bindgen(js_name = deleteDir)]
+    pub fn delete_dir(&self, path: JsValue, options: JsValue) -> Promise {
+        let client = self.client.clone();
+        future_to_promise(async move {
+            let path = required_path(&path, "deleteDir()")?;
+            let signal = options::signal(&options, "deleteDir()")?;
+            client.delete_dir(&path, signal.as_ref()).await?;
+            Ok(JsValue::UNDEFINED)
+        })
+    }
+
+    /// Moves or renames.
+    #[wasm_bindgen(js_name = "move")]
+    pub fn move_entry(&self, from: JsValue, to: JsValue, options: JsValue) -> Promise {
+        let client = self.client.clone();
+        future_to_promise(async move {
+            let from = required_path(&from, "move()")?;
+            let to = required_path(&to, "move()")?;
+            let signal = options::signal(&options, "move()")?;
+            client.move_entry(&from, &to, signal.as_ref()).await?;
+            Ok(JsValue::UNDEFINED)
+        })
+    }
+
+    /// Copies (server-side).
+    pub fn copy(&self, from: JsValue, to: JsValue, options: JsValue) -> Promise {
+        let client = self.client.clone();
+        future_to_promise(async move {
+            let from = required_path(&from, "copy()")?;
+            let to = required_path(&to, "copy()")?;
+            let signal = options::signal(&options, "copy()")?;
+            client.copy_entry(&from, &to, signal.as_ref()).await?;
+            Ok(JsValue::UNDEFINED)
+        })
+    }
+
+    /// Invalidates the current token on the server.
+    pub fn logout(&self, options: JsValue) -> Promise {
+        let client = self.client.clone();
+        future_to_promise(async move {
+            let signal = options::signal(&options, "logout()")?;
+            client.logout(signal.as_ref()).await?;
+            Ok(JsValue::UNDEFINED)
+        })
+    }
+}
+
+fn optional_path(v: &JsValue, what: &str) -> Result<Option<String>, Error> {
+    match v.as_string() {
+        Some(p) => Ok(Some(p)),
+        None if v.is_undefined() || v.is_null() => Ok(None),
+        None => Err(Error::invalid_input(format!(
+            "{what}: `path` must be a string"
+        ))),
+    }
+}
+
+fn required_path(v: &JsValue, what: &str) -> Result<String, Error> {
+    v.as_string()
+        .ok_or_else(|| Error::invalid_input(format!("{what}: the path must be a string")))
+}
+
+fn progress_option(options: &JsValue, what: &str) -> Result<JsValue, Error> {
+    Ok(options::function(options, what, "onProgress")?
+        .map(JsValue::from)
+        .unwrap_or(JsValue::UNDEFINED))
+}

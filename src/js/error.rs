@@ -1,0 +1,39 @@
+//! `passerelle::Error` → JavaScript `PasserelleError`.
+
+use wasm_bindgen::prelude::*;
+
+use crate::error::Error;
+
+#[wasm_bindgen(module = "/src/js/support.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = makeError)]
+    fn make_error(
+        code: &str,
+        message: &str,
+        status: Option<u16>,
+        server_message: Option<String>,
+        server_error: Option<String>,
+        retry_after: Option<f64>,
+    ) -> JsValue;
+
+    #[wasm_bindgen(js_name = isPasserelleError)]
+    pub fn is_passerelle_error(value: &JsValue) -> bool;
+}
+
+/// Builds the `PasserelleError` for an error.
+pub fn to_js(e: &Error) -> JsValue {
+    make_error(
+        e.code().as_str(),
+        e.message(),
+        e.status(),
+        e.server_message().map(str::to_string),
+        e.server_error().map(str::to_string),
+        e.retry_after().map(|s| s as f64),
+    )
+}
+
+impl From<Error> for JsValue {
+    fn from(e: Error) -> JsValue {
+        to_js(&e)
+    }
+}
