@@ -5,12 +5,12 @@ wasm_bindgen_locked_version() {
   awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' "$ROOT/Cargo.lock"
 }
 
-# Starts target/debug/passerelle-fakes in the background; sets FAKE_PID and FAKE_URL.
+# Starts target/debug/passerelle-fakes (or $PASSERELLE_FAKE_BIN) in the background; sets FAKE_PID and FAKE_URL.
 # Its stdout/stderr go to $1 (a log file prefix). Fails if no URL within 30 s.
 start_fake() {
   local log="$1"
   : > "$log.out"
-  "$ROOT/target/debug/passerelle-fakes" > "$log.out" 2> "$log.err" &
+  "${PASSERELLE_FAKE_BIN:-$ROOT/target/debug/passerelle-fakes}" > "$log.out" 2> "$log.err" &
   FAKE_PID=$!
   local i
   for i in $(seq 1 300); do

@@ -25,6 +25,7 @@ before(async () => {
   await build({
     root: `${ROOT}tests/browser/app`,
     logLevel: "warn",
+    base: "./",
     build: { outDir: OUT, emptyOutDir: true },
   });
   const assets = readdirSync(`${OUT}/assets`);
@@ -71,10 +72,11 @@ async function check(path) {
   assert.ok(Date.parse(r.token.expires_at) > Date.now(), "expires_at in the future");
   assert.equal(r.sameToken, true, "concurrent token() calls share the token");
   assert.deepEqual(comparable(r.entries), comparable(expected));
-  const tokenRequests = await requestsTo("/api/v2/user/token");
+  // Cross-origin: the browser's CORS preflights (OPTIONS) are in the log too; count the real calls.
+  const tokenRequests = (await requestsTo("/api/v2/user/token")).filter((q) => q.method === "GET");
   // One for the good client, one for the wrong-password client.
   assert.equal(tokenRequests.length, 2, "token requests: one per client");
-  const dirs = await requestsTo("/api/v2/user/dirs");
+  const dirs = (await requestsTo("/api/v2/user/dirs")).filter((q) => q.method === "GET");
   assert.ok(dirs.length >= 2 && dirs.every((d) => d.headers.authorization === `Bearer ${r.token.access_token}`));
 
   assert.equal(r.error.instanceOf, true, "err instanceof PasserelleError in the page");
