@@ -42,6 +42,16 @@ export declare class PasserelleError extends Error {
   readonly serverError: string | undefined;
   /** Seconds, from `Retry-After`, when present. */
   readonly retryAfter: number | undefined;
+  /** The fields above as a plain object (what `JSON.stringify(err)` prints). */
+  toJSON(): {
+    name: "PasserelleError";
+    code: ErrorCode;
+    message: string;
+    status: number | undefined;
+    serverMessage: string | undefined;
+    serverError: string | undefined;
+    retryAfter: number | undefined;
+  };
 }
 
 // ───────────────────────────── Common options ─────────────────────────────

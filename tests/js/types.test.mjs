@@ -46,3 +46,30 @@ test("the public declarations contain no `any`", () => {
     assert.doesNotMatch(code, /\bany\b/, `${file} uses any`);
   }
 });
+
+// The declarations and the runtime agree: every runtime export is declared, and every declared
+// class that exists at runtime has exactly the declared methods. (Exports typed ahead of their
+// implementation are listed as a diagnostic, not a failure.)
+test("index.d.ts matches the package's runtime exports", async (t) => {
+  const dts = readFileSync(`${PKG_DIR}/index.d.ts`, "utf8").replace(/\/\*[\s\S]*?\*\//g, "").replace(/\/\/.*$/gm, "");
+  const declared = new Map();
+  for (const m of dts.matchAll(/^export declare (class|function) (\w+)/gm)) declared.set(m[2], m[1]);
+  const runtime = await import("passerelle");
+  const INTERNAL = new Set(["initSync"]); // wasm-bindgen's loader, re-exported by the glue
+  for (const name of Object.keys(runtime)) {
+    if (INTERNAL.has(name)) continue;
+    assert.ok(declared.has(name), `runtime export ${name} is not declared in index.d.ts`);
+    assert.equal(typeof runtime[name], "function", `${name} is a class or function`);
+  }
+  const missing = [...declared.keys()].filter((n) => !(n in runtime));
+  if (missing.length) t.diagnostic(`declared, not yet exported by the wasm: ${missing.join(", ")}`);
+  for (const [name, kind] of declared) {
+    if (kind !== "class" || !(name in runtime)) continue;
+    const body = dts.slice(dts.indexOf(`export declare class ${name}`)).split(/^}/m)[0];
+    const declaredMethods = [...body.matchAll(/^ {2}(\w+)\(/gm)].map((m) => m[1]).filter((m) => m !== "constructor").sort();
+    const runtimeMethods = Object.getOwnPropertyNames(runtime[name].prototype)
+      .filter((m) => m !== "constructor" && !m.startsWith("__") && typeof runtime[name].prototype[m] === "function")
+      .sort();
+    assert.deepEqual(runtimeMethods, declaredMethods, `methods of ${name}`);
+  }
+});
