@@ -422,7 +422,7 @@ fn put64(b: &mut Vec<u8>, v: u64) {
     b.extend_from_slice(&v.to_le_bytes());
 }
 
-/// Convenience for tests: a whole archive from (name, Option<content>) items
+/// Convenience for tests: a whole archive from `(name, Option<content>)` items
 /// (None = directory), all with the given mtime.
 pub fn build_archive(items: &[(&str, Option<&[u8]>)], mtime_unix: u32) -> Vec<u8> {
     let mut w = GoZipWriter::new();

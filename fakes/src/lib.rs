@@ -6,4 +6,5 @@
 //! reproduce").
 
 pub mod gozip;
+pub mod ped;
 pub mod server;

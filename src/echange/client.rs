@@ -14,7 +14,7 @@ use super::responses;
 use super::token::{plan, CachedToken};
 use super::walk::WalkPlan;
 use crate::error::{Error, ErrorCode, Result};
-use crate::http::fetch::{now_ms, OpenResponse, Transport};
+use crate::http::fetch::{abortable, now_ms, OpenResponse, Transport};
 use crate::http::{BaseUrl, Request, ResponseHead};
 
 /// A boxed, non-`Send` future (wasm is single-threaded).
@@ -177,7 +177,7 @@ impl EchangeClient {
             if crate::http::fetch::is_aborted(signal) {
                 return Err(crate::http::fetch::aborted(req.operation));
             }
-            let token = self.token().await?;
+            let token = abortable(req.operation, self.token(), signal).await?;
             let authed = requests::with_bearer(req.clone(), &token.access_token);
             let open = match self.inner.transport.open(&authed, external, signal).await {
                 Ok(o) => o,

@@ -436,3 +436,39 @@ impl Transport {
         }
     }
 }
+
+/// Resolves when `signal` aborts (never, without a signal).
+async fn aborted_signal(signal: Option<AbortSignal>) {
+    let Some(s) = signal else {
+        return std::future::pending().await;
+    };
+    if s.aborted() {
+        return;
+    }
+    let promise = Promise::new(&mut |resolve, _reject| {
+        let opts = web_sys::AddEventListenerOptions::new();
+        opts.set_once(true);
+        let _ = s.add_event_listener_with_callback_and_add_event_listener_options(
+            "abort", &resolve, &opts,
+        );
+    });
+    let _ = JsFuture::from(promise).await;
+}
+
+/// Runs `fut` unless the caller aborts first (then `fut` is dropped, cancelling its requests).
+pub async fn abortable<T>(
+    operation: &str,
+    fut: impl std::future::Future<Output = Result<T>>,
+    signal: Option<&AbortSignal>,
+) -> Result<T> {
+    use futures_util::future::{select, Either};
+    if is_aborted(signal) {
+        return Err(aborted(operation));
+    }
+    let fut = std::pin::pin!(fut);
+    let abort = std::pin::pin!(aborted_signal(signal.cloned()));
+    match select(fut, abort).await {
+        Either::Left((r, _)) => r,
+        Either::Right(((), _)) => Err(aborted(operation)),
+    }
+}

@@ -80,8 +80,8 @@ impl JsEchangeClient {
     pub fn token(&self, options: JsValue) -> Promise {
         let client = self.client.clone();
         future_to_promise(async move {
-            let _ = options::signal(&options, "token()")?;
-            let t = client.token().await?;
+            let signal = options::signal(&options, "token()")?;
+            let t = crate::http::fetch::abortable("token", client.token(), signal.as_ref()).await?;
             to_value(&t)
         })
     }

@@ -1,0 +1,606 @@
+//! Request-side types of the PRE-ETAT.DATE API, with the wire field names of the spec (§6, §9).
+//!
+//! Optional fields are `Option`s and are omitted from the JSON when `None`. Fields the server
+//! requires are plain values with `#[serde(default)]`, so that an incomplete object coming from
+//! JavaScript still deserializes and [`super::validate_order`] can report *every* problem at
+//! once instead of serde stopping at the first one.
+//!
+//! `Debug` is written by hand wherever a secret lives: syndic `username`/`password` and the
+//! account password print as `<redacted>`.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::error::{Error, Result};
+
+/// Placeholder printed instead of a secret.
+pub(crate) const REDACTED: &str = "<redacted>";
+
+/// How the service obtains the condominium documents (`method`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OrderMethod {
+    /// `email`: the documents are requested from the syndic by e-mail.
+    Email,
+    /// `extranet`: the service logs into the syndic's extranet (needs [`Syndic`] credentials).
+    Extranet,
+    /// `upload`: the customer uploads the documents (needs `documents`).
+    Upload,
+}
+
+impl OrderMethod {
+    /// The wire string.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OrderMethod::Email => "email",
+            OrderMethod::Extranet => "extranet",
+            OrderMethod::Upload => "upload",
+        }
+    }
+}
+
+/// One owner (seller) of the lot.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Owner {
+    /// First name; may be empty for a company (an SCI, a firm).
+    #[serde(default)]
+    pub firstname: String,
+    /// Last name or company name (required).
+    #[serde(default)]
+    pub lastname: String,
+}
+
+/// The billing party (`invoice`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Invoice {
+    /// Street address.
+    #[serde(default)]
+    pub address: String,
+    /// City.
+    #[serde(default)]
+    pub city: String,
+    /// French postal code, as text (`"75116"`).
+    #[serde(default)]
+    pub zipcode: String,
+    /// Person or firm name, e.g. `PLAISIR NOTAIRES`.
+    #[serde(default)]
+    pub lastname: String,
+}
+
+/// The managing agent and its extranet credentials (`syndic`). `Debug` redacts the credentials.
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Syndic {
+    /// Name of the syndic.
+    #[serde(default)]
+    pub name: String,
+    /// Extranet login (secret).
+    #[serde(default)]
+    pub username: String,
+    /// Extranet password (secret).
+    #[serde(default)]
+    pub password: String,
+    /// Extranet address (documented by the English site only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+}
+
+impl fmt::Debug for Syndic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Syndic")
+            .field("name", &self.name)
+            .field("username", &REDACTED)
+            .field("password", &REDACTED)
+            .field("url", &self.url)
+            .finish()
+    }
+}
+
+/// Body of `POST /order/` (spec §6.1). `Debug` redacts the syndic credentials.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+pub struct OrderRequest {
+    /// Street address of the lot (required).
+    #[serde(default)]
+    pub address: String,
+    /// Address complement.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub additional: Option<String>,
+    /// City (required).
+    #[serde(default)]
+    pub city: String,
+    /// French postal code, as text (required).
+    #[serde(default)]
+    pub zipcode: String,
+    /// Owners of the lot (at least one).
+    #[serde(default)]
+    pub owners: Vec<Owner>,
+    /// Billing party (required).
+    #[serde(default)]
+    pub invoice: Invoice,
+    /// How documents are obtained (required).
+    pub method: OrderMethod,
+    /// Syndic details; required when `method` is `extranet`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub syndic: Option<Syndic>,
+    /// Uploaded documents; required (non-empty) when `method` is `upload`. The element schema is
+    /// undocumented, so elements are passed through untouched.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub documents: Option<Vec<Value>>,
+    /// Lot number(s), free format.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lots: Option<String>,
+    /// Free text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+    /// `true` when the owner is up to date with the condominium charges.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub all_due_paid: Option<bool>,
+    /// The customer's own reference, echoed in the order and in every webhook.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_id: Option<String>,
+    /// Marks a test transaction.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub test_mode: Option<bool>,
+}
+
+impl OrderRequest {
+    /// An order with the required fields set and every optional field `None`.
+    pub fn new(
+        address: impl Into<String>,
+        city: impl Into<String>,
+        zipcode: impl Into<String>,
+        owners: Vec<Owner>,
+        invoice: Invoice,
+        method: OrderMethod,
+    ) -> OrderRequest {
+        OrderRequest {
+            address: address.into(),
+            additional: None,
+            city: city.into(),
+            zipcode: zipcode.into(),
+            owners,
+            invoice,
+            method,
+            syndic: None,
+            documents: None,
+            lots: None,
+            comment: None,
+            all_due_paid: None,
+            external_id: None,
+            test_mode: None,
+        }
+    }
+
+    /// Reads an order from a JSON value (e.g. an object received from JavaScript). The error is
+    /// `invalid_input` and never quotes the offending string value (it could be a password).
+    pub fn from_json_value(value: Value) -> Result<OrderRequest> {
+        from_value_redacted("order", value)
+    }
+}
+
+impl fmt::Debug for OrderRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OrderRequest")
+            .field("address", &self.address)
+            .field("additional", &self.additional)
+            .field("city", &self.city)
+            .field("zipcode", &self.zipcode)
+            .field("owners", &self.owners)
+            .field("invoice", &self.invoice)
+            .field("method", &self.method)
+            .field("syndic", &self.syndic)
+            .field("documents", &self.documents.as_ref().map(Vec::len))
+            .field("lots", &self.lots)
+            .field("comment", &self.comment)
+            .field("all_due_paid", &self.all_due_paid)
+            .field("external_id", &self.external_id)
+            .field("test_mode", &self.test_mode)
+            .finish()
+    }
+}
+
+fn default_extranet() -> OrderMethod {
+    OrderMethod::Extranet
+}
+
+/// Body of `POST /order/{orderid}/refresh` (spec §9.1). `Debug` redacts the syndic credentials.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefreshRequest {
+    /// Free text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+    /// `true` when the owner is up to date with the condominium charges.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub all_due_paid: Option<bool>,
+    /// Currently only `extranet` is supported by the service; defaults to it when absent.
+    #[serde(default = "default_extranet")]
+    pub method: OrderMethod,
+    /// Syndic details; optional when the service already holds them from the order.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub syndic: Option<Syndic>,
+}
+
+impl Default for RefreshRequest {
+    fn default() -> RefreshRequest {
+        RefreshRequest {
+            comment: None,
+            all_due_paid: None,
+            method: OrderMethod::Extranet,
+            syndic: None,
+        }
+    }
+}
+
+impl RefreshRequest {
+    /// Reads a refresh request from a JSON value; errors are `invalid_input` without values.
+    pub fn from_json_value(value: Value) -> Result<RefreshRequest> {
+        from_value_redacted("refresh request", value)
+    }
+}
+
+impl fmt::Debug for RefreshRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RefreshRequest")
+            .field("comment", &self.comment)
+            .field("all_due_paid", &self.all_due_paid)
+            .field("method", &self.method)
+            .field("syndic", &self.syndic)
+            .finish()
+    }
+}
+
+/// Body of the deprecated `POST /order/needrefresh` (spec §9.2): the order is named in the body.
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LegacyRefreshRequest {
+    /// The order to refresh (required).
+    #[serde(default)]
+    pub orderid: String,
+    /// E-mail of the account that owns the order (required).
+    #[serde(default)]
+    pub account: String,
+    /// Free text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+    /// `true` when the owner is up to date with the condominium charges.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub all_due_paid: Option<bool>,
+    /// Method; the service assumes `extranet` when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub method: Option<OrderMethod>,
+    /// Syndic details.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub syndic: Option<Syndic>,
+}
+
+impl LegacyRefreshRequest {
+    /// Reads a legacy refresh request from a JSON value; errors are `invalid_input` without
+    /// values.
+    pub fn from_json_value(value: Value) -> Result<LegacyRefreshRequest> {
+        from_value_redacted("legacy refresh request", value)
+    }
+}
+
+impl fmt::Debug for LegacyRefreshRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LegacyRefreshRequest")
+            .field("orderid", &self.orderid)
+            .field("account", &self.account)
+            .field("comment", &self.comment)
+            .field("all_due_paid", &self.all_due_paid)
+            .field("method", &self.method)
+            .field("syndic", &self.syndic)
+            .finish()
+    }
+}
+
+/// Account login for `POST /account/auth`. `Debug` redacts the password.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Credentials {
+    /// Account e-mail.
+    pub email: String,
+    /// Account password (secret).
+    pub password: String,
+}
+
+impl Credentials {
+    /// Credentials from an e-mail and a password.
+    pub fn new(email: impl Into<String>, password: impl Into<String>) -> Credentials {
+        Credentials {
+            email: email.into(),
+            password: password.into(),
+        }
+    }
+}
+
+impl fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Credentials")
+            .field("email", &self.email)
+            .field("password", &REDACTED)
+            .finish()
+    }
+}
+
+/// Payload of a successful `POST /account/auth`. `Debug` redacts the token.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccessToken {
+    /// The bearer token (a JWT).
+    pub access_token: String,
+}
+
+impl fmt::Debug for AccessToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AccessToken")
+            .field("access_token", &REDACTED)
+            .finish()
+    }
+}
+
+/// `serde_json::from_value` whose error never quotes string values. serde's messages embed the
+/// offending value (`invalid type: string "hunter2", expected a boolean`), which could be a
+/// secret, so every quoted span is replaced by `"…"`.
+pub(crate) fn from_value_redacted<T: serde::de::DeserializeOwned>(
+    what: &str,
+    value: Value,
+) -> Result<T> {
+    serde_json::from_value(value).map_err(|e| {
+        Error::invalid_input(format!(
+            "the {what} is malformed: {}",
+            redact_quoted(&e.to_string())
+        ))
+    })
+}
+
+/// Replaces the content of every `"…"` span (strings) and of the backtick span after
+/// `integer ` / `floating point ` (numbers) by `…`, and truncates to about 200 characters.
+/// Field and variant names in backticks stay readable.
+pub(crate) fn redact_quoted(text: &str) -> String {
+    let mut out = String::with_capacity(text.len().min(220));
+    let mut closing: Option<char> = None;
+    for c in text.chars() {
+        match closing {
+            Some(end) if c == end => closing = None,
+            Some(_) => {}
+            None if c == '"' => {
+                out.push_str("\"…\"");
+                closing = Some('"');
+            }
+            None if c == '`' && (out.ends_with("integer ") || out.ends_with("floating point ")) => {
+                out.push_str("`…`");
+                closing = Some('`');
+            }
+            None => out.push(c),
+        }
+    }
+    truncate_chars(&out, 200)
+}
+
+/// At most `max` characters of `s`, with `…` appended when something was cut.
+pub(crate) fn truncate_chars(s: &str, max: usize) -> String {
+    match s.char_indices().nth(max) {
+        Some((i, _)) => format!("{}…", s.get(..i).unwrap_or("")),
+        None => s.to_string(),
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// The full create request of the English documentation (spec §6.1), verbatim.
+    pub(crate) const EN_CREATE: &str = r#"{
+  "address": "4 BIS RUE DE LA FERME",
+  "additional": "",
+  "city": "CALUIRE ET CUIRE",
+  "zipcode": "69300",
+  "owners": [{ "firstname": "Jean", "lastname": "Dupont" }],
+  "invoice": { "address": "64, avenue Kleber", "city": "PARIS", "zipcode": "75116", "lastname": "PLAISIR NOTAIRES" },
+  "method": "extranet",
+  "syndic": { "name": "Syndic Name", "username": "syndic_user", "password": "syndic_pass", "url": "https://extranet.example.com" },
+  "documents": [],
+  "lots": "",
+  "comment": "",
+  "all_due_paid": false,
+  "external_id": "1221",
+  "test_mode": true
+}"#;
+
+    /// The create request of the French documentation and the seed, verbatim.
+    pub(crate) const FR_CREATE: &str = r#"{
+        "address": "4 BIS RUE DE LA FERME",
+        "additional": "",
+        "city": "CALUIRE ET CUIRE",
+        "zipcode": "69300",
+        "owners": [{"firstname": "Jean", "lastname": "Dupont"}],
+        "invoice": {"address": "64, avenue Kleber", "city": "PARIS", "zipcode": "75116", "lastname": "PLAISIR NOTAIRES"},
+        "method": "extranet",
+        "syndic": {
+            "name": "Syndic Name",
+            "username": "syndic_user",
+            "password": "syndic_pass"
+        }
+    }"#;
+
+    pub(crate) fn en_order() -> OrderRequest {
+        serde_json::from_str(EN_CREATE).unwrap()
+    }
+
+    #[test]
+    fn en_example_round_trips_field_for_field() {
+        let order = en_order();
+        assert_eq!(order.method, OrderMethod::Extranet);
+        assert_eq!(order.zipcode, "69300");
+        assert_eq!(order.owners[0].lastname, "Dupont");
+        assert_eq!(order.invoice.lastname, "PLAISIR NOTAIRES");
+        assert_eq!(
+            order.syndic.as_ref().and_then(|s| s.url.as_deref()),
+            Some("https://extranet.example.com")
+        );
+        let back = serde_json::to_value(&order).unwrap();
+        let original: Value = serde_json::from_str(EN_CREATE).unwrap();
+        assert_eq!(back, original);
+    }
+
+    #[test]
+    fn fr_example_omits_none_fields() {
+        let order: OrderRequest = serde_json::from_str(FR_CREATE).unwrap();
+        let back = serde_json::to_value(&order).unwrap();
+        let original: Value = serde_json::from_str(FR_CREATE).unwrap();
+        assert_eq!(back, original);
+        let obj = back.as_object().unwrap();
+        for absent in [
+            "documents",
+            "lots",
+            "comment",
+            "all_due_paid",
+            "external_id",
+            "test_mode",
+        ] {
+            assert!(!obj.contains_key(absent), "{absent} should be omitted");
+        }
+        assert!(!obj["syndic"].as_object().unwrap().contains_key("url"));
+    }
+
+    #[test]
+    fn zipcode_is_sent_as_a_string_and_method_lower_case() {
+        let order = OrderRequest::new(
+            "1 rue A",
+            "PARIS",
+            "75001",
+            vec![Owner {
+                firstname: String::new(),
+                lastname: "SCI X".into(),
+            }],
+            Invoice::default(),
+            OrderMethod::Upload,
+        );
+        let v = serde_json::to_value(&order).unwrap();
+        assert_eq!(v["zipcode"], json!("75001"));
+        assert_eq!(v["method"], json!("upload"));
+        assert_eq!(v["owners"][0]["firstname"], json!(""));
+        for m in [
+            OrderMethod::Email,
+            OrderMethod::Extranet,
+            OrderMethod::Upload,
+        ] {
+            assert_eq!(
+                serde_json::to_value(m).unwrap(),
+                Value::String(m.as_str().into())
+            );
+        }
+    }
+
+    #[test]
+    fn refresh_defaults_to_extranet_and_omits_none() {
+        let r: RefreshRequest = serde_json::from_str("{}").unwrap();
+        assert_eq!(r, RefreshRequest::default());
+        assert_eq!(
+            serde_json::to_value(&r).unwrap(),
+            json!({"method": "extranet"})
+        );
+        let seed = r#"{"all_due_paid": true, "comment": "", "method": "extranet",
+            "syndic": {"name": "Syndic Name", "username": "syndic_user", "password": "syndic_pass"}}"#;
+        let r: RefreshRequest = serde_json::from_str(seed).unwrap();
+        assert_eq!(
+            serde_json::to_value(&r).unwrap(),
+            serde_json::from_str::<Value>(seed).unwrap()
+        );
+    }
+
+    #[test]
+    fn legacy_refresh_seed_body_round_trips() {
+        let seed = r#"{"orderid": "xxx", "account": "xxx@gmail.com", "method": "extranet",
+            "syndic": {"name": "Syndic Name", "username": "syndic_user", "password": "syndic_pass"}}"#;
+        let r: LegacyRefreshRequest = serde_json::from_str(seed).unwrap();
+        assert_eq!(r.orderid, "xxx");
+        assert_eq!(r.method, Some(OrderMethod::Extranet));
+        assert_eq!(
+            serde_json::to_value(&r).unwrap(),
+            serde_json::from_str::<Value>(seed).unwrap()
+        );
+    }
+
+    #[test]
+    fn debug_redacts_every_secret() {
+        let order = en_order();
+        let refresh = RefreshRequest {
+            syndic: order.syndic.clone(),
+            ..RefreshRequest::default()
+        };
+        let legacy = LegacyRefreshRequest {
+            orderid: "C7HOF2".into(),
+            account: "a@b.fr".into(),
+            syndic: order.syndic.clone(),
+            ..LegacyRefreshRequest::default()
+        };
+        let creds = Credentials::new("user@mail.com", "account-pw-42");
+        let token = AccessToken {
+            access_token: "eyJ.secret.token".into(),
+        };
+        let outputs = [
+            format!("{order:?}"),
+            format!("{order:#?}"),
+            format!("{refresh:?}"),
+            format!("{legacy:?}"),
+            format!("{:?}", order.syndic),
+            format!("{creds:?}"),
+            format!("{token:?}"),
+        ];
+        for out in &outputs {
+            for secret in ["syndic_user", "syndic_pass", "account-pw-42", "eyJ.secret"] {
+                assert!(!out.contains(secret), "{secret} leaked in {out}");
+            }
+        }
+        assert!(outputs[0].contains("Syndic Name"));
+        assert!(outputs[0].contains(REDACTED));
+        assert!(outputs[5].contains("user@mail.com"));
+    }
+
+    #[test]
+    fn from_json_value_errors_never_quote_values() {
+        let bad = json!({"method": "extranet", "syndic": {"password": ["x"]},
+                         "all_due_paid": "hunter2"});
+        let e = OrderRequest::from_json_value(bad).unwrap_err();
+        assert_eq!(e.code(), crate::ErrorCode::InvalidInput);
+        assert!(!e.message().contains("hunter2"), "{}", e.message());
+        assert!(!format!("{e:?}").contains("hunter2"));
+        let e = OrderRequest::from_json_value(json!({"method": "fax"})).unwrap_err();
+        assert!(
+            e.message().contains("order is malformed"),
+            "{}",
+            e.message()
+        );
+        let e = RefreshRequest::from_json_value(json!({"all_due_paid": "pw-secret"})).unwrap_err();
+        assert!(!e.message().contains("pw-secret"));
+        let e = OrderRequest::from_json_value(
+            json!({"method": "email", "syndic": {"password": 987654}}),
+        )
+        .unwrap_err();
+        assert!(!e.message().contains("987654"), "{}", e.message());
+        let e = LegacyRefreshRequest::from_json_value(json!({"orderid": 5})).unwrap_err();
+        assert_eq!(e.code(), crate::ErrorCode::InvalidInput);
+        assert!(OrderRequest::from_json_value(json!({"method": "upload"})).is_ok());
+    }
+
+    #[test]
+    fn redact_and_truncate_helpers() {
+        assert_eq!(
+            redact_quoted(r#"invalid type: string "pw", expected bool"#),
+            r#"invalid type: string "…", expected bool"#
+        );
+        assert_eq!(redact_quoted(r#"open "quote never closed"#), "open \"…\"");
+        assert_eq!(
+            redact_quoted("invalid type: integer `123456`, expected a string"),
+            "invalid type: integer `…`, expected a string"
+        );
+        assert_eq!(
+            redact_quoted("unknown variant `fax`, expected one of `email`, `extranet`"),
+            "unknown variant `fax`, expected one of `email`, `extranet`"
+        );
+        assert_eq!(truncate_chars("ééé", 2), "éé…");
+        assert_eq!(truncate_chars("ab", 2), "ab");
+        assert_eq!(redact_quoted(&"x".repeat(500)).chars().count(), 201);
+    }
+}
