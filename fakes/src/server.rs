@@ -307,9 +307,10 @@ pub fn decode_path(p: &str) -> String {
 /// SFTPGo's `checkConnection` for the Échange routes: defender ban, then the per-host
 /// connection limit (both off by default).
 async fn echange_gate(app: &App, req: Request<Body>) -> Response {
-    let (banned, max) = {
-        let g = app.shared.echange.lock();
-        (g.banned, g.max_in_flight)
+    let (banned, max, limited) = {
+        let mut g = app.shared.echange.lock();
+        let limited = g.rate.as_mut().and_then(|r| r.take().err());
+        (g.banned, g.max_in_flight, limited)
     };
     if banned {
         return api_msg(
@@ -317,6 +318,9 @@ async fn echange_gate(app: &App, req: Request<Body>) -> Response {
             "",
             Some("your IP address is blocked"),
         );
+    }
+    if let Some(delay) = limited {
+        return rate_limited(delay);
     }
     let n = app.shared.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
     let guard = InFlight(app.shared.in_flight.clone());
@@ -335,6 +339,30 @@ async fn echange_gate(app: &App, req: Request<Body>) -> Response {
             _guard: guard,
         }),
     )
+}
+
+/// SFTPGo's 429 when the wait would exceed the limiter's maximum (here: any wait).
+fn rate_limited(delay: std::time::Duration) -> Response {
+    let err = format!(
+        "rate limit exceed, wait time to respect rate {}, max wait time allowed 0s",
+        echange::go_duration(delay)
+    );
+    let mut r = api_msg(
+        StatusCode::TOO_MANY_REQUESTS,
+        "Too Many Requests",
+        Some(&err),
+    );
+    let retry_after = (delay + std::time::Duration::from_millis(500))
+        .as_secs_f64()
+        .round();
+    let retry_in = echange::go_duration(delay + std::time::Duration::from_nanos(499_999_999));
+    if let Ok(v) = HeaderValue::from_str(&format!("{retry_after}")) {
+        r.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+    if let Ok(v) = HeaderValue::from_str(&retry_in) {
+        r.headers_mut().insert("x-retry-in", v);
+    }
+    r
 }
 
 fn log_request(shared: &Shared, req: &Request<Body>, path: &str, is_control: bool) {
@@ -506,6 +534,7 @@ struct ConfigBody {
     max_upload_file_size: Option<u64>,
     banned: Option<bool>,
     max_per_host_connections: Option<u64>,
+    rate_limit_per_sec: Option<u64>,
 }
 
 async fn echange_config(State(sh): Sh, Json(b): Json<ConfigBody>) -> Response {
@@ -533,6 +562,9 @@ async fn echange_config(State(sh): Sh, Json(b): Json<ConfigBody>) -> Response {
     }
     if let Some(v) = b.max_per_host_connections {
         g.max_in_flight = v;
+    }
+    if let Some(v) = b.rate_limit_per_sec {
+        g.rate = (v > 0).then(|| echange::RateLimiter::new(v));
     }
     ok()
 }

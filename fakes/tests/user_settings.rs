@@ -310,3 +310,47 @@ async fn defender_ban_and_connection_gate() {
     }
     assert!(ok, "the slot is released once the first response is gone");
 }
+
+#[tokio::test]
+async fn rate_limiter_429_with_retry_headers() {
+    let s = server().await;
+    let b = bearer(s.addr).await;
+    control(
+        s.addr,
+        "POST",
+        "/__fake/echange/config",
+        json!({"rate_limit_per_sec": 2}),
+    )
+    .await;
+    let h = [("Authorization", b.as_str())];
+    let mut statuses = Vec::new();
+    let mut limited = None;
+    for _ in 0..4 {
+        let r = get(s.addr, "/api/v2/user/dirs?path=/Archives", &h).await;
+        statuses.push(r.status);
+        if r.status == 429 {
+            limited = Some(r);
+        }
+    }
+    assert_eq!(&statuses[..2], &[200, 200], "{statuses:?}");
+    let r = limited.expect("a 429 after the burst");
+    assert_eq!(r.json()["message"], "Too Many Requests");
+    assert!(r.json()["error"]
+        .as_str()
+        .unwrap()
+        .starts_with("rate limit exceed, wait time to respect rate "));
+    assert_eq!(r.header("retry-after"), Some("1"));
+    assert!(r.header("x-retry-in").unwrap().ends_with('s'));
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    assert_eq!(get(s.addr, "/api/v2/user/dirs", &h).await.status, 200);
+    control(
+        s.addr,
+        "POST",
+        "/__fake/echange/config",
+        json!({"rate_limit_per_sec": 0}),
+    )
+    .await;
+    for _ in 0..5 {
+        assert_eq!(get(s.addr, "/healthz", &[]).await.status, 200);
+    }
+}

@@ -109,6 +109,8 @@ pub struct Inner {
     pub banned: bool,
     /// `max_per_host_connections`: in-flight Échange requests allowed (0 = unlimited, default).
     pub max_in_flight: u64,
+    /// Rate limiter (`common.rate_limiters`, off by default).
+    pub rate: Option<RateLimiter>,
     /// `max_upload_file_size` in bytes (0 = unlimited, the default).
     pub max_upload: u64,
     /// Bind tokens to the client IP (SFTPGo `token_validation: 0`, default on).
@@ -165,6 +167,77 @@ impl std::fmt::Debug for Inner {
     }
 }
 
+/// A global token bucket: `per_sec` requests per second, bursts up to `per_sec`.
+#[derive(Debug, Clone)]
+pub struct RateLimiter {
+    per_sec: f64,
+    tokens: f64,
+    last: std::time::Instant,
+}
+
+impl RateLimiter {
+    /// A full bucket.
+    pub fn new(per_sec: u64) -> RateLimiter {
+        let per_sec = per_sec.max(1) as f64;
+        RateLimiter {
+            per_sec,
+            tokens: per_sec,
+            last: std::time::Instant::now(),
+        }
+    }
+
+    /// Takes a token, or tells how long until one is available.
+    pub fn take(&mut self) -> Result<(), std::time::Duration> {
+        let now = std::time::Instant::now();
+        let elapsed = now.duration_since(self.last).as_secs_f64();
+        self.last = now;
+        self.tokens = (self.tokens + elapsed * self.per_sec).min(self.per_sec);
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            Ok(())
+        } else {
+            Err(std::time::Duration::from_secs_f64(
+                (1.0 - self.tokens) / self.per_sec,
+            ))
+        }
+    }
+}
+
+/// Go's `time.Duration.String()` for non-negative durations.
+pub fn go_duration(d: std::time::Duration) -> String {
+    let ns = d.as_nanos();
+    let frac = |whole: u128, rem: u128, digits: usize, unit: &str| {
+        let mut f = format!("{rem:0digits$}");
+        while f.ends_with('0') {
+            f.pop();
+        }
+        if f.is_empty() {
+            format!("{whole}{unit}")
+        } else {
+            format!("{whole}.{f}{unit}")
+        }
+    };
+    if ns == 0 {
+        "0s".to_string()
+    } else if ns < 1_000 {
+        format!("{ns}ns")
+    } else if ns < 1_000_000 {
+        frac(ns / 1_000, ns % 1_000, 3, "µs")
+    } else if ns < 1_000_000_000 {
+        frac(ns / 1_000_000, ns % 1_000_000, 6, "ms")
+    } else {
+        let secs = ns / 1_000_000_000;
+        let rem = ns % 1_000_000_000;
+        let (h, m, s) = (secs / 3600, (secs / 60) % 60, secs % 60);
+        let tail = frac(s, rem, 9, "s");
+        match (h, m) {
+            (0, 0) => tail,
+            (0, m) => format!("{m}m{tail}"),
+            (h, m) => format!("{h}h{m}m{tail}"),
+        }
+    }
+}
+
 /// 403 body for a user whose HTTP access is denied.
 pub fn http_denied_body(username: &str) -> String {
     format!(
@@ -192,6 +265,7 @@ impl Inner {
             ip_changes: 0,
             bind_ip: true,
             banned: false,
+            rate: None,
             max_in_flight: 0,
             max_upload: 0,
             ttl_secs: ttl,
@@ -221,6 +295,23 @@ impl Inner {
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
+    #[test]
+    fn go_durations() {
+        assert_eq!(
+            super::go_duration(Duration::from_nanos(1_499_999_999)),
+            "1.499999999s"
+        );
+        assert_eq!(super::go_duration(Duration::from_millis(500)), "500ms");
+        assert_eq!(
+            super::go_duration(Duration::from_nanos(999_999_999)),
+            "999.999999ms"
+        );
+        assert_eq!(super::go_duration(Duration::from_secs(61)), "1m1s");
+        assert_eq!(super::go_duration(Duration::ZERO), "0s");
+    }
+
     #[test]
     fn debug_output_hides_passwords_and_otps() {
         let st = super::Echange::new(None);
