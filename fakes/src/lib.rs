@@ -7,6 +7,7 @@
 
 // Handlers pass ready-made error responses around; boxing them buys nothing here.
 #![allow(clippy::result_large_err)]
+#![warn(missing_docs)]
 
 pub mod echange;
 pub mod faults;
