@@ -177,15 +177,19 @@ export interface UnzipOptions extends CallOptions {
   maxTotalBytes?: number;
 }
 
-/** One entry of a zip archive read forward-only. */
-export interface ZipEntry {
-  name: string;
-  is_dir: boolean;
-  /** ISO 8601, UTC. */
-  last_modified: string;
+/** One entry of a zip archive read forward-only (yielded by `unzip`, never constructed). */
+export declare class ZipEntry {
+  private constructor();
+  /** Path inside the archive (`/`-separated; folders end with `/`). */
+  readonly name: string;
+  readonly is_dir: boolean;
+  /** ISO 8601, UTC (from the extended timestamp field when present). */
+  readonly last_modified: string;
   bytes(): Promise<Uint8Array>;
   text(): Promise<string>;
   stream(): ReadableStream<Uint8Array>;
+  /** Releases the WebAssembly memory held by this entry. */
+  free(): void;
 }
 
 /** Reads a zip archive as it arrives (Go's streaming layout), in bounded memory. */
@@ -352,3 +356,6 @@ export declare function parseWebhook(body: string | object): WebhookEvent;
 
 /** Label of a document type code (1–10), in French by default. */
 export declare function documentTypeLabel(code: number, lang?: "fr" | "en"): string;
+
+/** Current size of the WebAssembly linear memory, in bytes (a diagnostic for memory tests). */
+export declare function wasmMemoryBytes(): number;
