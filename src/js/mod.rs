@@ -5,6 +5,7 @@
 mod echange;
 mod error;
 mod options;
+mod pre_etat_date;
 mod stream;
 mod unzip;
 

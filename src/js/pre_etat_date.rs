@@ -1,0 +1,234 @@
+//! `PreEtatDateClient`, `parseWebhook`, `documentTypeLabel` and `validateOrder` for JavaScript.
+
+use js_sys::{Promise, Reflect, Uint8Array};
+use serde_json::Value;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::future_to_promise;
+
+use super::options;
+use super::to_value;
+use crate::error::Error;
+use crate::pre_etat_date::client::{PreEtatDateClient, PreEtatDateConfig};
+use crate::pre_etat_date::{
+    document_type_label, validate_order, Lang, LegacyRefreshRequest, OrderRequest, OrderState,
+    RefreshRequest, Transaction,
+};
+
+const WHAT: &str = "PreEtatDateClient";
+
+/// Client for the PRE-ETAT.DATE API.
+#[wasm_bindgen(js_name = PreEtatDateClient)]
+pub struct JsPreEtatDateClient {
+    client: PreEtatDateClient,
+}
+
+/// A plain JavaScript value → JSON (`invalid_input` when it is not JSON-like).
+fn json_of(v: &JsValue, what: &str) -> Result<Value, Error> {
+    if !v.is_object() {
+        return Err(Error::invalid_input(format!("{what}: pass an object")));
+    }
+    serde_wasm_bindgen::from_value(v.clone())
+        .map_err(|_| Error::invalid_input(format!("{what}: the object is not plain JSON data")))
+}
+
+/// A transaction with its wire fields, plus `created_iso`/`updated_iso` (ISO 8601, parsed from
+/// the RFC 2822 dates, which are kept as sent).
+fn transaction_value(t: &Transaction) -> Result<JsValue, JsValue> {
+    let v = to_value(t)?;
+    if let Some(c) = t.created_iso() {
+        Reflect::set(&v, &"created_iso".into(), &c.into())?;
+    }
+    if let Some(u) = t.updated_iso() {
+        Reflect::set(&v, &"updated_iso".into(), &u.into())?;
+    }
+    Ok(v)
+}
+
+fn lang_of(v: &JsValue) -> Result<Lang, Error> {
+    if v.is_undefined() || v.is_null() {
+        return Ok(Lang::Fr);
+    }
+    v.as_string()
+        .and_then(|s| Lang::parse(&s))
+        .ok_or_else(|| Error::invalid_input("documentTypeLabel(): `lang` must be \"fr\" or \"en\""))
+}
+
+#[wasm_bindgen(js_class = PreEtatDateClient)]
+impl JsPreEtatDateClient {
+    /// `new PreEtatDateClient({ baseUrl, apiKey, email?, password?, token?, timeoutMs?, retries?, fetch? })`
+    #[wasm_bindgen(constructor)]
+    pub fn new(options: JsValue) -> Result<JsPreEtatDateClient, JsValue> {
+        let (base_url, timeout_ms, retries, fetch) = options::common(&options, WHAT)?;
+        let mut config = PreEtatDateConfig::new(
+            base_url,
+            options::required_string(&options, WHAT, "apiKey")?,
+        );
+        config.email = options::string(&options, WHAT, "email")?;
+        config.password = options::string(&options, WHAT, "password")?;
+        config.token = options::string(&options, WHAT, "token")?;
+        config.timeout_ms = timeout_ms;
+        config.retries = retries;
+        config.fetch = fetch;
+        Ok(JsPreEtatDateClient {
+            client: PreEtatDateClient::new(config)?,
+        })
+    }
+
+    /// `POST /account/auth`: `{ access_token }`.
+    pub fn authenticate(&self, options: JsValue) -> Promise {
+        let client = self.client.clone();
+        future_to_promise(async move {
+            let signal = options::signal(&options, "authenticate()")?;
+            let t = client.authenticate(signal.as_ref()).await?;
+            let o = js_sys::Object::new();
+            Reflect::set(
+                &o,
+                &"access_token".into(),
+                &JsValue::from_str(&t.access_token),
+            )?;
+            Ok(o.into())
+        })
+    }
+
+    /// `GET /health`: the envelope's payload (any 2xx is healthy).
+    pub fn health(&self, options: JsValue) -> Promise {
+        let client = self.client.clone();
+        future_to_promise(async move {
+            let signal = options::signal(&options, "health()")?;
+            let v = client.health(signal.as_ref()).await?;
+            to_value(&v)
+        })
+    }
+
+    /// `POST /order/` after `validateOrder`; never retried automatically.
+    #[wasm_bindgen(js_name = createOrder)]
+    pub fn create_order(&self, order: JsValue, options: JsValue) -> Promise {
+        let client = self.client.clone();
+        future_to_promise(async move {
+            let order = OrderRequest::from_json_value(json_of(&order, "createOrder()")?)?;
+            let signal = options::signal(&options, "createOrder()")?;
+            let t = client.create_order(&order, signal.as_ref()).await?;
+            transaction_value(&t)
+        })
+    }
+
+    /// `POST /order/{orderid}/refresh`.
+    #[wasm_bindgen(js_name = requestRefresh)]
+    pub fn request_refresh(&self, orderid: JsValue, req: JsValue, options: JsValue) -> Promise {
+        let client = self.client.clone();
+        future_to_promise(async move {
+            let orderid = orderid.as_string().ok_or_else(|| {
+                Error::invalid_input("requestRefresh(): `orderid` must be a string")
+            })?;
+            let req = RefreshRequest::from_json_value(json_of(&req, "requestRefresh()")?)?;
+            let signal = options::signal(&options, "requestRefresh()")?;
+            let t = client
+                .request_refresh(&orderid, &req, signal.as_ref())
+                .await?;
+            transaction_value(&t)
+        })
+    }
+
+    /// Deprecated `POST /order/needrefresh` (orderid and account in the body).
+    #[wasm_bindgen(js_name = requestRefreshLegacy)]
+    #[allow(deprecated)]
+    pub fn request_refresh_legacy(&self, req: JsValue, options: JsValue) -> Promise {
+        let client = self.client.clone();
+        future_to_promise(async move {
+            let req =
+                LegacyRefreshRequest::from_json_value(json_of(&req, "requestRefreshLegacy()")?)?;
+            let signal = options::signal(&options, "requestRefreshLegacy()")?;
+            let t = client.request_refresh_legacy(&req, signal.as_ref()).await?;
+            transaction_value(&t)
+        })
+    }
+
+    /// `POST /order/test/webhook-events`: asks the service to send a webhook for a test order.
+    #[wasm_bindgen(js_name = sendTestWebhook)]
+    pub fn send_test_webhook(&self, orderid: JsValue, event: JsValue, options: JsValue) -> Promise {
+        let client = self.client.clone();
+        future_to_promise(async move {
+            let orderid = orderid.as_string().ok_or_else(|| {
+                Error::invalid_input("sendTestWebhook(): `orderid` must be a string")
+            })?;
+            let event = event
+                .as_string()
+                .map(|s| OrderState::from_wire(&s))
+                .filter(|s| s.is_known())
+                .ok_or_else(|| {
+                    Error::invalid_input(
+                        "sendTestWebhook(): `event` must be one of confirmed, received, waiting, done, need-refresh",
+                    )
+                })?;
+            let signal = options::signal(&options, "sendTestWebhook()")?;
+            let v = client
+                .send_test_webhook(&orderid, &event, signal.as_ref())
+                .await?;
+            to_value(&v)
+        })
+    }
+
+    /// The checks `createOrder` runs before sending.
+    #[wasm_bindgen(js_name = validateOrder)]
+    pub fn validate_order_method(&self, order: JsValue) -> Result<JsValue, JsValue> {
+        validate_order_js(order)
+    }
+
+    /// Same as the `parseWebhook` function.
+    #[wasm_bindgen(js_name = parseWebhook)]
+    pub fn parse_webhook_method(&self, body: JsValue) -> Result<JsValue, JsValue> {
+        parse_webhook_js(body)
+    }
+
+    /// Same as the `documentTypeLabel` function.
+    #[wasm_bindgen(js_name = documentTypeLabel)]
+    pub fn document_type_label_method(
+        &self,
+        code: JsValue,
+        lang: JsValue,
+    ) -> Result<String, JsValue> {
+        document_type_label_js(code, lang)
+    }
+}
+
+/// `validateOrder(order)`: every issue with its field path (empty when the order is valid).
+#[wasm_bindgen(js_name = validateOrder)]
+pub fn validate_order_js(order: JsValue) -> Result<JsValue, JsValue> {
+    let order = OrderRequest::from_json_value(json_of(&order, "validateOrder()")?)?;
+    to_value(&validate_order(&order))
+}
+
+/// `parseWebhook(body)`: validates and types a webhook payload (a JSON string, bytes or an
+/// object); `content` is decoded to `pdf: Uint8Array`.
+#[wasm_bindgen(js_name = parseWebhook)]
+pub fn parse_webhook_js(body: JsValue) -> Result<JsValue, JsValue> {
+    let event = if let Some(s) = body.as_string() {
+        crate::pre_etat_date::webhook::parse_webhook(s.as_bytes())?
+    } else if body.is_instance_of::<Uint8Array>() {
+        crate::pre_etat_date::webhook::parse_webhook(Uint8Array::from(body).to_vec())?
+    } else if body.is_object() {
+        crate::pre_etat_date::webhook::parse_webhook_value(json_of(&body, "parseWebhook()")?)?
+    } else {
+        return Err(Error::invalid_input(
+            "parseWebhook(): pass the request body (string, bytes or object)",
+        )
+        .into());
+    };
+    let v = to_value(&event)?;
+    if let Some(pdf) = &event.pdf {
+        Reflect::set(&v, &"pdf".into(), &Uint8Array::from(pdf.as_slice()))?;
+    }
+    Ok(v)
+}
+
+/// `documentTypeLabel(code, lang = "fr")`.
+#[wasm_bindgen(js_name = documentTypeLabel)]
+pub fn document_type_label_js(code: JsValue, lang: JsValue) -> Result<String, JsValue> {
+    let code = code
+        .as_f64()
+        .filter(|n| n.is_finite() && *n >= 0.0 && n.fract() == 0.0 && *n <= u32::MAX as f64)
+        .ok_or_else(|| {
+            Error::invalid_input("documentTypeLabel(): `code` must be a whole number")
+        })?;
+    Ok(document_type_label(code as u32, lang_of(&lang)?))
+}
