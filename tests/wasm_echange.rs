@@ -197,9 +197,11 @@ async fn timeouts_and_garbage_are_typed() {
         r#"{"path":"/api/v2/user/dirs","kind":"invalid_json"}"#,
     )
     .await;
+    // `{"oops": [1, 2` is not a listing at all (an object, cut short): invalid_response.
+    let e = c.list_dir(None, None).await.unwrap_err();
     assert_eq!(
-        c.list_dir(None, None).await.unwrap_err().code(),
-        ErrorCode::Truncated
+        (e.code(), e.status()),
+        (ErrorCode::InvalidResponse, Some(200))
     );
     control(
         "/__fake/faults",
