@@ -177,15 +177,19 @@ export interface UnzipOptions extends CallOptions {
   maxTotalBytes?: number;
 }
 
-/** One entry of a zip archive read forward-only. */
-export interface ZipEntry {
-  name: string;
-  is_dir: boolean;
-  /** ISO 8601, UTC. */
-  last_modified: string;
+/** One entry of a zip archive read forward-only (yielded by `unzip`, never constructed). */
+export declare class ZipEntry {
+  private constructor();
+  /** Path inside the archive (`/`-separated; folders end with `/`). */
+  readonly name: string;
+  readonly is_dir: boolean;
+  /** ISO 8601, UTC (from the extended timestamp field when present). */
+  readonly last_modified: string;
   bytes(): Promise<Uint8Array>;
   text(): Promise<string>;
   stream(): ReadableStream<Uint8Array>;
+  /** Releases the WebAssembly memory held by this entry. */
+  free(): void;
 }
 
 /** Reads a zip archive as it arrives (Go's streaming layout), in bounded memory. */
@@ -292,14 +296,29 @@ export interface Transaction {
   test_mode?: boolean;
   billing_mode?: unknown;
   sso_provider?: unknown;
+  /** `created` as ISO 8601 (UTC), when it parses. */
+  created_iso?: string;
+  /** `updated` as ISO 8601 (UTC), when it parses. */
+  updated_iso?: string;
   [field: string]: unknown;
 }
 
+/** Stable code of a validation problem. */
+export type ValidationCode =
+  | "required"
+  | "invalid_zipcode"
+  | "too_long"
+  | "too_many"
+  | "invalid_url"
+  | "invalid_characters"
+  | "invalid_email";
+
 /** One problem `validateOrder` found (the checks `createOrder` runs before sending). */
 export interface ValidationIssue {
-  /** Path of the offending field, e.g. "syndic.username" or "owners[0].lastname". */
-  field: string;
-  /** English sentence describing the problem. */
+  /** JSON path of the offending field, e.g. "syndic.password" or "owners[0].lastname". */
+  path: string;
+  code: ValidationCode;
+  /** English sentence (never contains the field's value). */
   message: string;
 }
 
@@ -340,6 +359,10 @@ export declare class PreEtatDateClient {
   requestRefreshLegacy(req: LegacyRefreshRequest, opts?: CallOptions): Promise<Transaction>;
   sendTestWebhook(orderid: string, event: OrderState, opts?: CallOptions): Promise<unknown>;
   validateOrder(order: OrderRequest): ValidationIssue[];
+  /** Same as the `parseWebhook` function. */
+  parseWebhook(body: WebhookBody): WebhookEvent;
+  /** Same as the `documentTypeLabel` function. */
+  documentTypeLabel(code: number, lang?: "fr" | "en"): string;
   /** Releases the WebAssembly memory held by this client. */
   free(): void;
 }
@@ -347,8 +370,14 @@ export declare class PreEtatDateClient {
 /** The checks `createOrder` runs before sending; an empty array means valid. */
 export declare function validateOrder(order: OrderRequest): ValidationIssue[];
 
+/** A webhook request body: the raw text, its bytes, or the already-parsed JSON object. */
+export type WebhookBody = string | Uint8Array | object;
+
 /** Parses a webhook body; throws `PasserelleError` on bad input. */
-export declare function parseWebhook(body: string | object): WebhookEvent;
+export declare function parseWebhook(body: WebhookBody): WebhookEvent;
 
 /** Label of a document type code (1–10), in French by default. */
 export declare function documentTypeLabel(code: number, lang?: "fr" | "en"): string;
+
+/** Current size of the WebAssembly linear memory, in bytes (a diagnostic for memory tests). */
+export declare function wasmMemoryBytes(): number;

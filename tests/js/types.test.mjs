@@ -68,8 +68,13 @@ test("index.d.ts matches the package's runtime exports", async (t) => {
     const body = dts.slice(dts.indexOf(`export declare class ${name}`)).split(/^}/m)[0];
     const declaredMethods = [...body.matchAll(/^ {2}(\w+)\(/gm)].map((m) => m[1]).filter((m) => m !== "constructor").sort();
     const runtimeMethods = Object.getOwnPropertyNames(runtime[name].prototype)
-      .filter((m) => m !== "constructor" && !m.startsWith("__") && typeof runtime[name].prototype[m] === "function")
+      .filter((m) => m !== "constructor" && !m.startsWith("__")
+        && typeof Object.getOwnPropertyDescriptor(runtime[name].prototype, m).value === "function")
       .sort();
     assert.deepEqual(runtimeMethods, declaredMethods, `methods of ${name}`);
+    const declaredProps = new Set([...body.matchAll(/^ {2}(?:readonly )?(\w+)\??:/gm)].map((m) => m[1]));
+    for (const [prop, desc] of Object.entries(Object.getOwnPropertyDescriptors(runtime[name].prototype))) {
+      if (desc.get) assert.ok(declaredProps.has(prop), `getter ${name}.${prop} is not declared`);
+    }
   }
 });

@@ -21,7 +21,7 @@ before(async () => {
     "deploy", "--dry-run", "--outdir", OUT, "--name", "passerelle-test",
     "--compatibility-date", "2025-06-01", `${ROOT}tests/worker/worker.mjs`,
   ], {
-    cwd: ROOT,
+    cwd: `${ROOT}target`, // wrangler leaves a .wrangler/ folder in its working directory
     env: { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false", CI: "true" },
     timeout: 120_000,
   });

@@ -60,6 +60,11 @@ export async function ped(baseUrl: string): Promise<string> {
   await client.requestRefresh(tx.orderid, { method: "extranet", all_due_paid: true });
   await client.sendTestWebhook(tx.orderid, "done");
   const ev: WebhookEvent = parseWebhook('{"status":"done","orderid":"X"}');
+  const ev2: WebhookEvent = client.parseWebhook(new TextEncoder().encode("{}"));
+  const where: string[] = issues.map((i) => `${i.path}: ${i.code} ${i.message}`);
+  const label: string = client.documentTypeLabel(3);
+  const iso: string | undefined = tx.created_iso;
+  void ev2; void where; void label; void iso;
   const pdf: Uint8Array | undefined = ev.pdf;
   await client.authenticate();
   await client.health();
