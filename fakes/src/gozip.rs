@@ -91,6 +91,7 @@ pub struct GoZipWriter {
     entries: Vec<CentralEntry>,
     current: Option<CurrentFile>,
     offset: u64,
+    level: i32,
 }
 
 impl Default for GoZipWriter {
@@ -116,6 +117,7 @@ impl GoZipWriter {
             entries: Vec::new(),
             current: None,
             offset: 0,
+            level: LEVEL,
         }
     }
 
@@ -145,7 +147,7 @@ impl GoZipWriter {
         self.entries.push(entry);
         self.current = Some(CurrentFile {
             compressor: Box::new(CompressorOxide::new(create_comp_flags_from_zip_params(
-                LEVEL, -15, 0,
+                self.level, -15, 0,
             ))),
             hasher: crc32fast::Hasher::new(),
             compressed: 0,
@@ -223,6 +225,12 @@ impl GoZipWriter {
         put16(&mut out, 0);
         self.offset += out.len() as u64 - already;
         out
+    }
+
+    /// Deflate level (0 = stored blocks … 10) for the files started from now on (default 5).
+    /// Level 0 suits incompressible data: klauspost's writer also emits stored blocks for it.
+    pub fn set_level(&mut self, level: u8) {
+        self.level = i32::from(level.min(10));
     }
 
     /// Total bytes produced so far.

@@ -182,6 +182,13 @@ impl Producer {
                     mtime,
                     content,
                 } => {
+                    // Generated content is random: store it in deflate stored blocks, as
+                    // klauspost's level 5 does for incompressible data (and fast).
+                    w.set_level(if matches!(content, Content::Generated { .. }) {
+                        0
+                    } else {
+                        5
+                    });
                     let b = w.start_file(&name, mtime);
                     let mut res = self.emit(&b);
                     let mut reader = content.reader(0, content.len());
