@@ -3,7 +3,8 @@
 // with plain fetch, independently of the package under test.
 import assert from "node:assert/strict";
 import { createServer } from "node:http";
-import { fakeUrl, requests, assertNoSecrets } from "./helpers.mjs";
+import { fakeUrl, reset, requests, assertNoSecrets } from "./helpers.mjs";
+import { SYNDIC as SCENARIO_SYNDIC, REJECTED_SYNDIC } from "../browser/ped-scenario.js";
 
 /** Seed account of the fake (UTF-8 password) and its API key. */
 export const ACCOUNT = { email: "notaire@example.fr", password: "Secret-Été-2025", apiKey: "ped-test-key" };
@@ -153,4 +154,82 @@ export async function webhookListener({ status = 200 } = {}) {
     },
     close: () => new Promise((ok) => { server.closeAllConnections?.(); server.close(ok); }),
   };
+}
+
+// ───────── the cross-runtime scenario (tests/browser/ped-scenario.js) ─────────
+
+/** Sets the fake up for runPedScenario: reset, a rejected syndic pair, one 500 on POST /order/, the callback. */
+export async function prepareScenario(listenerUrl) {
+  await reset();
+  await rejectSyndic(REJECTED_SYNDIC.username, REJECTED_SYNDIC.password);
+  await fault({ method: "POST", path: "/order/", kind: "status", status: 500, times: 1 });
+  await setCallback(ACCOUNT.email, listenerUrl);
+}
+
+/** Checks what runPedScenario returned (`r`) against the fake's logs and the listener. */
+export async function checkScenario(r, listener) {
+  const isPe = (e, code, status, serverMessage) => {
+    assert.equal(e.resolved, undefined, `expected a rejection, got ${JSON.stringify(e)}`);
+    assert.equal(e.instanceOf, true, "instanceof PasserelleError in the runtime");
+    assert.equal(e.isError, true);
+    assert.equal(e.name, "PasserelleError");
+    assert.equal(e.code, code);
+    assert.equal(e.status, status);
+    if (serverMessage !== undefined) assert.equal(e.serverMessage, serverMessage);
+  };
+  assert.equal(r.token.split(".").length, 3);
+  assert.equal(r.health.success, true);
+  assert.deepEqual(r.issues, ["zipcode:invalid_zipcode", "owners:required", "syndic.username:required", "syndic.password:required"]);
+  isPe(r.invalid, "invalid_input", null);
+  isPe(r.server500, "server", 500);
+  assert.match(r.order.orderid, /^[A-Z0-9]{6}$/);
+  assert.equal(r.order.state, "confirmed");
+  assert.equal(r.order.test_mode, true);
+  assert.equal(r.order.external_id, "dossier-été-1");
+  assert.equal(r.order.created_iso, new Date(Date.parse(r.order.created)).toISOString().replace(".000Z", "Z"));
+  isPe(r.syndic400, "bad_request", 400, "Informations du syndic manquantes ou incorrectes pour la méthode 'extranet'");
+  assert.equal(r.afterExpiry.state, "confirmed");
+  assert.equal(r.countsAfterExpiry["POST /account/auth"], 2, "one login, one re-login after expiry");
+  assert.equal(r.refresh.state, "need-refresh");
+  assert.equal(r.refresh.refreshed, true);
+  assert.equal(r.sendTestWebhook.resolved, true);
+  assert.deepEqual(r.webhook, {
+    status: "done", orderid: r.order.orderid, external_id: "dossier-été-1", registration_id: "AC-123-45",
+    pdfIsUint8Array: true, pdfHead: "%PDF-", pdfLength: r.webhook.pdfLength, documents: r.webhook.documents,
+  });
+  assert.ok(r.webhook.pdfLength > 100);
+  assert.ok(r.webhook.documents.length > 0);
+  isPe(r.garbageWebhook, "invalid_input", null);
+  assert.deepEqual(r.labels.fr.slice(0, 3), ["Fiche synthétique", "Procès-Verbal", "Règlement de Copropriété"]);
+  assert.deepEqual(r.labels.en.slice(8), ["Registration", "Other"]);
+  assert.equal(r.fixedTokenRefresh.resolved, true);
+  isPe(r.staleToken, "unauthorized", 401, "Token invalide ou expiré");
+  isPe(r.badKey, "bad_request", 400, "La clé API n'est pas valide");
+  isPe(r.badPassword, "unauthorized", 401, "Informations de connexion invalides.");
+
+  // The fake's side. CORS preflights (OPTIONS, browsers only) are left out.
+  const log = (await requests()).filter((q) => q.method !== "OPTIONS");
+  const orderPosts = log.filter((q) => q.method === "POST" && q.path === "/order/");
+  // 500 (not re-sent), created, syndic 400, expired token 401 + replay = 5.
+  assert.equal(orderPosts.length, 5, "the 500 was not re-sent");
+  const keys = log.map((q) => q.headers["x-auth-key"]);
+  assert.equal(keys.filter((k) => k === "cle-inconnue-42").length, 1, "the bad key, once");
+  assert.ok(keys.every((k) => k === ACCOUNT.apiKey || k === "cle-inconnue-42"), "X-Auth-Key on every request");
+  for (const q of log.filter((x) => x.path.startsWith("/order"))) assert.match(q.headers.authorization ?? "", /^Bearer \S+$/, q.path);
+  assert.equal(log.filter((q) => q.path === "/account/auth").length, 5, "login, re-login, fresh token, bad key, bad password");
+  const fixedCall = log.filter((q) => q.path === `/order/${r.order.orderid}/refresh`);
+  assert.equal(fixedCall.length, 3);
+  assert.equal(fixedCall[1].headers.authorization, `Bearer ${r.freshToken}`);
+  assert.equal(fixedCall[2].headers.authorization, `Bearer ${r.token}`);
+  // The listener got the done delivery whose body the runtime parsed.
+  const delivered = listener.received.map((d) => JSON.parse(d.text));
+  assert.ok(delivered.some((b) => b.status === "done" && b.orderid === r.order.orderid));
+
+  const secrets = await allSecrets([r.token, r.freshToken, SCENARIO_SYNDIC.username, SCENARIO_SYNDIC.password, REJECTED_SYNDIC.username,
+    REJECTED_SYNDIC.password, "cle-inconnue-42", "mauvais-Mot:de-passe"]);
+  for (const e of [r.invalid, r.server500, r.syndic400, r.garbageWebhook, r.staleToken, r.badKey, r.badPassword]) {
+    for (const text of [e.message, e.string, e.json, e.stack]) {
+      for (const s of secrets) assert.ok(!text.includes(s), `a secret leaks in ${text}`);
+    }
+  }
 }
