@@ -475,6 +475,14 @@ test("contrast: the idempotent GET /health IS retried on 503 (so the counts abov
   assert.equal((await requests()).filter((r) => r.path === "/health").length, 3);
 });
 
+test("contrast: the login (it creates nothing) is retried on 503 too", async () => {
+  await reset();
+  await fault({ method: "POST", path: "/account/auth", kind: "status", status: 503, times: 2 });
+  const { access_token } = await (await client()).authenticate();
+  assert.equal(claims(access_token).sub, ACCOUNT.email);
+  assert.equal(await postsTo("/account/auth"), 3);
+});
+
 test("requestRefresh is not re-sent after a 500 either", async () => {
   await reset();
   const c = await client();
@@ -648,6 +656,16 @@ test("sendTestWebhook for each of the five states: the service delivers it and t
   } finally {
     await listener.close();
   }
+});
+
+test("sendTestWebhook is not re-sent after a 503", async () => {
+  await reset();
+  const c = await client();
+  const t = await c.createOrder(fullOrder());
+  await fault({ method: "POST", path: "/order/test/webhook-events", kind: "status", status: 503, times: 5 });
+  await rejects(c.sendTestWebhook(t.orderid, "done"), PasserelleError, { code: "server", status: 503 });
+  await settle();
+  assert.equal(await postsTo("/order/test/webhook-events"), 1);
 });
 
 test("sendTestWebhook: an unknown event → invalid_input before any request; server refusals typed", async () => {
