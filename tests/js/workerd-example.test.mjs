@@ -696,3 +696,71 @@ test("Échange token IP binding: when the egress IP changes mid-run, the sync ge
     await w.dispose();
   }
 });
+
+test("`wrangler dev` serves the example against a configured upstream (vars + an env file of secrets)", async () => {
+  const { spawn } = await import("node:child_process");
+  const { createServer: netServer } = await import("node:net");
+  const { mkdirSync, writeFileSync, rmSync } = await import("node:fs");
+  const dir = `${ROOT}target/worker-example-dev`;
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  // What a developer puts in .dev.vars (here in target/, so the repository stays clean).
+  writeFileSync(`${dir}/dev.env`, [
+    `ECHANGE_PASSWORD=${JSON.stringify(USER.password)}`, `PED_API_KEY=${PED.apiKey}`,
+    `PED_PASSWORD=${JSON.stringify(PED.password)}`, `GATEWAY_SECRET=${GATEWAY_SECRET}`, "",
+  ].join("\n"));
+  const port = await new Promise((ok) => {
+    const s = netServer().listen(0, "127.0.0.1", () => {
+      const p = s.address().port;
+      s.close(() => ok(p));
+    });
+  });
+  const base = await fakeUrl();
+  const child = spawn(`${EXAMPLE_DIR}/node_modules/.bin/wrangler`, [
+    "dev", "--ip", "127.0.0.1", "--port", String(port), "--test-scheduled",
+    "--persist-to", `${dir}/state`, "--env-file", `${dir}/dev.env`,
+    "--var", `ECHANGE_URL:${base}`, "--var", `PED_URL:${base}`, "--var", "SYNC_FOLDERS:/Relevés",
+  ], { cwd: EXAMPLE_DIR, env: QUIET, stdio: ["ignore", "pipe", "pipe"], detached: true });
+  let log = "";
+  child.stdout.on("data", (d) => (log += d));
+  child.stderr.on("data", (d) => (log += d));
+  try {
+    await new Promise((ok, ko) => {
+      const timer = setTimeout(() => ko(new Error(`wrangler dev did not get ready:\n${log}`)), 90_000);
+      const check = () => {
+        if (/Ready on http:\/\/127\.0\.0\.1:\d+/.test(log)) {
+          clearTimeout(timer);
+          ok();
+        }
+      };
+      child.stdout.on("data", check);
+      child.stderr.on("data", check);
+      child.once("exit", (c) => ko(new Error(`wrangler dev exited (${c}):\n${log}`)));
+    });
+    assert.ok(!log.includes(USER.password) && !log.includes(GATEWAY_SECRET), "wrangler dev does not print the secrets");
+    await reset();
+    const url = `http://127.0.0.1:${port}`;
+    assert.equal(await (await fetch(`${url}/healthz`)).text(), "ok");
+    let res = await fetch(`${url}/api/list?path=${encodeURIComponent("/Relevés/Nov 2025")}`, { headers: auth });
+    const body = await res.json();
+    assert.equal(res.status, 200, JSON.stringify(body));
+    assert.deepEqual(body.entries.map((e) => e.name).sort(), ["notes.txt", "releve-01.csv", "releve-02.csv"]);
+    res = await fetch(`${url}/api/list`);
+    assert.equal(res.status, 401);
+    await res.arrayBuffer();
+    // The cron handler, through wrangler's /__scheduled test route.
+    res = await fetch(`${url}/__scheduled?cron=${encodeURIComponent("*/15 * * * *")}`);
+    assert.equal(res.status, 200, await res.text());
+    const { lastRun } = await (await fetch(`${url}/api/sync`, { headers: auth })).json();
+    const files = await fakeTree("/Relevés");
+    assert.equal(lastRun.stored, files.length, JSON.stringify(lastRun));
+    assert.equal(lastRun.failed, 0);
+  } finally {
+    try {
+      process.kill(-child.pid, "SIGTERM");
+    } catch {
+      // already gone
+    }
+    await new Promise((ok) => (child.exitCode !== null || child.signalCode !== null ? ok() : child.once("exit", ok)));
+  }
+});
