@@ -599,6 +599,17 @@ test("a cron run mirrors the whole fixture tree into R2 byte-exact; the next run
   assert.equal(third.outcome, "ok");
   assert.deepEqual((await fileDownloads()).sort(), ["/Relevés/Nov 2025/notes.txt", "/Relevés/Nov 2025/nouveau.txt"]);
   await assertMirrored(main, await fakeTree("/"));
+
+  // A file deleted upstream leaves the manifest; its R2 copy stays (deletions are not mirrored).
+  const del = await fetch(`${base}/api/v2/user/files?path=${encodeURIComponent("/Archives/2024.csv")}`, {
+    method: "DELETE", headers: { authorization: `Bearer ${token}` },
+  });
+  assert.equal(del.status, 200);
+  assert.equal((await main.scheduled()).outcome, "ok");
+  const manifest = (await main.kv("sync:manifest")).files;
+  assert.equal(manifest["/Archives/2024.csv"], undefined);
+  assert.deepEqual(Object.keys(manifest).sort(), (await fakeTree("/")).map((f) => f.path).sort());
+  assert.ok((await main.r2("echange/Archives/")).has("echange/Archives/2024.csv"));
 });
 
 async function rawToken() {

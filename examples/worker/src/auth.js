@@ -29,11 +29,21 @@ function base64UrlJson(s) {
   return JSON.parse(new TextDecoder().decode(base64UrlBytes(s)));
 }
 
-async function accessKeys(teamDomain) {
+// Public keys are plain data: safe to keep in the isolate between requests (Access rotates them
+// every few weeks, keeping the old one valid for a while), refreshed after 10 minutes or when a
+// token names an unknown key id.
+const KEYS_TTL_MS = 10 * 60 * 1000;
+let keysCache = null; // { domain, at, keys }
+
+async function accessKeys(teamDomain, kid, now) {
+  const fresh = keysCache && keysCache.domain === teamDomain && now - keysCache.at < KEYS_TTL_MS;
+  if (fresh && keysCache.keys.some((k) => k?.kid === kid)) return keysCache.keys;
   const res = await fetch(`${teamDomain.replace(/\/+$/, "")}/cdn-cgi/access/certs`);
   if (!res.ok) throw new Error(`Access certs: HTTP ${res.status}`);
   const body = await res.json();
-  return Array.isArray(body?.keys) ? body.keys : [];
+  const keys = Array.isArray(body?.keys) ? body.keys : [];
+  keysCache = { domain: teamDomain, at: now, keys };
+  return keys;
 }
 
 /** Verifies a Cloudflare Access JWT; returns its claims or null. */
@@ -49,7 +59,7 @@ export async function verifyAccessJwt(jwt, teamDomain, audience, now = Date.now(
     return null;
   }
   if (header?.alg !== "RS256" || typeof header.kid !== "string" || !claims || typeof claims !== "object") return null;
-  const jwk = (await accessKeys(teamDomain)).find((k) => k?.kid === header.kid && k?.kty === "RSA");
+  const jwk = (await accessKeys(teamDomain, header.kid, now)).find((k) => k?.kid === header.kid && k?.kty === "RSA");
   if (!jwk) return null;
   let key;
   try {

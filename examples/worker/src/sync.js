@@ -67,6 +67,10 @@ export async function runSync(env, { now = new Date() } = {}) {
       }
     }
     summary.listed = files.size;
+    // Forget files gone from the folders (their R2 copies stay): the manifest tracks the tree.
+    for (const path of Object.keys(manifest.files)) {
+      if (!files.has(path)) delete manifest.files[path];
+    }
     const todo = [];
     for (const e of files.values()) {
       if (manifest.files[e.path] === version(e)) summary.unchanged++;
