@@ -1,10 +1,16 @@
 //! Fake GÉRÉDIS « Échange » (SFTPGo user API) and PRE-ETAT.DATE servers.
 //!
-//! One binary serves both APIs on 127.0.0.1: Échange under `/api/v2/...` and `/healthz`,
-//! PRE-ETAT.DATE under `/ped/...` (and `/ped/api/...`, the docs-host form), test controls under
-//! `/__fake/...`. Behaviour follows `shared/specs/*.md` ("Behaviours a faithful fake must
-//! reproduce").
+//! One binary serves both APIs on 127.0.0.1: Échange under `/api/v2/user/...` and `/healthz`,
+//! PRE-ETAT.DATE at the root and under `/api/...`, test controls under `/__fake/...`.
+//! Behaviour follows `shared/specs/*.md` ("Behaviours a faithful fake must reproduce") and the
+//! contract in `fakes/README.md`.
 
+// Handlers pass ready-made error responses around; boxing them buys nothing here.
+#![allow(clippy::result_large_err)]
+
+pub mod echange;
+pub mod faults;
 pub mod gozip;
 pub mod ped;
 pub mod server;
+pub mod util;

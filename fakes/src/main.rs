@@ -1,7 +1,11 @@
-//! `passerelle-fakes [--port N]`: serves both fake APIs on 127.0.0.1 and prints the base URL
-//! (`http://127.0.0.1:PORT`) as its first stdout line.
+//! `passerelle-fakes [--port N] [--token-ttl SECS] [--lang fr|en]`: serves both fake APIs on
+//! 127.0.0.1 and prints the base URL (`http://127.0.0.1:PORT`) as its first stdout line.
+
+use std::io::Write;
 
 use passerelle_fakes::server::{start, Config};
+
+const USAGE: &str = "usage: passerelle-fakes [--port N] [--token-ttl SECS] [--lang fr|en]";
 
 #[tokio::main]
 async fn main() {
@@ -15,16 +19,52 @@ async fn main() {
                     .and_then(|p| p.parse().ok())
                     .unwrap_or_else(|| fail("--port needs a number"))
             }
+            "--token-ttl" => {
+                config.token_ttl_secs = Some(
+                    args.next()
+                        .and_then(|p| p.parse().ok())
+                        .unwrap_or_else(|| fail("--token-ttl needs a number of seconds")),
+                )
+            }
+            "--lang" => {
+                config.lang = match args.next().as_deref() {
+                    Some("fr") => "fr".to_string(),
+                    Some("en") => "en".to_string(),
+                    _ => fail("--lang needs fr or en"),
+                }
+            }
             "--help" | "-h" => {
-                println!("usage: passerelle-fakes [--port N]");
+                println!("{USAGE}");
                 return;
             }
-            other => fail(&format!("unknown argument {other}")),
+            other => fail(&format!("unknown argument {other}\n{USAGE}")),
         }
     }
     let running = start(config).await.unwrap_or_else(|e| fail(&e.to_string()));
     println!("{}", running.base_url());
-    let _ = running.task.await;
+    let _ = std::io::stdout().flush();
+    wait_for_signal().await;
+}
+
+#[cfg(unix)]
+async fn wait_for_signal() {
+    use tokio::signal::unix::{signal, SignalKind};
+    match signal(SignalKind::terminate()) {
+        Ok(mut term) => {
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = tokio::signal::ctrl_c() => {}
+            }
+        }
+        Err(_) => {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    }
+}
+
+#[cfg(not(unix))]
+async fn wait_for_signal() {
+    let _ = tokio::signal::ctrl_c().await;
 }
 
 fn fail(msg: &str) -> ! {
