@@ -32,7 +32,10 @@ async fn requests_to(path: &str) -> usize {
     let req = Request::new("fake", Method::Get, format!("{}/__fake/requests", fake()));
     let (_, bytes) = t.send(&req, None).await.expect("request log");
     let log: Vec<serde_json::Value> = serde_json::from_slice(&bytes).expect("log is JSON");
-    log.iter().filter(|r| r["path"] == path).count()
+    // Browsers send CORS preflights (OPTIONS) first; count the real requests only.
+    log.iter()
+        .filter(|r| r["path"] == path && r["method"] != "OPTIONS")
+        .count()
 }
 
 fn client_with(password: &str, timeout_ms: u32, retries: u32) -> EchangeClient {
@@ -197,9 +200,11 @@ async fn timeouts_and_garbage_are_typed() {
         r#"{"path":"/api/v2/user/dirs","kind":"invalid_json"}"#,
     )
     .await;
+    // `{"oops": [1, 2` is not a listing at all (an object, cut short): invalid_response.
+    let e = c.list_dir(None, None).await.unwrap_err();
     assert_eq!(
-        c.list_dir(None, None).await.unwrap_err().code(),
-        ErrorCode::Truncated
+        (e.code(), e.status()),
+        (ErrorCode::InvalidResponse, Some(200))
     );
     control(
         "/__fake/faults",
