@@ -94,9 +94,15 @@ export function listingRows(page) {
   );
 }
 
-export async function screenshot(page, name) {
+/** Full-page screenshot; with `at`, a viewport-sized one scrolled to that element instead. */
+export async function screenshot(page, name, at) {
   const file = join(ARTIFACTS, `${name}.png`);
-  await page.screenshot({ path: file, fullPage: true });
+  if (at) {
+    await page.locator(at).first().scrollIntoViewIfNeeded();
+    await page.screenshot({ path: file });
+  } else {
+    await page.screenshot({ path: file, fullPage: true });
+  }
   return file;
 }
 

@@ -300,6 +300,7 @@ test("zip preview lists the entries as they stream and shows CSV / XML / text in
     await screenshot(page, "echange-preview-1280");
     await page.setViewportSize(SIZES.phone);
     await screenshot(page, "echange-preview-390");
+    await screenshot(page, "echange-preview-390-view", "#preview");
   } finally {
     await closePage(page);
   }
@@ -384,6 +385,7 @@ test("phone size (390×844): the browser fits the width", async () => {
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     assert.ok(overflow <= 0, `no horizontal scrolling (${overflow}px too wide)`);
     await screenshot(page, "echange-browser-390");
+    await screenshot(page, "echange-browser-390-view", "#browser");
     await page.setViewportSize(SIZES.desktop);
     await screenshot(page, "echange-browser-1280");
   } finally {

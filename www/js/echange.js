@@ -98,6 +98,7 @@ async function login() {
     state.expiresAt = new Date(tok.expires_at);
     $("ex-otp").value = ""; // single-use
     $("ex-logout").disabled = false;
+    $("conn-form").classList.add("connected");
     $("browser").hidden = false;
     renderToken();
     await navigate("/");
@@ -137,6 +138,7 @@ function dropClient() {
   state.entries = [];
   state.selected.clear();
   $("ex-logout").disabled = true;
+  $("conn-form").classList.remove("connected");
   $("browser").hidden = true;
   $("preview").hidden = true;
 }

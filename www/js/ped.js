@@ -39,6 +39,7 @@ export function setup(config) {
   });
 
   const form = $("order-form");
+  for (const label of form.querySelectorAll(".grid-form > label")) wrapField(label);
   addOwner();
   $("owner-add").addEventListener("click", () => {
     addOwner();
@@ -71,6 +72,8 @@ export function setup(config) {
   $("wh-parse").addEventListener("click", inspect);
   setInterval(renderToken, 1000);
   onLangChange(() => {
+    const note = $("wh-note");
+    if (note.dataset.key) note.textContent = t(note.dataset.key);
     renumberOwners();
     validate();
     renderToken();
@@ -166,6 +169,7 @@ function addOwner() {
     $("owner-add").focus();
   });
   wrap.append(h, ...fields, remove);
+  for (const label of fields) wrapField(label);
   $("owners").append(wrap);
   renumberOwners();
 }
@@ -291,6 +295,15 @@ function validate() {
   return { order, issues };
 }
 
+/** Puts a label in a grid cell of its own so that its error message can sit right under it. */
+function wrapField(label) {
+  const cell = document.createElement("div");
+  cell.className = "field";
+  for (const c of ["wide", "check"]) if (label.classList.contains(c)) cell.classList.add(c);
+  label.replaceWith(cell);
+  cell.append(label);
+}
+
 function setFieldError(input, text) {
   const id = `err-${input.dataset.path.replace(/[^a-z0-9]+/gi, "-")}`;
   let p = document.getElementById(id);
@@ -305,8 +318,9 @@ function setFieldError(input, text) {
     p.id = id;
     p.className = "field-error";
     p.dataset.path = input.dataset.path;
-    const label = input.closest("label");
-    (label ?? input).after(p);
+    const cell = input.closest(".field") ?? input.closest("label") ?? input;
+    if (cell.classList.contains("field")) cell.append(p);
+    else cell.after(p);
   }
   p.textContent = text;
   input.setAttribute("aria-invalid", "true");
@@ -405,7 +419,7 @@ async function refresh() {
 async function sendWebhook() {
   const box = $("wh-error");
   errors.clear(box);
-  $("wh-note").textContent = "";
+  setNote("");
   const orderid = $("wh-order").value.trim();
   const event = $("wh-event").value;
   if (!state.client) return errors.showText(box, t("pedNeedLogin"));
@@ -417,10 +431,10 @@ async function sendWebhook() {
     const body = state.fakeLog ? await readBackFromFake(orderid, event) : null;
     if (body) {
       $("wh-body").value = JSON.stringify(body, null, 2);
-      $("wh-note").textContent = t("whFetched");
+      setNote("whFetched");
       inspect();
     } else {
-      $("wh-note").textContent = t("whSent");
+      setNote("whSent");
       $("wh-body").focus();
     }
   } catch (err) {
@@ -428,6 +442,12 @@ async function sendWebhook() {
   } finally {
     btn.disabled = false;
   }
+}
+
+function setNote(key) {
+  const note = $("wh-note");
+  note.dataset.key = key;
+  note.textContent = key ? t(key) : "";
 }
 
 /** The demo server keeps a log of the webhooks it sent; real servers have no such thing. */

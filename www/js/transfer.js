@@ -52,6 +52,8 @@ export class Transfer {
   progress(loaded, total, approx = false) {
     const now = performance.now();
     this.loaded = loaded;
+    this.total = total;
+    this.approx = approx;
     this.samples.push([now, loaded]);
     while (this.samples.length > 2 && now - this.samples[0][0] > 3000) this.samples.shift();
     if (now - this.lastPaint < 100) return;
@@ -104,8 +106,14 @@ export class Transfer {
     this.end();
   }
 
+  /** The bar at the last figures received (progress() paints at most every 100 ms). */
+  settle() {
+    if (typeof this.loaded === "number") this.paint(this.loaded, this.total, this.approx);
+  }
+
   /** Stopped by Cancel, or failed: the bar stays where it was. */
   stop(state, text) {
+    this.settle();
     this.box.dataset.state = state;
     this.text.textContent = text;
     this.end();
@@ -113,6 +121,7 @@ export class Transfer {
 
   /** Paused or interrupted with a way to resume: shows the Resume button. */
   suspend(state, text, onResume) {
+    this.settle();
     this.box.dataset.state = state;
     this.text.textContent = text;
     this.cancelBtn.disabled = false;
