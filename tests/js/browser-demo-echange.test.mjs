@@ -374,6 +374,41 @@ test("drag-and-drop upload sends the files into the folder shown, with progress"
   }
 });
 
+test("after sign-in: a server error is readable and the next action works; expired tokens are renewed", async () => {
+  await reset();
+  const page = await openPage(demo);
+  try {
+    await loginEchange(page);
+    await page.waitForSelector("#rows tr");
+    // Every attempt of the next listing (the first and its retries) fails with a 503.
+    await control("POST", "/__fake/faults", {
+      method: "GET", path: "/api/v2/user/dirs", kind: "status", status: 503, times: 3,
+    });
+    await page.click('#rows button.folder:text-is("Archives")');
+    await page.waitForSelector("#browser-error:not([hidden])", { timeout: 60_000 });
+    const text = await page.textContent("#browser-error");
+    assert.equal(await page.getAttribute("#browser-error", "data-code"), "server");
+    assert.match(text, /HTTP 503/);
+    assert.match(text, /« Service Unavailable »/);
+    // The listing shown is still the previous one, and the next click works.
+    assert.equal(await page.textContent('#crumbs [aria-current="page"]'), "Accueil");
+    await page.click('#rows button.folder:text-is("Archives")');
+    await page.waitForSelector('#crumbs [aria-current="page"]:text-is("Archives")');
+    assert.equal(await page.isHidden("#browser-error"), true);
+
+    // The server forgets every token: the next action still works (one new token, one replay).
+    await control("POST", "/__fake/echange/expire-tokens", {});
+    const before = (await requests()).filter((r) => r.path === "/api/v2/user/token" && r.method === "GET").length;
+    await page.click("#ex-reload");
+    await page.waitForFunction(() => !document.getElementById("browser").hasAttribute("aria-busy"));
+    assert.equal(await page.isHidden("#browser-error"), true);
+    const after = (await requests()).filter((r) => r.path === "/api/v2/user/token" && r.method === "GET").length;
+    assert.equal(after, before + 1, "exactly one fresh token");
+  } finally {
+    await closePage(page);
+  }
+});
+
 test("phone size (390×844): the browser fits the width", async () => {
   await reset();
   const page = await openPage(demo, SIZES.phone);
