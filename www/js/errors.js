@@ -8,8 +8,11 @@ export function describe(err, op) {
   const summary = code && has(`e_${code}`) ? t(`e_${code}`) : t("e_other");
   const lines = [];
   const serverText = err?.serverMessage || err?.serverError;
-  if (err?.serverMessage) lines.push(t("err_server", { msg: err.serverMessage }));
-  if (err?.serverError && err.serverError !== err.serverMessage) lines.push(t("err_server", { msg: err.serverError }));
+  if (err?.serverMessage && err?.serverError && err.serverError !== err.serverMessage) {
+    lines.push(t("err_server_detail", { msg: err.serverMessage, detail: err.serverError }));
+  } else if (serverText) {
+    lines.push(t("err_server", { msg: serverText }));
+  }
   // The library's own English sentence says which call failed; useful when the server said nothing.
   if (!serverText && typeof err?.message === "string" && err.message) lines.push(err.message);
   const tags = [];
