@@ -168,6 +168,8 @@ test("listing: folders first, human sizes, locale dates, sorting, navigation int
     await page.focus('#rows button.folder:text-is("Déc 2025")');
     await page.keyboard.press("Enter");
     await page.waitForSelector('#crumbs [aria-current="page"]:text-is("Déc 2025")');
+    await page.waitForFunction(() => document.activeElement?.getAttribute("aria-current") === "page");
+    assert.equal(await page.evaluate(() => document.activeElement.textContent), "Déc 2025", "focus follows the folder");
 
     // Language switch: English labels, English units.
     await page.click('.lang-btn[data-lang="en"]');
@@ -337,6 +339,50 @@ test("single-file download resumes where a cut connection stopped (Range), bytes
     const from = Number(/^bytes=(\d+)-$/.exec(ranges[0])?.[1]);
     assert.ok(from > 0 && from < want.size, `resumed from ${ranges[0]}`);
   } finally {
+    await closePage(page);
+  }
+});
+
+test("single-file download: Pause then Resume continues from where it stopped", async () => {
+  await reset();
+  const path = "/Volumineux/gros-8MiB.bin";
+  const page = await openPage(demo);
+  const cdp = await page.context().newCDPSession(page);
+  try {
+    await loginEchange(page);
+    await page.waitForSelector("#rows tr");
+    await openFolder(page, "Volumineux");
+    await select(page, ["gros-8MiB.bin"]);
+    await page.selectOption("#ex-save", "blob");
+    await cdp.send("Network.enable");
+    await cdp.send("Network.emulateNetworkConditions", {
+      offline: false, latency: 0, downloadThroughput: 1_000_000, uploadThroughput: -1,
+    });
+    await page.click("#ex-file");
+    await page.waitForFunction(() => Number(document.getElementById("tr-bar").value) > 0, null, { timeout: 30_000 });
+    await page.click("#tr-pause");
+    const paused = await waitTransfer(page, ["paused", "done", "failed", "interrupted"]);
+    assert.equal(paused.state, "paused", paused.text);
+    assert.match(paused.text, /En pause après .* sur 8,0 Mo/);
+    assert.equal(await page.isHidden("#browser-error"), true, "a pause is not an error");
+    await cdp.send("Network.emulateNetworkConditions", {
+      offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1,
+    });
+    const [download] = await Promise.all([page.waitForEvent("download"), page.click("#tr-resume")]);
+    const done = await waitTransfer(page, ["done", "failed", "interrupted"]);
+    assert.equal(done.state, "done", done.text);
+    const bytes = readFileSync(await download.path());
+    const want = await fakeSha(path);
+    assert.equal(bytes.byteLength, want.size);
+    assert.equal(sha256(bytes), want.sha256);
+    const ranges = (await requests())
+      .filter((r) => r.path === "/api/v2/user/files" && r.method === "GET")
+      .map((r) => r.headers.range);
+    assert.equal(ranges.length, 2);
+    assert.equal(ranges[0], undefined, "first request from the start");
+    assert.match(ranges[1], /^bytes=[1-9]\d*-$/, "the resume asks for the rest only");
+  } finally {
+    await cdp.detach().catch(() => {});
     await closePage(page);
   }
 });

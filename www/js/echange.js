@@ -175,6 +175,12 @@ function selectedEntries() {
   return state.entries.filter((e) => state.selected.has(e.path));
 }
 
+/** Opens a folder from a click or a key press, then moves focus to its name in the breadcrumb. */
+async function openFolder(path) {
+  await navigate(path);
+  if (state.cwd === normalise(path)) document.querySelector("#crumbs [aria-current]")?.focus();
+}
+
 export async function navigate(path) {
   if (!state.client) return;
   const box = $("browser-error");
@@ -218,13 +224,14 @@ function renderCrumbs() {
         const span = document.createElement("span");
         span.textContent = item.label;
         span.setAttribute("aria-current", "page");
+        span.tabIndex = -1; // focus lands here after a folder change (the clicked button is gone)
         li.append(span);
       } else {
         const b = document.createElement("button");
         b.type = "button";
         b.className = "link";
         b.textContent = item.label;
-        b.addEventListener("click", () => navigate(item.path));
+        b.addEventListener("click", () => openFolder(item.path));
         li.append(b);
       }
       return li;
@@ -274,7 +281,7 @@ function renderRows() {
         b.type = "button";
         b.className = "link folder";
         b.textContent = e.name;
-        b.addEventListener("click", () => navigate(e.path));
+        b.addEventListener("click", () => openFolder(e.path));
         name.append(b);
       } else {
         const s = document.createElement("span");
