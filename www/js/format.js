@@ -28,11 +28,11 @@ export function speed(bytesPerSecond) {
 }
 
 /** An ISO / RFC 3339 date in the user's locale (date + time); the raw text when it does not parse. */
-export function dateTime(iso) {
+export function dateTime(iso, withSeconds = false) {
   if (!iso) return t("none");
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return String(iso);
-  return new Intl.DateTimeFormat(locale(), { dateStyle: "medium", timeStyle: "short" }).format(d);
+  return new Intl.DateTimeFormat(locale(), { dateStyle: "medium", timeStyle: withSeconds ? "medium" : "short" }).format(d);
 }
 
 export function dateOnly(ymd) {

@@ -376,7 +376,7 @@ function renderTx(tx) {
   const when = (iso, raw) => {
     const el = document.createElement("time");
     if (iso) el.dateTime = iso;
-    el.textContent = iso ? fmt.dateTime(iso) : raw ?? t("none");
+    el.textContent = iso ? fmt.dateTime(iso, true) : raw ?? t("none");
     if (raw) el.title = raw;
     return el;
   };
