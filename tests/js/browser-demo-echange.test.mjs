@@ -118,6 +118,31 @@ test("sign-in: unreachable server and wrong password are readable errors; the pa
   }
 });
 
+test("sign-in with a 2FA code (otp-user); sign-out ends the session and clears the password", async () => {
+  await reset();
+  const page = await openPage(demo);
+  try {
+    await page.fill("#ex-user", "otp-user");
+    await page.fill("#ex-pass", "otp-Secret-1");
+    await page.click("#ex-login");
+    await page.waitForFunction(() => document.getElementById("ex-error").dataset.code === "unauthorized");
+    const { code } = await control("POST", "/__fake/echange/otp", { username: "otp-user" });
+    await page.fill("#ex-otp", code);
+    await page.click("#ex-login");
+    await page.waitForSelector("#rows tr");
+    const token = (await requests()).filter((r) => r.path === "/api/v2/user/token" && r.method === "GET").pop();
+    assert.equal(token.headers["x-sftpgo-otp"], code, "the code went in X-SFTPGO-OTP");
+    assert.equal(await page.inputValue("#ex-otp"), "", "a used code is cleared");
+    await page.click("#ex-logout");
+    await page.waitForSelector("#browser", { state: "hidden" });
+    assert.equal(await page.inputValue("#ex-pass"), "");
+    assert.match(await page.textContent("#ex-token"), /Déconnecté/);
+    assert.ok((await requests()).some((r) => r.path === "/api/v2/user/logout"), "logout reached the server");
+  } finally {
+    await closePage(page);
+  }
+});
+
 test("listing: folders first, human sizes, locale dates, sorting, navigation into Relevés/Déc 2025", async () => {
   await reset();
   const page = await openPage(demo);
