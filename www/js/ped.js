@@ -282,7 +282,7 @@ function validate() {
   const form = $("order-form");
   for (const input of form.querySelectorAll("[data-path]")) {
     const path = input.dataset.path;
-    const issue = byPath.get(path) ?? (path.startsWith("syndic.") ? undefined : undefined);
+    const issue = byPath.get(path);
     const visible = issue && (state.submitted || state.touched.has(path));
     setFieldError(input, visible ? issueText(issue) : "");
   }
