@@ -276,17 +276,21 @@ test("a garbage body never echoes the body (which could hold anything) in the er
 // other tests would fail too.
 async function inChild(makeInput, call) {
   const script = `
-    import { parseWebhook, validateOrder, documentTypeLabel, PasserelleError } from "passerelle";
+    import { parseWebhook, validateOrder, documentTypeLabel, PasserelleError, PreEtatDateClient } from "passerelle";
     const input = (${makeInput})();
     let outcome;
-    try { (${call})(input); outcome = "ok"; }
+    try { await (${call})(input, PreEtatDateClient); outcome = "ok"; }
     catch (e) { outcome = e instanceof PasserelleError ? "PasserelleError:" + e.code : "other:" + e; }
     let after;
     try { after = documentTypeLabel(2, "en"); } catch (e) { after = "broken:" + e; }
     console.log(JSON.stringify({ outcome, after }));
   `;
-  const { stdout } = await promisify(execFile)(process.execPath, ["--input-type=module", "-e", script], { cwd: ROOT, timeout: 60_000 });
-  return JSON.parse(stdout.trim().split("\n").pop());
+  try {
+    const { stdout } = await promisify(execFile)(process.execPath, ["--input-type=module", "-e", script], { cwd: ROOT, timeout: 60_000 });
+    return JSON.parse(stdout.trim().split("\n").pop());
+  } catch (e) {
+    return { outcome: `the process died (exit ${e.code}): ${String(e.stderr).split("\n").find((l) => /Error/.test(l))}` };
+  }
 }
 
 const HOSTILE = {
@@ -298,6 +302,9 @@ const HOSTILE = {
   "validateOrder(deeply nested object)": [
     `() => JSON.parse('{"method":"email","x":' + '{"a":'.repeat(5000) + '1' + '}'.repeat(5001))`,
     `(v) => validateOrder(v)`],
+  "createOrder(deeply nested object)": [
+    `() => JSON.parse('{"method":"email","x":' + '{"a":'.repeat(5000) + '1' + '}'.repeat(5001))`,
+    `(v, Client) => new Client({ baseUrl: "http://127.0.0.1:9", apiKey: "k-123", token: "a.b.c" }).createOrder(v)`],
 };
 
 for (const [name, [makeInput, call]] of Object.entries(HOSTILE)) {
