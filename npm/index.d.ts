@@ -218,7 +218,6 @@ export interface PreEtatDateClientOptions extends CommonOptions {
 export interface Owner {
   firstname: string;
   lastname: string;
-  [field: string]: unknown;
 }
 
 export interface Invoice {
@@ -226,7 +225,6 @@ export interface Invoice {
   city: string;
   zipcode: string;
   lastname: string;
-  [field: string]: unknown;
 }
 
 /** Managing agent's extranet credentials (never echoed in errors or logs). */
@@ -235,7 +233,6 @@ export interface Syndic {
   username: string;
   password: string;
   url?: string;
-  [field: string]: unknown;
 }
 
 /** Body of `POST /order/` (wire field names). */
@@ -257,7 +254,6 @@ export interface OrderRequest {
   all_due_paid?: boolean;
   external_id?: string;
   test_mode?: boolean;
-  [field: string]: unknown;
 }
 
 /** Body of `POST /order/{orderid}/refresh`. */
@@ -266,7 +262,6 @@ export interface RefreshRequest {
   comment?: string;
   all_due_paid?: boolean;
   syndic?: Syndic;
-  [field: string]: unknown;
 }
 
 /** Body of the deprecated `POST /order/needrefresh`. */
@@ -278,7 +273,6 @@ export interface LegacyRefreshRequest {
   comment?: string;
   all_due_paid?: boolean;
   syndic?: Syndic;
-  [field: string]: unknown;
 }
 
 /** The order object returned by create and refresh calls (unknown fields kept). */
@@ -324,11 +318,12 @@ export interface ValidationIssue {
 
 /** A supporting document listed in a `done` webhook. */
 export interface WebhookDocument {
-  id: number;
+  /** Absent when the notification omits it or sends another type. */
+  id?: number;
   /** 1–10, see `documentTypeLabel`. */
-  doctype: number;
+  doctype?: number;
   /** YYYY-MM-DD. */
-  delivered: string;
+  delivered?: string;
   comment?: string;
   mimetype?: string;
   url?: string;

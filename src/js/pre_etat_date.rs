@@ -23,12 +23,28 @@ pub struct JsPreEtatDateClient {
 }
 
 /// A plain JavaScript value → JSON (`invalid_input` when it is not JSON-like).
+///
+/// Goes through `JSON.stringify` and serde_json rather than walking the object from Rust: a
+/// hostile object (a cycle, or thousands of nesting levels from a parsed request body) must give
+/// an error, not overflow the wasm stack, which would poison the instance. `JSON.stringify`
+/// throws on cycles; serde_json stops at 128 levels.
 fn json_of(v: &JsValue, what: &str) -> Result<Value, Error> {
     if !v.is_object() {
         return Err(Error::invalid_input(format!("{what}: pass an object")));
     }
-    serde_wasm_bindgen::from_value(v.clone())
-        .map_err(|_| Error::invalid_input(format!("{what}: the object is not plain JSON data")))
+    let text: String = js_sys::JSON::stringify(v)
+        .ok()
+        .and_then(|s| s.as_string())
+        .ok_or_else(|| {
+            Error::invalid_input(format!(
+                "{what}: the object cannot be converted to JSON (a cycle, a BigInt or a throwing toJSON)"
+            ))
+        })?;
+    serde_json::from_str(&text).map_err(|_| {
+        Error::invalid_input(format!(
+            "{what}: the object is not plain JSON data, or is nested more than 128 levels deep"
+        ))
+    })
 }
 
 /// A transaction with its wire fields, plus `created_iso`/`updated_iso` (ISO 8601, parsed from

@@ -241,7 +241,7 @@ test("garbage bodies give an invalid_input PasserelleError, never a crash", () =
     ['{"status": "done", "orderid": "A", "external_id": {"x": 1}}', "object external_id"],
     [new Uint8Array([0xff, 0xfe, 0x00, 0x7b]), "binary"], [new Uint8Array(0), "no bytes"],
     [undefined, "undefined"], [null, "null"], [42, "number value"], [true, "boolean"],
-    [{}, "empty object"], [[], "array value"], [{ status: "done", orderid: "A", at: () => 1 }, "function inside"],
+    [{}, "empty object"], [[], "array value"],
     [{ status: "done", orderid: "A", n: 10n }, "bigint inside"],
   ];
   for (const [body, why] of garbage) {
@@ -257,6 +257,12 @@ test("garbage bodies give an invalid_input PasserelleError, never a crash", () =
     assert.match(err.message, /parseWebhook/, why);
     assert.ok(err.message.length < 300, `${why}: a short message`);
   }
+  // Objects are read with JSON semantics: a function-valued property is left out, like
+  // JSON.stringify does, and the rest is a valid notification.
+  const withFn = parseWebhook({ status: "received", orderid: "A", at: () => 1 });
+  assert.equal(withFn.status, "received");
+  assert.equal(withFn.orderid, "A");
+  assert.equal("at" in withFn, false);
   // The module is still healthy afterwards.
   assert.equal(parseWebhook(FIXTURES.received).status, "received");
 });
@@ -308,9 +314,7 @@ const HOSTILE = {
 };
 
 for (const [name, [makeInput, call]] of Object.entries(HOSTILE)) {
-  test(`${name} gives a PasserelleError (or a result) and leaves the module usable`, {
-    todo: "library bug: the object is converted recursively without a depth limit; the stack overflows (RuntimeError: memory access out of bounds) and poisons the wasm instance",
-  }, async () => {
+  test(`${name} gives a PasserelleError (or a result) and leaves the module usable`, async () => {
     const { outcome, after } = await inChild(makeInput, call);
     assert.ok(outcome === "ok" || outcome === "PasserelleError:invalid_input", outcome);
     assert.equal(after, "Minutes");
