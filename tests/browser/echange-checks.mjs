@@ -131,13 +131,21 @@ export const checks = {
     assertDescribed(html.error, { code: "server", status: 502, serverMessage: undefined }, [html.token]);
   },
 
-  "non-idempotent mkdir is sent once (503 and drop)": async (run, fake) => {
+  "non-idempotent mkdir is sent once (503 and drop)": async (run, fake, env = {}) => {
     for (const fault of [{ kind: "status", status: 503 }, { kind: "drop" }]) {
       await fake.reset();
       await fake.fault({ method: "POST", path: `${API}/dirs`, times: 3, ...fault });
       const r = await run("mkdirOnce", { path: "/Nouveau" });
       assertDescribed(r.error, fault.kind === "drop" ? { code: "network" } : { code: "server", status: 503 }, [r.token]);
-      assert.equal((await fake.requestsTo(`${API}/dirs`, "POST")).length, 1, fault.kind);
+      const sent = (await fake.requestsTo(`${API}/dirs`, "POST")).length;
+      if (fault.kind === "drop" && env.resendsOnDrop) {
+        // Chromium's network stack itself resends a request once when a reused keep-alive
+        // connection closes without any response (a raw fetch() POST does the same: 2 requests).
+        // The library's own retries (retries: 2) would make it 3 or more.
+        assert.ok(sent === 1 || sent === 2, `${fault.kind}: ${sent} requests`);
+      } else {
+        assert.equal(sent, 1, fault.kind);
+      }
     }
   },
 

@@ -43,5 +43,5 @@ async function run(name, params = {}) {
 }
 
 for (const [name, check] of Object.entries(checks)) {
-  test(`chromium: ${name}`, () => check(run, fake));
+  test(`chromium: ${name}`, () => check(run, fake, { resendsOnDrop: true }));
 }
