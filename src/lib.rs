@@ -11,6 +11,30 @@
 //! Everything that builds requests, parses responses, validates input, decides retries, tracks
 //! token lifetime or reads zip bytes is plain Rust, tested natively. Only `http::fetch` and the
 //! `js` module (both `wasm32` only) touch `fetch` and JavaScript.
+//!
+//! ## The pure core, natively
+//!
+//! ```
+//! use passerelle::echange::{requests, responses};
+//! use passerelle::http::{BaseUrl, ResponseHead};
+//! use passerelle::ErrorCode;
+//!
+//! let base = BaseUrl::parse("https://echange.example.fr/").unwrap();
+//! let req = requests::list_dir(&base, Some("Relevés/Déc 2025")).unwrap();
+//! assert_eq!(req.url, "https://echange.example.fr/api/v2/user/dirs?path=Relev%C3%A9s/D%C3%A9c%202025");
+//!
+//! let head = ResponseHead::new(404, vec![]);
+//! let body = br#"{"error":"file does not exist","message":"Unable to get directory lister"}"#;
+//! let err = responses::parse_listing("/nope", &head, body, 0).unwrap_err();
+//! assert_eq!(err.code(), ErrorCode::NotFound);
+//! assert_eq!(err.server_message(), Some("Unable to get directory lister"));
+//! ```
+//!
+//! ## The clients (wasm32)
+//!
+//! On `wasm32-unknown-unknown`, `echange::client::EchangeClient` and
+//! `pre_etat_date::client::PreEtatDateClient` offer every operation as an `async fn` returning
+//! `Result<T, passerelle::Error>`; JavaScript users get the same through the npm package.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 

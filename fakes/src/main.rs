@@ -41,30 +41,39 @@ async fn main() {
         }
     }
     let running = start(config).await.unwrap_or_else(|e| fail(&e.to_string()));
+    // Handlers first: whoever reads the URL may send SIGTERM at once.
+    let stop = stop_signal();
     println!("{}", running.base_url());
     let _ = std::io::stdout().flush();
-    wait_for_signal().await;
+    stop.await;
 }
 
+/// Installs the SIGTERM and SIGINT handlers now and resolves when either arrives.
 #[cfg(unix)]
-async fn wait_for_signal() {
+fn stop_signal() -> impl std::future::Future<Output = ()> {
     use tokio::signal::unix::{signal, SignalKind};
-    match signal(SignalKind::terminate()) {
-        Ok(mut term) => {
-            tokio::select! {
-                _ = term.recv() => {}
-                _ = tokio::signal::ctrl_c() => {}
+    let term = signal(SignalKind::terminate());
+    let int = signal(SignalKind::interrupt());
+    async move {
+        match (term, int) {
+            (Ok(mut term), Ok(mut int)) => {
+                tokio::select! {
+                    _ = term.recv() => {}
+                    _ = int.recv() => {}
+                }
             }
-        }
-        Err(_) => {
-            let _ = tokio::signal::ctrl_c().await;
+            _ => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
         }
     }
 }
 
 #[cfg(not(unix))]
-async fn wait_for_signal() {
-    let _ = tokio::signal::ctrl_c().await;
+fn stop_signal() -> impl std::future::Future<Output = ()> {
+    async {
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }
 
 fn fail(msg: &str) -> ! {

@@ -45,3 +45,14 @@ stop_fake() {
   wait "$FAKE_PID" 2> /dev/null || true
   FAKE_PID=""
 }
+
+# npm_ci_in DIR: installs DIR's packages from its committed lock file. `npm ci` refuses a lock
+# that lists optional platform packages the registry here does not serve (rollup's); then the
+# same lock is installed with `npm install --no-save`, which leaves it unchanged.
+npm_ci_in() {
+  local dir="$1"
+  if ! (cd "$dir" && npm ci --no-audit --no-fund); then
+    echo "npm ci refused the lock file in $dir; installing from it with npm install --no-save"
+    (cd "$dir" && npm install --no-save --no-audit --no-fund)
+  fi
+}

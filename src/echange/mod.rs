@@ -2,7 +2,7 @@
 //!
 //! The pure parts live here and are tested natively: [`model`] (wire types), [`paths`] (path
 //! cleaning and checks), [`requests`] (request builders), [`responses`] (parsing and error
-//! mapping) and [`token`] (token lifetime). On `wasm32`, [`client::EchangeClient`] sends them
+//! mapping) and [`token`] (token lifetime). On `wasm32`, `client::EchangeClient` sends them
 //! with `fetch`.
 
 pub mod model;

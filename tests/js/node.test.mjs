@@ -2,6 +2,7 @@
 // against the fake server.
 import { test, before } from "node:test";
 import assert from "node:assert/strict";
+import { createRequire } from "node:module";
 import * as passerelle from "passerelle";
 import {
   USER, fakeUrl, reset, requestsTo, rawListing, expectedEntries, comparable, assertNoSecrets, basic,
@@ -23,6 +24,12 @@ test("the package exports EchangeClient and PasserelleError (an Error subclass)"
   assert.equal(typeof EchangeClient, "function");
   assert.equal(typeof PasserelleError, "function");
   assert.ok(PasserelleError.prototype instanceof Error);
+});
+
+test("require(\"passerelle\") (CommonJS, require(esm)) gives the same classes as import", () => {
+  const required = createRequire(import.meta.url)("passerelle");
+  assert.equal(required.EchangeClient, EchangeClient);
+  assert.equal(required.PasserelleError, PasserelleError);
 });
 
 test("token() returns { access_token, expires_at } and caches it", async () => {
