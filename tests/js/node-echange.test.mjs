@@ -931,6 +931,93 @@ describe("mkdir, deleteFile, deleteDir, move, copy", () => {
   });
 });
 
+// ───────────────────────────── error model (spec §5.2) ─────────────────────────────
+
+describe("error model", () => {
+  /** The server's own body for the same call, fetched raw (to compare verbatim). */
+  async function rawBody(method, path, query, opts) {
+    const r = await raw(method, path, query, opts);
+    return { status: r.status, message: r.json?.message || undefined, error: r.json?.error || undefined };
+  }
+
+  test("upload over the server's size cap: too_large (413) with SFTPGo's error text", async () => {
+    await fake.reset();
+    await fake.config({ max_upload_file_size: 1000 });
+    const c = client();
+    const secrets = await secretsOf(c);
+    const want = await rawBody("POST", "/files/upload", { path: "/gros-raw.bin" }, { body: new Uint8Array(5000) });
+    assert.equal(want.status, 413);
+    assert.equal(want.error, "http: request body too large");
+    await expectError(c.uploadFile("/gros.bin", new Uint8Array(5000)), {
+      code: "too_large", status: 413, serverError: want.error,
+      serverMessage: want.message?.replace("/gros-raw.bin", "/gros.bin"), message: /uploadFile/,
+    }, secrets);
+    await c.uploadFile("/petit.bin", new Uint8Array(1000));
+  });
+
+  test("defender ban and connection gate: forbidden with the server's error, no empty message", async () => {
+    await fake.reset();
+    const c = client();
+    const secrets = await secretsOf(c);
+    await fake.config({ banned: true });
+    await expectError(c.listDir(DEC), {
+      code: "forbidden", status: 403, serverError: "your IP address is blocked", serverMessage: undefined,
+    }, secrets);
+    await expectError(client().token(), { code: "forbidden", status: 403, serverError: "your IP address is blocked" });
+    await fake.config({ banned: false, max_per_host_connections: 1 });
+    const reader = (await c.downloadFile("/Volumineux/gros-64MiB.bin")).getReader();
+    await reader.read(); // one Échange request in flight (its body is not finished)
+    await expectError(c.listDir(DEC), {
+      code: "forbidden", status: 403, serverError: "you are not allowed to connect", serverMessage: undefined,
+    }, secrets);
+    await reader.cancel();
+  });
+
+  test("pending 2FA setup or password change: forbidden with the server's explanation", async () => {
+    for (const flag of ["two_factor_pending", "password_change_pending"]) {
+      await fake.reset();
+      await fake.user({ username: "fournisseur", [flag]: true });
+      const want = await rawBody("GET", "/dirs", { path: DEC });
+      assert.equal(want.status, 403, flag);
+      assert.ok(want.error, `${flag}: the server explains`);
+      const c = client();
+      const secrets = await secretsOf(c);
+      await expectError(c.listDir(DEC), { code: "forbidden", status: 403, serverError: want.error, serverMessage: want.message }, secrets);
+      await expectError(c.downloadZip([DEC]), { code: "forbidden", status: 403, serverError: want.error }, secrets);
+    }
+  });
+
+  test("HTTP denied for the user, and a deleted user", async () => {
+    await fake.reset();
+    await fake.user({ username: "fournisseur", http_denied: true });
+    const tok = await fetch(`${base}${API}/token`, { headers: { authorization: basic(USER.username, USER.password) } });
+    const want = await tok.json();
+    assert.equal(tok.status, 403);
+    await expectError(client().token(), {
+      code: "forbidden", status: 403, serverMessage: want.message, serverError: want.error,
+    });
+    await fake.reset();
+    const c = client();
+    const secrets = await secretsOf(c);
+    await fake.control("POST", "/__fake/echange/delete-user", { username: "fournisseur" });
+    await expectError(c.listDir(DEC), {
+      code: "not_found", status: 404, serverMessage: "Unable to retrieve your user", serverError: undefined,
+    }, secrets);
+    await expectError(client().token(), { code: "unauthorized", status: 401 });
+  });
+
+  test("the ban also reaches an upload and the zip; errors never echo the Authorization header", async () => {
+    await fake.reset();
+    const c = client();
+    const secrets = await secretsOf(c);
+    await fake.config({ banned: true });
+    for (const call of [() => c.uploadFile("/a.bin", new Uint8Array(3)), () => c.downloadZip(["/Archives"]), () => c.walk("/")]) {
+      const err = await expectError(call(), { code: "forbidden", status: 403 }, secrets);
+      assert.ok(!/Bearer|Basic/.test(`${err.message} ${err.stack}`), "no Authorization value in the message");
+    }
+  });
+});
+
 // ───────────────────────────── faults and retries ─────────────────────────────
 
 describe("faults", () => {
