@@ -1151,7 +1151,14 @@ describe("faults", () => {
         const secrets = await secretsOf(c);
         await fake.fault({ method, path, times: 3, ...fault });
         const want = fault.kind === "drop" ? { code: "network", status: undefined } : { code: "server", status: 503, serverMessage: "Service Unavailable" };
-        await expectError(call(c), want, secrets);
+        if (name === "uploadFile(stream)" && fault.kind === "status") {
+          // The fake answers 503 without reading the streamed body; undici may then fail the
+          // write (EPIPE) before it reads the response: either outcome is a sent-once failure.
+          const err = await expectError(call(c), {}, secrets);
+          assert.ok(["server", "network"].includes(err.code), `${name}: ${err.code}`);
+        } else {
+          await expectError(call(c), want, secrets);
+        }
         assert.equal((await fake.requestsTo(path, method)).length, 1, `${name} with ${fault.kind}: sent once`);
       }
     }
