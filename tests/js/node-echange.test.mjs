@@ -196,6 +196,64 @@ describe("token", () => {
     });
   }
 
+  test("concurrent calls refused with 401 share one fresh token; downloads and byte uploads are replayed", async () => {
+    await fake.reset();
+    const c = client();
+    const t1 = await c.token();
+    await fake.ipChange();
+    const results = await Promise.all([
+      c.listDir(DEC), c.listDir("/Archives"), c.listDir("/"),
+      c.downloadZip(["/Archives"]).then(readAll),
+      c.downloadFile("/lisez-moi.txt").then(readAll),
+      c.uploadFile("/Archives/rejoué.bin", new Uint8Array([9, 8, 7])),
+    ]);
+    assert.equal(results.length, 6);
+    assert.equal((await fake.requestsTo(`${API}/token`)).length, 2, "one fresh token for all six replays");
+    const t2 = await c.token();
+    assert.notEqual(t2.access_token, t1.access_token);
+    for (const [path, method] of [[`${API}/dirs`, "GET"], [`${API}/streamzip`, "POST"], [`${API}/files`, "GET"], [`${API}/files/upload`, "POST"]]) {
+      const sent = await fake.requestsTo(path, method);
+      assert.ok(sent.length >= 1 && sent.every((r) => [`Bearer ${t1.access_token}`, `Bearer ${t2.access_token}`].includes(r.headers.authorization)));
+      assert.equal(sent.at(-1).headers.authorization, `Bearer ${t2.access_token}`, `${method} ${path} replayed with the new token`);
+    }
+    assert.deepEqual(await fake.sha256("/Archives/rejoué.bin"), { sha256: sha(Buffer.from([9, 8, 7])), size: 3 });
+  });
+
+  // Tiny one-chunk stream bodies: the fake answers a 401 without reading the body, and with a
+  // longer stream Node's fetch may fail the write (EPIPE) before it reads that answer.
+  const tinyStream = () => new ReadableStream({
+    start(ctl) {
+      ctl.enqueue(new Uint8Array([1, 2, 3]));
+      ctl.close();
+    },
+  });
+
+  test("a streamed upload cannot be replayed: a 401 rejects unauthorized, the stream sent once", async () => {
+    await fake.reset();
+    const c = client();
+    const secrets = await secretsOf(c);
+    await fake.ipChange();
+    await expectError(c.uploadFile("/Archives/flux.bin", tinyStream()), {
+      code: "unauthorized", status: 401, serverMessage: "Your token is not valid", message: /uploadFile/,
+    }, secrets);
+    assert.equal((await fake.requestsTo(`${API}/files/upload`)).length, 1, "the stream was sent once");
+    assert.ok((await c.listDir("/Archives")).length > 0, "a replayable call recovers with a fresh token");
+    await c.uploadFile("/Archives/flux.bin", tinyStream());
+    assert.equal((await fake.sha256("/Archives/flux.bin")).size, 3);
+  });
+
+  test("after a 401 on a streamed upload, the next streamed upload uses a fresh token", {
+    todo: "library bug: the refused token stays cached after a 401 on a non-replayable request — reported to the lead",
+  }, async () => {
+    await fake.reset();
+    const c = client();
+    await c.token();
+    await fake.ipChange();
+    await rejection(c.uploadFile("/Archives/flux.bin", tinyStream()));
+    await c.uploadFile("/Archives/flux.bin", tinyStream());
+    assert.equal((await fake.sha256("/Archives/flux.bin")).size, 3);
+  });
+
   test("a Bearer call refused twice in a row rejects unauthorized after exactly one replay", async () => {
     await fake.reset();
     const c = client();
@@ -567,6 +625,20 @@ describe("downloadZip + unzip", () => {
     assert.ok(size > 8 * 1024 * 1024);
     assert.equal(seen.at(-1).loaded, size);
     assert.ok(seen.every((p) => p.total === undefined));
+  });
+
+  test("a throwing onProgress callback does not break the download", async () => {
+    await fake.reset();
+    const c = client();
+    let calls = 0;
+    const onProgress = () => {
+      calls++;
+      throw new Error("callback bug");
+    };
+    const got = await hashStream(await c.downloadFile(`${DEC}/releve-01.csv`, { onProgress }));
+    assert.deepEqual(got, await fake.sha256(`${DEC}/releve-01.csv`));
+    assert.ok(calls > 0);
+    await expectError(c.downloadZip([DEC], { onProgress: "no" }), { code: "invalid_input" });
   });
 
   test("aborting mid-stream rejects the stream read with aborted", async () => {
