@@ -881,6 +881,22 @@ describe("uploadFile", () => {
     await expectError(c.uploadFile("/", new Uint8Array(1)), { code: "invalid_input" });
   });
 
+  test("a large streamed upload refused up front (write-disabled) rejects forbidden, not network", {
+    todo: "Node's fetch fails the body write (EPIPE) when the server answers 403 and closes before reading 5 MiB; "
+      + "the 403 is lost and the error says network — reported to the lead",
+  }, async () => {
+    await fake.reset();
+    const c = client(LECTEUR);
+    let n = 0;
+    const big = new ReadableStream({
+      pull(ctl) {
+        if (n++ < 80) ctl.enqueue(new Uint8Array(65_536));
+        else ctl.close();
+      },
+    });
+    await expectError(c.uploadFile("/x.bin", big), { code: "forbidden", status: 403, serverMessage: "Forbidden" }, [LECTEUR.password]);
+  });
+
   test("a stream body that errors rejects the upload with a PasserelleError", async () => {
     await fake.reset();
     const c = client();
