@@ -119,9 +119,13 @@ export interface DirEntry {
 }
 
 export interface WalkOptions extends CallOptions {
-  /** Listings run in parallel; default chosen by the library. */
+  /** Listings in flight at once (1–64); default 8. */
   concurrency?: number;
-  /** 0 = only the starting folder. */
+  /**
+   * Depth of the deepest entries returned, as with `find -maxdepth`: 1 = the folder's own entries
+   * (like `listDir`), 2 = also the entries of its sub-folders, …; 0 returns nothing. Default: no
+   * limit. Symlinks are listed, never followed.
+   */
   maxDepth?: number;
 }
 

@@ -188,10 +188,14 @@ impl EchangeClient {
                     })
                 }
             };
-            if open.head.status == 401 && replayable && !replayed {
+            if open.head.status == 401 {
+                // The token was refused (expired, logged out, or bound to another client IP):
+                // never use it again, whether or not this request can be replayed.
                 self.forget(&token);
-                replayed = true;
-                continue;
+                if replayable && !replayed {
+                    replayed = true;
+                    continue;
+                }
             }
             return Ok(open);
         }
@@ -369,7 +373,14 @@ impl EchangeClient {
             mtime_ms,
         )?;
         let subject = responses::subject("uploadFile", Some(path));
-        let open = self.open_authed(&req, Some(body), signal).await?;
+        // SFTPGo answers an early refusal (no permission, missing parent folder, quota) and
+        // closes the connection without reading a large body; the runtime then reports a failed
+        // write and the answer is lost.
+        let why = "it refused the upload before reading it all (no permission, a missing parent \
+                   folder or a full quota), or the network failed";
+        let open = self
+            .open_authed_explained(&req, Some(body), signal, Some((&subject, why)))
+            .await?;
         let bytes = open
             .bytes(req.operation, self.inner.transport.timeout_ms)
             .await?;
