@@ -29,6 +29,7 @@ export type ErrorCode =
  * No password, token, API key or syndic credential ever appears in any of its fields.
  */
 export declare class PasserelleError extends Error {
+  /** Always `"PasserelleError"`. */
   readonly name: "PasserelleError";
   /** Stable code, e.g. `"not_found"`. */
   readonly code: ErrorCode;
@@ -65,7 +66,10 @@ export interface CommonOptions {
   baseUrl: string;
   /** Per attempt; default 30_000; 0 = none. */
   timeoutMs?: number;
-  /** Extra attempts for idempotent requests; default 2. */
+  /**
+   * Extra attempts for idempotent requests; default 2. Retried on network errors, timeouts and
+   * HTTP 408/429/500/502/503/504, with exponential backoff and jitter, honouring `Retry-After`.
+   */
   retries?: number;
   /** Custom fetch (Worker service bindings, proxies, tests). Defaults to the global `fetch`. */
   fetch?: FetchFunction;
@@ -73,12 +77,15 @@ export interface CommonOptions {
 
 /** Accepted by every method as its last options argument. */
 export interface CallOptions {
+  /** Aborts the call; it then rejects with code `"aborted"`. */
   signal?: AbortSignal;
 }
 
 /** Progress of a download: bytes received so far, and the total when known. */
 export interface Progress {
+  /** Bytes of the body received so far. */
   loaded: number;
+  /** Expected body size in bytes, when the server announced it. */
   total?: number;
 }
 
@@ -89,13 +96,20 @@ export type OtpSource = string | (() => string | Promise<string>);
 
 /** Options of `new EchangeClient(…)`. */
 export interface EchangeClientOptions extends CommonOptions {
+  /** Échange account name. */
   username: string;
+  /** Échange account password (never shown in errors). */
   password: string;
+  /**
+   * 2FA code for accounts that have one: a string (codes are single-use, so good for one token)
+   * or a function called for every new token.
+   */
   otp?: OtpSource;
 }
 
 /** The Échange access token, as the server sent it. */
 export interface EchangeToken {
+  /** The bearer token. */
   access_token: string;
   /** RFC 3339 expiry time. */
   expires_at: string;
@@ -106,18 +120,21 @@ export type DirEntryType = "dir" | "file" | "symlink" | "other";
 
 /** One item of a directory listing (wire field names, plus `type` and `path`). */
 export interface DirEntry {
+  /** Base name of the entry. */
   name: string;
   /** Bytes; present only for regular files. */
   size?: number;
   /** Go `io/fs.FileMode` bits as an unsigned 32-bit integer. */
   mode: number;
-  /** RFC 3339, UTC, as on the wire. */
+  /** Modification time: RFC 3339, UTC, as on the wire. */
   last_modified: string;
+  /** Kind of entry, derived from `mode`. */
   type: DirEntryType;
   /** Full path of the entry. */
   path: string;
 }
 
+/** Options of `EchangeClient.walk`. */
 export interface WalkOptions extends CallOptions {
   /** Listings in flight at once (1–64); default 8. */
   concurrency?: number;
@@ -129,19 +146,30 @@ export interface WalkOptions extends CallOptions {
   maxDepth?: number;
 }
 
+/** Options of `EchangeClient.downloadZip`. */
 export interface DownloadZipOptions extends CallOptions {
+  /** Called as the zip's bytes arrive. */
   onProgress?: (progress: Progress) => void;
 }
 
+/** Options of `EchangeClient.downloadFile`. */
 export interface DownloadFileOptions extends CallOptions {
-  /** Start reading at this byte offset (a Range request). */
+  /**
+   * Start reading at this byte offset: sends `Range: bytes=N-`, and rejects unless the server
+   * answers 206 from exactly that byte.
+   */
   offset?: number;
+  /** Called as the file's bytes arrive. */
   onProgress?: (progress: Progress) => void;
 }
 
-/** Data accepted by `uploadFile`. */
+/**
+ * Data accepted by `uploadFile`. In browsers a `ReadableStream` is first gathered into a `Blob`
+ * (browsers stream request bodies only over HTTP/2); elsewhere it is streamed and never replayed.
+ */
 export type UploadData = Blob | ArrayBuffer | Uint8Array | ReadableStream<Uint8Array>;
 
+/** Options of `EchangeClient.uploadFile`. */
 export interface UploadFileOptions extends CallOptions {
   /** Create missing parent folders first. */
   mkdirParents?: boolean;
@@ -149,26 +177,94 @@ export interface UploadFileOptions extends CallOptions {
   mtime?: Date;
 }
 
+/** Options of `EchangeClient.mkdir`. */
 export interface MkdirOptions extends CallOptions {
-  /** Create missing parents too (and do not fail when the folder exists). */
+  /** Create missing parent folders too. An existing folder still fails (the server answers 500). */
   parents?: boolean;
 }
 
-/** Client for GÉRÉDIS « Échange » (SFTPGo user REST API). */
+/**
+ * Client for GÉRÉDIS « Échange » (SFTPGo user REST API). Paths are `/`-separated and sent
+ * URL-encoded (`"Relevés/Déc 2025"` works). Bearer calls that answer 401 get one fresh token and
+ * one replay when the body can be sent again.
+ *
+ * @example
+ * ```ts
+ * const echange = new EchangeClient({ baseUrl: "https://echange.example", username, password });
+ * for (const e of await echange.listDir("/Relevés")) console.log(e.type, e.path, e.size);
+ * const body = await echange.downloadFile("/Relevés/janvier.csv");
+ * ```
+ */
 export declare class EchangeClient {
+  /**
+   * Checks the options (nothing is sent; bad ones throw code `"invalid_input"`).
+   * @param options Server, credentials and transport settings.
+   */
   constructor(options: EchangeClientOptions);
-  /** Cached while valid (renewed ahead of expiry); concurrent callers share one request. */
+  /**
+   * The current token. Cached and renewed 60 s before `expires_at` (or after 3/4 of a lifetime
+   * under 4 minutes); concurrent callers share one request.
+   */
   token(opts?: CallOptions): Promise<EchangeToken>;
+  /**
+   * Lists one folder.
+   * @param path Folder to list; omitted or `""` = the account's home folder.
+   */
   listDir(path?: string, opts?: CallOptions): Promise<DirEntry[]>;
+  /**
+   * Every descendant of a folder, listed breadth-first and sorted by path.
+   * @param path Folder to walk; omitted = the home folder.
+   */
   walk(path?: string, opts?: WalkOptions): Promise<DirEntry[]>;
+  /**
+   * Files and folders as one zip (`POST /streamzip`), resolved once the headers arrive; read it
+   * with `unzip`. A body cut short errors the stream with code `"truncated"`.
+   * @param paths Files and folders to include.
+   */
   downloadZip(paths: string[], opts?: DownloadZipOptions): Promise<ReadableStream<Uint8Array>>;
+  /**
+   * One file's content, resolved once the headers arrive. A body cut short errors the stream
+   * with code `"truncated"`; resume with `offset`.
+   * @param path File to read.
+   */
   downloadFile(path: string, opts?: DownloadFileOptions): Promise<ReadableStream<Uint8Array>>;
+  /**
+   * Uploads a file, overwriting an existing one (with permission). Retried or replayed after a 401 only when the
+   * data can be sent again (not a stream outside browsers).
+   * @param path Destination file path.
+   * @param data The content.
+   */
   uploadFile(path: string, data: UploadData, opts?: UploadFileOptions): Promise<void>;
+  /**
+   * Creates a folder (never retried automatically).
+   * @param path Folder to create.
+   */
   mkdir(path: string, opts?: MkdirOptions): Promise<void>;
+  /**
+   * Deletes a file (or a symlink itself).
+   * @param path File to delete.
+   */
   deleteFile(path: string, opts?: CallOptions): Promise<void>;
+  /**
+   * Deletes a folder and everything in it; `/` is refused.
+   * @param path Folder to delete.
+   */
   deleteDir(path: string, opts?: CallOptions): Promise<void>;
+  /**
+   * Moves or renames a file or folder (never retried automatically). An existing file target is
+   * overwritten; an existing folder target is refused by the server.
+   * @param from Current path.
+   * @param to New path (trailing `/` has no meaning).
+   */
   move(from: string, to: string, opts?: CallOptions): Promise<void>;
+  /**
+   * Copies a file or folder on the server (never retried automatically). As in SFTPGo: a
+   * trailing `/` on `from` copies a folder's contents, a trailing `/` on `to` copies into it.
+   * @param from Source path.
+   * @param to Target path.
+   */
   copy(from: string, to: string, opts?: CallOptions): Promise<void>;
+  /** Invalidates the cached token on the server and forgets it; does nothing without one. */
   logout(opts?: CallOptions): Promise<void>;
   /** Releases the WebAssembly memory held by this client. */
   free(): void;
@@ -176,27 +272,52 @@ export declare class EchangeClient {
 
 // ───────────────────────────── Streaming unzip ─────────────────────────────
 
+/** Options of `unzip`; exceeding a limit rejects with code `"limit_exceeded"`. */
 export interface UnzipOptions extends CallOptions {
+  /** Largest uncompressed size of one entry, in bytes; default: no limit. */
   maxEntryBytes?: number;
+  /** Largest uncompressed size of all entries together, in bytes; default: no limit. */
   maxTotalBytes?: number;
 }
 
-/** One entry of a zip archive read forward-only (yielded by `unzip`, never constructed). */
+/**
+ * One entry of a zip archive read forward-only (yielded by `unzip`, never constructed). Read its
+ * data before moving the iterator on: unread data is then skipped and its `bytes`/`text`/`stream`
+ * reject.
+ */
 export declare class ZipEntry {
+  /** Not constructible: entries come from iterating `unzip(…)`. */
   private constructor();
   /** Path inside the archive (`/`-separated; folders end with `/`). */
   readonly name: string;
+  /** Whether the entry is a folder. */
   readonly is_dir: boolean;
   /** ISO 8601, UTC (from the extended timestamp field when present). */
   readonly last_modified: string;
+  /** The whole content (bounded by `maxEntryBytes`). */
   bytes(): Promise<Uint8Array>;
+  /** The content decoded as UTF-8 (invalid sequences become U+FFFD). */
   text(): Promise<string>;
+  /** The content as a stream, produced as it is read from the archive. */
   stream(): ReadableStream<Uint8Array>;
   /** Releases the WebAssembly memory held by this entry. */
   free(): void;
 }
 
-/** Reads a zip archive as it arrives (Go's streaming layout), in bounded memory. */
+/**
+ * Reads a zip archive as it arrives (Go's streaming layout), in bounded memory. Iteration rejects
+ * with `"truncated"` when the archive is cut short, `"invalid_response"` when it is corrupt,
+ * `"unsafe_path"` for absolute, `..`, backslash or drive-letter names, `"limit_exceeded"` on limits.
+ * @param stream The archive bytes, e.g. from `EchangeClient.downloadZip`.
+ * @param opts Size limits and abort signal.
+ *
+ * @example
+ * ```ts
+ * for await (const entry of unzip(await echange.downloadZip(["/Relevés"]))) {
+ *   if (!entry.is_dir) console.log(entry.name, (await entry.bytes()).length);
+ * }
+ * ```
+ */
 export declare function unzip(
   stream: ReadableStream<Uint8Array>,
   opts?: UnzipOptions,
@@ -210,94 +331,142 @@ export type OrderState = "confirmed" | "received" | "waiting" | "done" | "need-r
 /** How the service collects the documents. */
 export type OrderMethod = "email" | "extranet" | "upload";
 
-/** Options of `new PreEtatDateClient(…)`. */
+/**
+ * Options of `new PreEtatDateClient(…)`: give `email` + `password` (both or neither) and/or
+ * `token`.
+ */
 export interface PreEtatDateClientOptions extends CommonOptions {
+  /** The account's API key (sent as `X-Auth-Key` on every request). */
   apiKey: string;
+  /** Account e-mail (with `password`), to log in and renew tokens. */
   email?: string;
+  /** Account password (with `email`). */
   password?: string;
-  /** A ready access token, used as is. */
+  /** A ready access token, used as is (alone) or first (with `email`/`password`). */
   token?: string;
 }
 
+/** A property owner. */
 export interface Owner {
+  /** First name. */
   firstname: string;
+  /** Last name. */
   lastname: string;
 }
 
+/** The billing party. */
 export interface Invoice {
+  /** Street address. */
   address: string;
+  /** City. */
   city: string;
+  /** French postal code, as text. */
   zipcode: string;
+  /** Person or firm name, e.g. `"PLAISIR NOTAIRES"`. */
   lastname: string;
 }
 
 /** Managing agent's extranet credentials (never echoed in errors or logs). */
 export interface Syndic {
+  /** Managing agent's (syndic's) name. */
   name: string;
+  /** Extranet login. */
   username: string;
+  /** Extranet password. */
   password: string;
+  /** Extranet address, e.g. `"https://extranet.example.com"`. */
   url?: string;
 }
 
 /** Body of `POST /order/` (wire field names). */
 export interface OrderRequest {
+  /** Street address of the lot. */
   address: string;
+  /** Address complement. */
   additional?: string;
+  /** City. */
   city: string;
   /** French postal code, as text. */
   zipcode: string;
+  /** The owners (sellers). */
   owners: Owner[];
+  /** Who is billed. */
   invoice: Invoice;
+  /** How the service collects the documents. */
   method: OrderMethod;
   /** Required when `method` is `"extranet"`. */
   syndic?: Syndic;
   /** Required (non-empty) when `method` is `"upload"`. */
   documents?: unknown[];
+  /** Lot number(s), free text. */
   lots?: string;
+  /** Free-text comment. */
   comment?: string;
+  /** `true` when the owner is up to date with the condominium charges. */
   all_due_paid?: boolean;
+  /** Your own reference, echoed in the order and in every webhook. */
   external_id?: string;
+  /** Marks a test order. */
   test_mode?: boolean;
 }
 
 /** Body of `POST /order/{orderid}/refresh`. */
 export interface RefreshRequest {
+  /** Collection method; only `"extranet"`. */
   method: "extranet";
+  /** Free-text comment. */
   comment?: string;
+  /** `true` when the owner is up to date with the condominium charges. */
   all_due_paid?: boolean;
+  /** Managing agent's extranet credentials. */
   syndic?: Syndic;
 }
 
 /** Body of the deprecated `POST /order/needrefresh`. */
 export interface LegacyRefreshRequest {
+  /** The order to refresh. */
   orderid: string;
   /** The account e-mail. */
   account: string;
+  /** Collection method; only `"extranet"`. */
   method?: "extranet";
+  /** Free-text comment. */
   comment?: string;
+  /** `true` when the owner is up to date with the condominium charges. */
   all_due_paid?: boolean;
+  /** Managing agent's extranet credentials. */
   syndic?: Syndic;
 }
 
 /** The order object returned by create and refresh calls (unknown fields kept). */
 export interface Transaction {
+  /** The order id. */
   orderid: string;
   /** Known states, or any string a newer server sends. */
   state: OrderState | (string & {});
+  /** E-mail of the account that placed the order. */
   account?: string;
   /** HTTP-date, GMT, e.g. "Tue, 25 Mar 2025 17:32:39 GMT". */
   created?: string;
+  /** Last change, HTTP-date, GMT. */
   updated?: string;
+  /** Echo of the request's `external_id`. */
   external_id?: string | null;
+  /** Undocumented; `true` on creation. */
   pending?: boolean;
+  /** Undocumented; `false` on creation. */
   refreshed?: boolean;
+  /** Echo of the request's `test_mode`. */
   test_mode?: boolean;
+  /** Undocumented (`null` in examples). */
   billing_mode?: unknown;
+  /** Undocumented (`null` in examples). */
   sso_provider?: unknown;
   /** `created` as ISO 8601 (UTC), when it parses. */
   created_iso?: string;
   /** `updated` as ISO 8601 (UTC), when it parses. */
   updated_iso?: string;
+  /** Any other field the server sent, kept as is. */
   [field: string]: unknown;
 }
 
@@ -315,6 +484,7 @@ export type ValidationCode =
 export interface ValidationIssue {
   /** JSON path of the offending field, e.g. "syndic.password" or "owners[0].lastname". */
   path: string;
+  /** What is wrong. */
   code: ValidationCode;
   /** English sentence (never contains the field's value). */
   message: string;
@@ -328,35 +498,77 @@ export interface WebhookDocument {
   doctype?: number;
   /** YYYY-MM-DD. */
   delivered?: string;
+  /** Free-text comment. */
   comment?: string;
+  /** MIME type, e.g. `"application/pdf"`. */
   mimetype?: string;
+  /** Download link. */
   url?: string;
+  /** Any other field, kept as is. */
   [field: string]: unknown;
 }
 
 /** A webhook notification, parsed. */
 export interface WebhookEvent {
+  /** The order's new state. */
   status: OrderState | (string & {});
+  /** The order id. */
   orderid: string;
+  /** Your reference from `createOrder`, `null` when none was given. */
   external_id?: string | null;
+  /** Registration number, when the contract provides it. */
   registration_id?: string;
+  /** Supporting documents (`done` only, when the contract provides them). */
   documents?: WebhookDocument[];
   /** The pré-état daté PDF, decoded from `content`, when present. */
   pdf?: Uint8Array;
+  /** Any other top-level field, kept as is (`content` itself is not kept). */
   [field: string]: unknown;
 }
 
-/** Client for the PRE-ETAT.DATE API. */
+/**
+ * Client for the PRE-ETAT.DATE API. With `email`/`password` it logs in on first use, again when
+ * the token is about to expire, and once after a 401 (then replays the call once); with only
+ * `token`, it uses that token as is.
+ *
+ * @example
+ * ```ts
+ * const ped = new PreEtatDateClient({ baseUrl: "https://api.maison-du-pre-etat-date.fr", apiKey, email, password });
+ * const order = await ped.createOrder({ address, city, zipcode: "69300", owners, invoice, method: "extranet", syndic });
+ * console.log(order.orderid, order.state);
+ * ```
+ */
 export declare class PreEtatDateClient {
+  /**
+   * Checks the options (nothing is sent; bad ones throw code `"invalid_input"`).
+   * @param options Server, API key, credentials and transport settings.
+   */
   constructor(options: PreEtatDateClientOptions);
+  /** `POST /account/auth`: logs in now and caches the token (`"invalid_input"` without e-mail and password). */
   authenticate(opts?: CallOptions): Promise<{ access_token: string }>;
+  /** `GET /health`: resolves with the response's payload when the service answers 2xx. */
   health(opts?: CallOptions): Promise<unknown>;
-  /** Never retried automatically. */
+  /**
+   * `POST /order/`. Runs `validateOrder` first and rejects with `"invalid_input"` before any
+   * request; never retried automatically (only replayed once after a 401).
+   * @param order The order, with wire field names.
+   */
   createOrder(order: OrderRequest, opts?: CallOptions): Promise<Transaction>;
+  /**
+   * `POST /order/{orderid}/refresh`: asks for an update of an order (never retried automatically).
+   * @param orderid The order to refresh.
+   * @param req Refresh details.
+   */
   requestRefresh(orderid: string, req: RefreshRequest, opts?: CallOptions): Promise<Transaction>;
   /** @deprecated The server marks `POST /order/needrefresh` as deprecated; use `requestRefresh`. */
   requestRefreshLegacy(req: LegacyRefreshRequest, opts?: CallOptions): Promise<Transaction>;
+  /**
+   * `POST /order/test/webhook-events`: makes the service send a webhook for a test order.
+   * @param orderid The (test) order.
+   * @param event The state the webhook reports.
+   */
   sendTestWebhook(orderid: string, event: OrderState, opts?: CallOptions): Promise<unknown>;
+  /** Same as the `validateOrder` function. */
   validateOrder(order: OrderRequest): ValidationIssue[];
   /** Same as the `parseWebhook` function. */
   parseWebhook(body: WebhookBody): WebhookEvent;
@@ -366,16 +578,33 @@ export declare class PreEtatDateClient {
   free(): void;
 }
 
-/** The checks `createOrder` runs before sending; an empty array means valid. */
+/**
+ * The checks `createOrder` runs before sending; an empty array means valid.
+ * @param order The order to check.
+ */
 export declare function validateOrder(order: OrderRequest): ValidationIssue[];
 
 /** A webhook request body: the raw text, its bytes, or the already-parsed JSON object. */
 export type WebhookBody = string | Uint8Array | object;
 
-/** Parses a webhook body; throws `PasserelleError` on bad input. */
+/**
+ * Parses and checks a webhook body; throws `PasserelleError` (code `"invalid_input"`) on bad input.
+ * The base64 `content` is decoded to `pdf`.
+ * @param body The request body as text, bytes or parsed JSON.
+ *
+ * @example
+ * ```ts
+ * const event = parseWebhook(await request.text());
+ * if (event.status === "done" && event.pdf) await save(`${event.orderid}.pdf`, event.pdf);
+ * ```
+ */
 export declare function parseWebhook(body: WebhookBody): WebhookEvent;
 
-/** Label of a document type code (1–10), in French by default. */
+/**
+ * Label of a document type code (1–10); other codes give e.g. "Type de document 42".
+ * @param code The `doctype` of a `WebhookDocument`.
+ * @param lang `"fr"` (default) or `"en"`.
+ */
 export declare function documentTypeLabel(code: number, lang?: "fr" | "en"): string;
 
 /** Current size of the WebAssembly linear memory, in bytes (a diagnostic for memory tests). */
