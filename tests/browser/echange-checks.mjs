@@ -159,7 +159,9 @@ export const checks = {
     const sorted = [...one.paths].sort((a, b) => Buffer.compare(Buffer.from(a[0]), Buffer.from(b[0])));
     assert.deepEqual(one.paths, sorted, "sorted by path");
     const top = await run("walk", { path: "/", maxDepth: 1 });
-    assert.ok(top.paths.every(([p]) => p.split("/").length === 2));
+    // maxDepth 1 = exactly the entries of "/" (compared with the full walk, never vacuous).
+    assert.deepEqual(top.paths, one.paths.filter(([p]) => p.split("/").length === 2));
+    assert.ok(top.paths.length > 0);
   },
 
   "zip stream aborted mid-way → aborted; SFTPGo's mid-stream abort → truncated": async (run, fake) => {

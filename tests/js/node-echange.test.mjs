@@ -523,8 +523,15 @@ describe("walk", () => {
     const secrets = await secretsOf(c);
     await fake.fault({ method: "GET", path: `${API}/dirs`, kind: "slow", delay_ms: 400, times: 20 });
     const ctl = new AbortController();
-    setTimeout(() => ctl.abort(), 600);
-    await expectError(c.walk("/", { signal: ctl.signal, concurrency: 2 }), { code: "aborted", status: undefined }, secrets);
+    const walking = c.walk("/", { signal: ctl.signal, concurrency: 2 });
+    // Abort once the walk has reached its second level (polling the log, not a fixed delay).
+    for (let i = 0; i < 500 && (await fake.requestsTo(`${API}/dirs`)).length < 3; i++) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    ctl.abort();
+    await expectError(walking, { code: "aborted", status: undefined }, secrets);
+    // Let any request already on the wire be logged, then check that nothing follows.
+    await new Promise((r) => setTimeout(r, 300));
     const listed = (await fake.requestsTo(`${API}/dirs`)).length;
     await new Promise((r) => setTimeout(r, 700));
     assert.equal((await fake.requestsTo(`${API}/dirs`)).length, listed, "no listing after the abort");
@@ -1138,6 +1145,28 @@ describe("faults", () => {
       assert.equal((await fake.requestsTo(DIRS)).length, 3);
     });
   }
+
+  test("Retry-After is honoured: no second attempt while it runs; an abort ends the wait; over 60 s it is not waited for", async () => {
+    await fake.reset();
+    const c = client();
+    const secrets = await secretsOf(c);
+    await c.token();
+    await fake.fault({ method: "GET", path: DIRS, kind: "status", status: 503, retry_after: 30, times: 1 });
+    const ctl = new AbortController();
+    const pending = c.listDir(DEC, { signal: ctl.signal });
+    for (let i = 0; i < 500 && (await fake.requestsTo(DIRS)).length < 1; i++) await new Promise((r) => setTimeout(r, 10));
+    // Without Retry-After the backoff is 150–300 ms: a client that ignored it would have retried by now.
+    await new Promise((r) => setTimeout(r, 1000));
+    assert.equal((await fake.requestsTo(DIRS)).length, 1, "still waiting for Retry-After");
+    ctl.abort();
+    await expectError(pending, { code: "aborted" }, secrets);
+    assert.equal((await fake.requestsTo(DIRS)).length, 1, "the abort ended the wait without another attempt");
+
+    await fake.reset();
+    await fake.fault({ method: "GET", path: DIRS, kind: "status", status: 503, retry_after: 3600, times: 1 });
+    await expectError(c.listDir(DEC), { code: "server", status: 503, retryAfter: 3600 }, secrets);
+    assert.equal((await fake.requestsTo(DIRS)).length, 1, "a one-hour Retry-After is reported, not waited for");
+  });
 
   test("503 + Retry-After: retried after the delay; when it persists, rejects server with retryAfter", async () => {
     await fake.reset();

@@ -251,7 +251,6 @@ test("garbage bodies give an invalid_input PasserelleError, never a crash", () =
     } catch (e) {
       err = e;
     }
-    if (why === "bigint inside" && err === undefined) continue; // a BigInt may be read as a number
     assert.ok(err instanceof PasserelleError, `${why}: ${err?.constructor?.name}: ${err}`);
     assert.equal(err.code, "invalid_input", why);
     assert.match(err.message, /parseWebhook/, why);
@@ -316,7 +315,8 @@ const HOSTILE = {
 for (const [name, [makeInput, call]] of Object.entries(HOSTILE)) {
   test(`${name} gives a PasserelleError (or a result) and leaves the module usable`, async () => {
     const { outcome, after } = await inChild(makeInput, call);
-    assert.ok(outcome === "ok" || outcome === "PasserelleError:invalid_input", outcome);
+    // Cycles throw in JSON.stringify; nesting past 128 levels stops serde_json: both invalid_input.
+    assert.equal(outcome, "PasserelleError:invalid_input");
     assert.equal(after, "Minutes");
   });
 }

@@ -717,7 +717,7 @@ test("malformed envelopes → typed errors (never a crash, never a silent succes
     [{ status: 200, body: '{"message": "ok", "payload": null, "success": true}' }, { code: "invalid_response", status: 200, serverMessage: "ok" }],
     [{ status: 200, body: '{"message": "ok", "payload": {"state": "confirmed"}, "success": true}' }, { code: "invalid_response", status: 200 }],
     [{ status: 200, body: '{"message": "ok", "payload": {"orderid": 12, "state": "confirmed"}, "success": true}' }, { code: "invalid_response", status: 200 }],
-    [{ status: 200, body: '{"message": "Refusée côté serveur", "payload": null, "success": false}' }, { status: 200, serverMessage: "Refusée côté serveur" }],
+    [{ status: 200, body: '{"message": "Refusée côté serveur", "payload": null, "success": false}' }, { code: "http", status: 200, serverMessage: "Refusée côté serveur" }],
     [{ status: 401, body: '{"msg": "Token has expired"}' }, { code: "unauthorized", status: 401, serverMessage: "Token has expired" }],
     [{ status: 422, body: '{"msg": "Not enough segments"}' }, { code: "http", status: 422, serverMessage: "Not enough segments" }],
     [{ status: 404, body: "" }, { code: "not_found", status: 404 }],
@@ -755,7 +755,9 @@ test("an aborted createOrder rejects with aborted; an already-aborted signal sen
   await fault({ method: "POST", path: "/order/", kind: "slow", delay_ms: 1000 });
   const late = new AbortController();
   const p = c.createOrder(fullOrder(), { signal: late.signal });
-  setTimeout(() => late.abort(), 100);
+  // Abort once the POST has reached the fake (polling the log, not a fixed delay).
+  for (let i = 0; i < 500 && (await postsTo("/order/")) < 1; i++) await new Promise((r) => setTimeout(r, 10));
+  late.abort();
   await rejects(p, PasserelleError, { code: "aborted" });
   await settle();
   assert.equal(await postsTo("/order/"), 1);
