@@ -171,6 +171,18 @@ impl EchangeClient {
         signal: Option<&AbortSignal>,
         on_drop: Option<(&str, &str)>,
     ) -> Result<OpenResponse> {
+        self.open_authed_with(&self.inner.transport, req, external, signal, on_drop)
+            .await
+    }
+
+    async fn open_authed_with(
+        &self,
+        transport: &Transport,
+        req: &Request,
+        external: Option<&wasm_bindgen::JsValue>,
+        signal: Option<&AbortSignal>,
+        on_drop: Option<(&str, &str)>,
+    ) -> Result<OpenResponse> {
         let replayable = req.retryable || external.is_none();
         let mut replayed = false;
         loop {
@@ -179,7 +191,7 @@ impl EchangeClient {
             }
             let token = abortable(req.operation, self.token(), signal).await?;
             let authed = requests::with_bearer(req.clone(), &token.access_token);
-            let open = match self.inner.transport.open(&authed, external, signal).await {
+            let open = match transport.open(&authed, external, signal).await {
                 Ok(o) => o,
                 Err(e) => {
                     return Err(match on_drop {
@@ -342,7 +354,10 @@ impl EchangeClient {
                 .and_then(|v| v.strip_prefix("bytes "))
                 .and_then(|v| v.split('-').next())
                 .and_then(|v| v.trim().parse::<u64>().ok());
-            if open.head.status != 206 || start != Some(o) {
+            // Browsers hide Content-Range cross-origin unless the server exposes it (SFTPGo's
+            // default `exposed_headers` is empty): a 206 without a visible range is accepted.
+            let range_hidden = open.head.header("content-range").is_none();
+            if open.head.status != 206 || !(range_hidden || start == Some(o)) {
                 return Err(Error::invalid_response(format!(
                     "{subject} failed: the server did not resume at byte {o} (HTTP {})",
                     open.head.status
@@ -378,8 +393,10 @@ impl EchangeClient {
         // write and the answer is lost.
         let why = "it refused the upload before reading it all (no permission, a missing parent \
                    folder or a full quota), or the network failed";
+        // No per-attempt timeout: fetch resolves only after the whole body is sent.
+        let transport = self.inner.transport.without_timeout();
         let open = self
-            .open_authed_explained(&req, Some(body), signal, Some((&subject, why)))
+            .open_authed_with(&transport, &req, Some(body), signal, Some((&subject, why)))
             .await?;
         let bytes = open
             .bytes(req.operation, self.inner.transport.timeout_ms)

@@ -86,7 +86,11 @@ pub fn parse_token(head: &ResponseHead, body: &[u8], now_ms: u64) -> Result<Toke
     expect_success("token()", head, body, now_ms)?;
     let t: Token = serde_json::from_slice(body)
         .map_err(|_| invalid("token()", "a body that is not a token"))?;
-    if t.access_token.is_empty() || t.access_token.chars().any(|c| c.is_whitespace()) {
+    if t.access_token.is_empty()
+        || t.access_token
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || !c.is_ascii())
+    {
         return Err(invalid("token()", "an empty or malformed access_token"));
     }
     Ok(t)

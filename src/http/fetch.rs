@@ -186,6 +186,12 @@ pub fn attempt_error(operation: &str, kind: Attempt, timeout_ms: u32, cause: &Js
                 .dyn_ref::<js_sys::Error>()
                 .map(|e| String::from(e.message()))
                 .unwrap_or_default();
+            // Runtimes quote the offending value when a header is invalid: never copy that.
+            let message = if message.to_ascii_lowercase().contains("header") {
+                "invalid request header".to_string()
+            } else {
+                message
+            };
             let inner = get(cause, "cause");
             let code = get(&inner, "code")
                 .as_string()
@@ -233,6 +239,9 @@ pub async fn sleep(operation: &str, ms: u64, signal: Option<&AbortSignal>) -> Re
     Ok(())
 }
 
+/// Largest body read whole into wasm memory (JSON answers, error pages). Downloads stream.
+pub const MAX_BUFFERED_BODY: usize = 256 << 20;
+
 /// A response whose body has not been read, with the guard that keeps it cancellable.
 pub struct OpenResponse {
     /// Status and headers.
@@ -260,7 +269,20 @@ impl OpenResponse {
         let buf = JsFuture::from(Promise::resolve(&p))
             .await
             .map_err(|e| attempt_error(operation, self.guard.classify(), timeout_ms, &e))?;
-        Ok(Uint8Array::new(&buf).to_vec())
+        let bytes = Uint8Array::new(&buf);
+        if bytes.length() as usize > MAX_BUFFERED_BODY {
+            return Err(Error::new(
+                ErrorCode::LimitExceeded,
+                format!(
+                    "{operation} failed: the response body ({} bytes) is larger than the {} MiB \
+                     this client reads into memory",
+                    bytes.length(),
+                    MAX_BUFFERED_BODY >> 20
+                ),
+            )
+            .with_status(self.head.status));
+        }
+        Ok(bytes.to_vec())
     }
 }
 
@@ -304,6 +326,15 @@ impl Transport {
                 retries,
                 ..RetryPolicy::default()
             },
+        }
+    }
+
+    /// The same transport without a per-attempt timeout: for uploads, where `fetch` resolves
+    /// only once the whole body has been sent, so a timeout would cap the upload's duration.
+    pub fn without_timeout(&self) -> Transport {
+        Transport {
+            timeout_ms: 0,
+            ..self.clone()
         }
     }
 

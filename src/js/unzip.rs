@@ -35,7 +35,13 @@ struct Session {
     state: RefCell<State>,
     reader: JsValue,
     signal: Option<AbortSignal>,
+    /// Largest entry `bytes()`/`text()` gather in memory (`stream()` has no such bound).
+    collect_cap: u64,
 }
+
+/// Default bound for `bytes()`/`text()` when `maxEntryBytes` is not set: larger entries must be
+/// read with `stream()` (a zip bomb must not exhaust wasm memory).
+const DEFAULT_COLLECT_CAP: u64 = 256 << 20;
 
 fn unzip_error(code: ErrorCode, message: &str) -> JsValue {
     to_js(&Error::new(code, format!("unzip: {message}")))
@@ -307,10 +313,26 @@ extern "C" {
 
 async fn collect(session: &Rc<Session>, index: u64) -> Result<Vec<u8>, JsValue> {
     session.enter()?;
-    let mut out = Vec::new();
+    let mut out: Vec<u8> = Vec::new();
+    let too_large = || {
+        unzip_error(
+            ErrorCode::LimitExceeded,
+            &format!(
+                "the entry is larger than {} bytes; read it with stream() or raise maxEntryBytes",
+                session.collect_cap
+            ),
+        )
+    };
     let r = loop {
         match session.entry_data(index).await {
-            Ok(Some(d)) => out.extend_from_slice(&d),
+            Ok(Some(d)) => {
+                if out.len() as u64 + d.len() as u64 > session.collect_cap
+                    || out.try_reserve(d.len()).is_err()
+                {
+                    break Err(too_large());
+                }
+                out.extend_from_slice(&d)
+            }
             Ok(None) => break Ok(out),
             Err(e) => break Err(e),
         }
@@ -346,6 +368,7 @@ pub fn unzip(stream: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
         }),
         reader,
         signal,
+        collect_cap: limits.max_entry_bytes.unwrap_or(DEFAULT_COLLECT_CAP),
     });
     let s1 = session.clone();
     let next = Closure::<dyn FnMut() -> Promise>::new(move || {

@@ -55,6 +55,12 @@ fn order_path(operation: &str, orderid: &str) -> Result<String> {
             "{operation} failed: orderid is required"
         )));
     }
+    if orderid.chars().all(|c| c == '.') {
+        // "." and ".." would be resolved away by URL parsers, sending the request elsewhere.
+        return Err(Error::invalid_input(format!(
+            "{operation} failed: orderid is not a valid order id"
+        )));
+    }
     Ok(encode_path_segment(orderid))
 }
 

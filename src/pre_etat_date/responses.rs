@@ -174,9 +174,11 @@ pub fn parse_transaction(operation: &str, head: &ResponseHead, body: &[u8]) -> R
 pub fn parse_auth(head: &ResponseHead, body: &[u8]) -> Result<AccessToken> {
     let env = parse_envelope(op::AUTHENTICATE, head, body)?;
     match env.payload.get("access_token").and_then(Value::as_str) {
-        Some(t) if !t.trim().is_empty() => Ok(AccessToken {
-            access_token: t.to_string(),
-        }),
+        Some(t) if !t.trim().is_empty() && t.bytes().all(|b| (0x21..0x7f).contains(&b)) => {
+            Ok(AccessToken {
+                access_token: t.to_string(),
+            })
+        }
         _ => Err(
             Error::invalid_response("authenticate failed: the response has no access_token")
                 .with_status(head.status)

@@ -148,6 +148,16 @@ impl fmt::Debug for Session {
 }
 
 /// Header values must be visible ASCII (fetch refuses others, and line breaks would be worse).
+/// A refused bearer token: 401, or the 422 `{"msg": …}` that Flask's JWT extension answers for
+/// a malformed token or one signed with a rotated key (spec §4.1, §15).
+fn is_auth_failure(head: &ResponseHead, body: &[u8]) -> bool {
+    head.status == 401
+        || (head.status == 422
+            && serde_json::from_slice::<Value>(body)
+                .ok()
+                .is_some_and(|v| v.get("msg").is_some() && v.get("success").is_none()))
+}
+
 fn header_safe(value: &str) -> bool {
     !value.trim().is_empty() && value.bytes().all(|b| (0x20..0x7f).contains(&b))
 }
@@ -278,7 +288,7 @@ impl Session {
             let mut authed = req.clone();
             authed.set_header("Authorization", format!("Bearer {token}"));
             let (head, body) = io.send(&authed).await?;
-            if head.status == 401 && !replayed && self.can_renew() {
+            if is_auth_failure(&head, &body) && !replayed && self.can_renew() {
                 self.token.borrow_mut().invalidate_if(&token);
                 replayed = true;
                 continue;
