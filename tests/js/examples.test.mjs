@@ -23,3 +23,11 @@ test("examples/node-quickstart.mjs lists the folder and reads its zip", async ()
     assert.ok(stdout.includes(`${FOLDER.split("/").pop()}/${f.name} (`), `the zip yields ${f.name}:\n${stdout}`);
   }
 });
+
+test("the README's quickstart block is examples/node-quickstart.mjs, verbatim (so the README example runs)", async () => {
+  const { readFile } = await import("node:fs/promises");
+  const readme = await readFile(`${ROOT}README.md`, "utf8");
+  const example = await readFile(`${ROOT}examples/node-quickstart.mjs`, "utf8");
+  const blocks = [...readme.matchAll(/```js\n([\s\S]*?)```/g)].map((m) => m[1]);
+  assert.ok(blocks.includes(example), "README.md must contain examples/node-quickstart.mjs as a ```js block");
+});
