@@ -171,8 +171,16 @@ impl EchangeClient {
         signal: Option<&AbortSignal>,
         on_drop: Option<(&str, &str)>,
     ) -> Result<OpenResponse> {
-        self.open_authed_with(&self.inner.transport, req, external, signal, on_drop)
-            .await
+        let mut attempt = 0u32;
+        self.open_authed_with(
+            &self.inner.transport,
+            req,
+            external,
+            signal,
+            on_drop,
+            &mut attempt,
+        )
+        .await
     }
 
     async fn open_authed_with(
@@ -182,6 +190,7 @@ impl EchangeClient {
         external: Option<&wasm_bindgen::JsValue>,
         signal: Option<&AbortSignal>,
         on_drop: Option<(&str, &str)>,
+        attempt: &mut u32,
     ) -> Result<OpenResponse> {
         let replayable = req.retryable || external.is_none();
         let mut replayed = false;
@@ -191,7 +200,10 @@ impl EchangeClient {
             }
             let token = abortable(req.operation, self.token(), signal).await?;
             let authed = requests::with_bearer(req.clone(), &token.access_token);
-            let open = match transport.open(&authed, external, signal).await {
+            let open = match transport
+                .open_counted(&authed, external, signal, attempt)
+                .await
+            {
                 Ok(o) => o,
                 Err(e) => {
                     return Err(match on_drop {
@@ -228,14 +240,30 @@ impl EchangeClient {
         signal: Option<&AbortSignal>,
         on_drop: Option<(&str, &str)>,
     ) -> Result<(ResponseHead, Vec<u8>)> {
-        let open = self
-            .open_authed_explained(req, None, signal, on_drop)
-            .await?;
-        let t = self.inner.transport.timeout_ms;
-        let body = open.bytes(req.operation, t).await?;
-        let head = open.head.clone();
-        open.guard.disarm();
-        Ok((head, body))
+        // One retry budget for the request and for its body: a body cut short is retried like a
+        // network error when the request is retryable.
+        let transport = &self.inner.transport;
+        let mut attempt = 0u32;
+        loop {
+            let open = self
+                .open_authed_with(transport, req, None, signal, on_drop, &mut attempt)
+                .await?;
+            match open.bytes(req.operation, transport.timeout_ms).await {
+                Ok(body) => {
+                    let head = open.head.clone();
+                    open.guard.disarm();
+                    return Ok((head, body));
+                }
+                Err(e) => match transport.body_retry(req, attempt, &open.guard) {
+                    None => return Err(e),
+                    Some(ms) => {
+                        drop(open);
+                        crate::http::fetch::sleep(req.operation, ms, signal).await?;
+                        attempt += 1;
+                    }
+                },
+            }
+        }
     }
 
     /// Lists a folder (`None` or `""` = the home or start folder).
@@ -396,7 +424,14 @@ impl EchangeClient {
         // No per-attempt timeout: fetch resolves only after the whole body is sent.
         let transport = self.inner.transport.without_timeout();
         let open = self
-            .open_authed_with(&transport, &req, Some(body), signal, Some((&subject, why)))
+            .open_authed_with(
+                &transport,
+                &req,
+                Some(body),
+                signal,
+                Some((&subject, why)),
+                &mut 0,
+            )
             .await?;
         let bytes = open
             .bytes(req.operation, self.inner.transport.timeout_ms)

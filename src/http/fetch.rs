@@ -420,18 +420,41 @@ impl Transport {
         signal: Option<&AbortSignal>,
     ) -> Result<OpenResponse> {
         let mut attempt = 0u32;
+        self.open_counted(req, external, signal, &mut attempt).await
+    }
+
+    /// Whether to retry after a failed body read, and after how long (the caller owns the
+    /// attempt counter, so that retries of a body read and of the request share one budget).
+    pub fn body_retry(&self, req: &Request, attempt: u32, guard: &AttemptGuard) -> Option<u64> {
+        match self
+            .policy
+            .decide(attempt, req.retryable, guard.classify(), random())
+        {
+            Decision::RetryAfterMs(ms) => Some(ms),
+            Decision::Stop => None,
+        }
+    }
+
+    /// Like [`Self::open`], with a caller-owned attempt counter (see [`Self::body_retry`]).
+    pub async fn open_counted(
+        &self,
+        req: &Request,
+        external: Option<&JsValue>,
+        signal: Option<&AbortSignal>,
+        attempt: &mut u32,
+    ) -> Result<OpenResponse> {
         loop {
             let outcome = self.attempt(req, external, signal).await;
             let kind = match &outcome {
                 Ok(r) => Attempt::Status(r.head.status, r.head.retry_after(now_ms())),
                 Err((k, _)) => *k,
             };
-            match self.policy.decide(attempt, req.retryable, kind, random()) {
+            match self.policy.decide(*attempt, req.retryable, kind, random()) {
                 Decision::Stop => return outcome.map_err(|(_, e)| e),
                 Decision::RetryAfterMs(ms) => {
                     drop(outcome);
                     sleep(req.operation, ms, signal).await?;
-                    attempt += 1;
+                    *attempt += 1;
                 }
             }
         }
@@ -446,7 +469,7 @@ impl Transport {
     ) -> Result<(ResponseHead, Vec<u8>)> {
         let mut attempt = 0u32;
         loop {
-            let open = self.open(req, None, signal).await?;
+            let open = self.open_counted(req, None, signal, &mut attempt).await?;
             match open.bytes(req.operation, self.timeout_ms).await {
                 Ok(body) => {
                     open.guard.disarm();

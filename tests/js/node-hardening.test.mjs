@@ -124,3 +124,14 @@ test("PRE-ETAT.DATE: an orderid of \".\" or \"..\" is refused before any request
   }
   assert.equal((await requestsTo("/account/auth")).length, 0, "nothing was sent, not even a login");
 });
+
+test("retries share one budget: a body cut on every attempt is requested retries + 1 times, not more", async () => {
+  await reset();
+  const c = new EchangeClient({ baseUrl: await fakeUrl(), ...USER, retries: 2 });
+  await c.token();
+  await fault({ method: "GET", path: "/api/v2/user/dirs", kind: "drop_mid_body", after_bytes: 10, times: 9 });
+  const e = await c.listDir("/Archives").then(() => undefined, (x) => x);
+  assert.ok(e instanceof PasserelleError, String(e));
+  assert.equal(e.code, "network");
+  assert.equal((await requestsTo("/api/v2/user/dirs")).length, 3);
+});
