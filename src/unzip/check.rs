@@ -5,9 +5,7 @@
 //! CRC-32 and sizes, and the fingerprints are summed (so the central directory may list the
 //! entries in any order).
 
-use super::records::{
-    CentralHeader, End64Record, EndRecord, Locator64, FLAG_UTF8, U16_MAX, U32_MAX,
-};
+use super::records::{CentralHeader, EndRecord, Locator64, FLAG_UTF8, U16_MAX, U32_MAX};
 use crate::{Error, Result};
 
 /// What identifies an entry in both the local and the central views.
@@ -101,7 +99,7 @@ pub(super) struct Actual {
 pub(super) fn end_records(
     actual: &Actual,
     end: &EndRecord,
-    zip64: Option<&(End64Record, u64, Locator64)>,
+    zip64: Option<&(EndRecord, u64, Locator64)>,
 ) -> Result<()> {
     if actual.central.count != actual.local.count {
         return Err(Error::invalid_response(format!(

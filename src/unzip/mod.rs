@@ -76,9 +76,9 @@ use buffer::InputBuffer;
 use check::{Actual, EntryFacts, Tally};
 use name::NameKind;
 use records::{
-    CentralHeader, Descriptor, End64Record, EndRecord, LocalHeader, Locator64, FLAG_DESCRIPTOR,
-    FLAG_ENCRYPTED, FLAG_MASKED_HEADERS, FLAG_STRONG_ENCRYPTION, FLAG_UTF8, MAX_END64_LEN,
-    SIG_CENTRAL, SIG_END, SIG_END64, SIG_LOCAL, SIG_LOCATOR64, U32_MAX,
+    CentralHeader, Descriptor, EndRecord, LocalHeader, Locator64, FLAG_DESCRIPTOR, FLAG_ENCRYPTED,
+    FLAG_MASKED_HEADERS, FLAG_STRONG_ENCRYPTION, FLAG_UTF8, MAX_END64_LEN, SIG_CENTRAL, SIG_END,
+    SIG_END64, SIG_LOCAL, SIG_LOCATOR64, U32_MAX,
 };
 
 use crate::{Error, ErrorCode, Result};
@@ -149,9 +149,9 @@ enum Phase {
     Entries,
     Central,
     /// After the zip64 end record (its offset): the locator must follow.
-    AfterEnd64(End64Record, u64),
+    AfterEnd64(EndRecord, u64),
     /// After the locator: the end record must follow.
-    AfterLocator(End64Record, u64, Locator64),
+    AfterLocator(EndRecord, u64, Locator64),
 }
 
 /// Result of one internal step.
@@ -337,7 +337,7 @@ impl ZipStreamReader {
                 Ok(Step::Continue)
             }
             (SIG_END64, Phase::Entries | Phase::Central) => {
-                let parsed = End64Record::parse(self.input.bytes()).map_err(|len| {
+                let parsed = EndRecord::parse64(self.input.bytes()).map_err(|len| {
                     Error::invalid_response(format!(
                         "unzip: the zip64 end of central directory record claims {len} bytes \
                          (allowed: 56 to {MAX_END64_LEN})."

@@ -275,7 +275,8 @@ impl Descriptor {
     }
 }
 
-/// The end of central directory record (the comment is skipped).
+/// The end of central directory record, classic (the comment is skipped) or zip64 (its
+/// extensible data is skipped): the same fields, with wider integers in the zip64 form.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct EndRecord {
     pub(super) disk: u64,
@@ -312,31 +313,20 @@ impl EndRecord {
     }
 }
 
-/// The zip64 end of central directory record (its extensible data is skipped).
-#[derive(Debug, Clone, Copy)]
-pub(super) struct End64Record {
-    pub(super) disk: u64,
-    pub(super) cd_disk: u64,
-    pub(super) entries_on_disk: u64,
-    pub(super) entries: u64,
-    pub(super) cd_size: u64,
-    pub(super) cd_offset: u64,
-}
-
 /// Largest zip64 end record accepted (its extensible data is buffered).
 pub(super) const MAX_END64_LEN: u64 = 64 * 1024;
 
-impl End64Record {
-    const FIXED: usize = 56;
+impl EndRecord {
+    const FIXED64: usize = 56;
 
-    /// `Err(len)` when the record claims a size above [`MAX_END64_LEN`].
-    pub(super) fn parse(b: &[u8]) -> Result<Option<(End64Record, usize)>, u64> {
+    /// Parses a zip64 end record; `Err(len)` when it claims a size above [`MAX_END64_LEN`].
+    pub(super) fn parse64(b: &[u8]) -> Result<Option<(EndRecord, usize)>, u64> {
         if b.len() < 12 {
             return Ok(None);
         }
         let le = Le(b);
         let len = le.u64(4).saturating_add(12);
-        if len > MAX_END64_LEN || len < Self::FIXED as u64 {
+        if len > MAX_END64_LEN || len < Self::FIXED64 as u64 {
             return Err(len);
         }
         let total = len as usize;
@@ -344,7 +334,7 @@ impl End64Record {
             return Ok(None);
         }
         Ok(Some((
-            End64Record {
+            EndRecord {
                 disk: u64::from(le.u32(16)),
                 cd_disk: u64::from(le.u32(20)),
                 entries_on_disk: le.u64(24),
@@ -457,9 +447,9 @@ mod tests {
     fn oversized_zip64_end_record_is_refused() {
         let mut b = SIG_END64.to_le_bytes().to_vec();
         b.extend_from_slice(&u64::MAX.to_le_bytes());
-        assert!(End64Record::parse(&b).is_err());
+        assert!(EndRecord::parse64(&b).is_err());
         let mut b = SIG_END64.to_le_bytes().to_vec();
         b.extend_from_slice(&10u64.to_le_bytes());
-        assert!(End64Record::parse(&b).is_err());
+        assert!(EndRecord::parse64(&b).is_err());
     }
 }
