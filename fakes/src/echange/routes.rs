@@ -230,10 +230,7 @@ async fn dirs_get(
             Err(r) => ListOutcome::Respond(r),
             Ok((s, u)) => {
                 let q = go_query(q.as_deref());
-                let p = clean_path(
-                    &query_get(&q, "path").unwrap_or_default(),
-                    u.start_dir.as_deref(),
-                );
+                let p = path_param(&q, u.start_dir.as_deref());
                 let fs = home(&mut g, &s.username);
                 match fs.get(&p) {
                     None => ListOutcome::Respond(not_exist("Unable to get directory lister")),
@@ -320,10 +317,7 @@ async fn dirs_post(
         Err(r) => return r,
     };
     let q = go_query(q.as_deref());
-    let p = clean_path(
-        &query_get(&q, "path").unwrap_or_default(),
-        u.start_dir.as_deref(),
-    );
+    let p = path_param(&q, u.start_dir.as_deref());
     let parents = query_get(&q, "mkdir_parents").as_deref() == Some("true");
     let fs = home(&mut g, &s.username);
     let now = now_ms();
@@ -363,10 +357,7 @@ async fn dirs_delete(
         Err(r) => return r,
     };
     let q = go_query(q.as_deref());
-    let p = clean_path(
-        &query_get(&q, "path").unwrap_or_default(),
-        u.start_dir.as_deref(),
-    );
+    let p = path_param(&q, u.start_dir.as_deref());
     let msg = format!("Unable to delete directory {}", go_quote(&p));
     if p == "/" {
         return api_msg(StatusCode::FORBIDDEN, &msg, Some("permission denied"));
@@ -462,10 +453,7 @@ fn prepare_download(
         Err(r) => return r,
     };
     let q = go_query(q);
-    let p = clean_path(
-        &query_get(&q, "path").unwrap_or_default(),
-        u.start_dir.as_deref(),
-    );
+    let p = path_param(&q, u.start_dir.as_deref());
     if p == "/" {
         return api_msg(
             StatusCode::BAD_REQUEST,
@@ -605,10 +593,7 @@ async fn files_delete(
         Err(r) => return r,
     };
     let q = go_query(q.as_deref());
-    let p = clean_path(
-        &query_get(&q, "path").unwrap_or_default(),
-        u.start_dir.as_deref(),
-    );
+    let p = path_param(&q, u.start_dir.as_deref());
     let fs = home(&mut g, &s.username);
     match fs.get(&p) {
         None => not_exist(&format!("Unable to delete file {}", go_quote(&p))),
@@ -753,10 +738,7 @@ async fn files_multipart(
             Err(r) => return r,
         };
         let q = go_query(q.as_deref());
-        let dir = clean_path(
-            &query_get(&q, "path").unwrap_or_default(),
-            u.start_dir.as_deref(),
-        );
+        let dir = path_param(&q, u.start_dir.as_deref());
         let parents = query_get(&q, "mkdir_parents").as_deref() == Some("true");
         (s.username, dir, parents, g.max_upload)
     };
@@ -1095,6 +1077,11 @@ async fn move_entry(
         ),
         Err((status, err)) => api_msg(status, &msg, Some(&err)),
     }
+}
+
+/// The cleaned `path` query parameter (missing = the start folder or `/`, spec §2.2).
+fn path_param(q: &[(String, String)], start_dir: Option<&str>) -> String {
+    clean_path(&query_get(q, "path").unwrap_or_default(), start_dir)
 }
 
 #[cfg(test)]
