@@ -158,31 +158,14 @@ impl EchangeClient {
         external: Option<&wasm_bindgen::JsValue>,
         signal: Option<&AbortSignal>,
     ) -> Result<OpenResponse> {
-        self.open_authed_explained(req, external, signal, None)
+        self.open_authed_with(&self.inner.transport, req, external, signal, None, &mut 0)
             .await
     }
 
-    /// Like [`Self::open_authed`]; `on_drop` = `(subject, why)` explains a connection that the
-    /// server closed without answering *this* request (not the token request).
-    async fn open_authed_explained(
-        &self,
-        req: &Request,
-        external: Option<&wasm_bindgen::JsValue>,
-        signal: Option<&AbortSignal>,
-        on_drop: Option<(&str, &str)>,
-    ) -> Result<OpenResponse> {
-        let mut attempt = 0u32;
-        self.open_authed_with(
-            &self.inner.transport,
-            req,
-            external,
-            signal,
-            on_drop,
-            &mut attempt,
-        )
-        .await
-    }
-
+    /// Like [`Self::open_authed`], with the transport to use (uploads use one without a
+    /// per-attempt timeout), a caller-owned retry counter shared with body-read retries, and
+    /// `on_drop` = `(subject, why)` explaining a connection that the server closed without
+    /// answering *this* request (not the token request).
     async fn open_authed_with(
         &self,
         transport: &Transport,
@@ -327,7 +310,14 @@ impl EchangeClient {
         signal: Option<&AbortSignal>,
     ) -> Result<OpenResponse> {
         let mut open = self
-            .open_authed_explained(req, None, signal, Some((subject, drop_reason)))
+            .open_authed_with(
+                &self.inner.transport,
+                req,
+                None,
+                signal,
+                Some((subject, drop_reason)),
+                &mut 0,
+            )
             .await?;
         if !open.head.is_success() {
             let body = open
