@@ -1,21 +1,25 @@
-//! The Échange client (wasm32): sends the core's requests with `fetch`, keeps the token.
+//! The Échange client: SFTPGo's user API on the shared engine ([`crate::http::auth`]).
+//!
+//! What is specific to Échange lives here: the token comes from `GET /api/v2/user/token` with
+//! Basic auth (and a 2FA code when the account has one), it is renewed ahead of its
+//! `expires_at` ([`super::token`]), a 401 means the token was refused (expired, logged out, or
+//! bound to another client IP), and SFTPGo closes the connection without answering in a few
+//! documented cases, which the messages explain. Everything else — single-flight login,
+//! waiting, retries, replay, limits — is the engine's.
+//!
+//! Every method takes the call's [`Io`]: on `wasm32` a `FetchIo`, natively a scripted one.
 
-use std::cell::RefCell;
 use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
 
-use futures_util::future::{FutureExt, Shared};
-use web_sys::AbortSignal;
-
 use super::model::{DirEntry, Token};
 use super::requests::{self, Credentials};
 use super::responses;
-use super::token::{plan, CachedToken};
+use super::token::plan;
 use super::walk::WalkPlan;
 use crate::error::{Error, ErrorCode, Result};
-use crate::http::fetch::{abortable, now_ms, OpenResponse, Transport};
-use crate::http::{BaseUrl, Request, ResponseHead};
+use crate::http::{Auth, BaseUrl, Engine, Io, Lease, Opened, Request, ResponseBody, Session};
 
 /// A boxed, non-`Send` future (wasm is single-threaded).
 pub type LocalFuture<T> = Pin<Box<dyn Future<Output = T>>>;
@@ -41,34 +45,71 @@ pub struct EchangeConfig {
     pub credentials: Credentials,
     /// 2FA code source.
     pub otp: Otp,
-    /// Per-attempt timeout (ms); 0 = none. Default 30 000.
-    pub timeout_ms: u32,
     /// Extra attempts for idempotent requests. Default 2.
     pub retries: u32,
-    /// Custom `fetch`.
-    pub fetch: Option<js_sys::Function>,
 }
 
-type TokenFuture = Shared<LocalFuture<Result<Token>>>;
-
-enum Slot {
-    Empty,
-    Fresh(CachedToken),
-    Pending(TokenFuture),
-}
-
-struct Inner {
+/// Échange's authentication: Basic credentials (+ 2FA) for a Bearer token.
+pub struct EchangeAuth {
     base: BaseUrl,
     credentials: Credentials,
     otp: Otp,
-    transport: Transport,
-    slot: RefCell<Slot>,
+}
+
+impl Auth for EchangeAuth {
+    type Token = Token;
+
+    async fn login<I: Io>(&self, engine: &Engine, io: &I) -> Result<Lease<Token>> {
+        let otp = match &self.otp {
+            Otp::None => None,
+            Otp::Fixed(s) => Some(s.clone()),
+            Otp::Provider(f) => Some(f().await?),
+        };
+        let req = requests::token(&self.base, &self.credentials, otp.as_deref())?;
+        let (head, body) = engine.send(io, &req).await?;
+        let now = io.now_ms();
+        let token = responses::parse_token(&head, &body, now)?;
+        // A token whose expiry cannot be read is used by this login's callers only.
+        let renew_at_ms = Some(
+            plan(token.clone(), now, head.header("date")).map_or(0, |c| c.renew_at_ms),
+        );
+        Ok(Lease {
+            value: token,
+            renew_at_ms,
+        })
+    }
+
+    fn authorize(&self, req: &Request, token: &Token) -> Request {
+        requests::with_bearer(req.clone(), &token.access_token)
+    }
 }
 
 /// Client for the SFTPGo user API of GÉRÉDIS « Échange ».
 #[derive(Clone)]
 pub struct EchangeClient {
-    inner: Rc<Inner>,
+    session: Rc<Session<EchangeAuth>>,
+}
+
+/// How SFTPGo fails some requests: it closes the connection without answering.
+struct DropReason<'a> {
+    subject: &'a str,
+    why: &'a str,
+}
+
+impl DropReason<'_> {
+    fn explain(&self, e: Error) -> Error {
+        if e.code() != ErrorCode::Network {
+            return e;
+        }
+        Error::new(
+            ErrorCode::Network,
+            format!(
+                "{} failed: the server closed the connection without answering (SFTPGo does \
+                 this when {})",
+                self.subject, self.why
+            ),
+        )
+    }
 }
 
 impl EchangeClient {
@@ -76,207 +117,67 @@ impl EchangeClient {
     pub fn new(config: EchangeConfig) -> Result<EchangeClient> {
         let base = BaseUrl::parse(&config.base_url)?;
         config.credentials.validate()?;
+        let auth = EchangeAuth {
+            base,
+            credentials: config.credentials,
+            otp: config.otp,
+        };
         Ok(EchangeClient {
-            inner: Rc::new(Inner {
-                base,
-                credentials: config.credentials,
-                otp: config.otp,
-                transport: Transport::new(config.fetch, config.timeout_ms, config.retries),
-                slot: RefCell::new(Slot::Empty),
-            }),
+            session: Rc::new(Session::new(auth, Engine::with_retries(config.retries), None)),
         })
     }
 
     /// The base URL.
     pub fn base_url(&self) -> &BaseUrl {
-        &self.inner.base
+        &self.session.auth.base
     }
 
-    /// The transport (timeouts, retries, fetch).
-    pub fn transport(&self) -> &Transport {
-        &self.inner.transport
-    }
-
-    async fn fetch_token(inner: Rc<Inner>) -> Result<Token> {
-        let otp = match &inner.otp {
-            Otp::None => None,
-            Otp::Fixed(s) => Some(s.clone()),
-            Otp::Provider(f) => Some(f().await?),
-        };
-        let req = requests::token(&inner.base, &inner.credentials, otp.as_deref())?;
-        let (head, body) = inner.transport.send(&req, None).await?;
-        let now = now_ms();
-        let token = responses::parse_token(&head, &body, now)?;
-        let mut slot = inner.slot.borrow_mut();
-        *slot = match plan(token.clone(), now, head.header("date")) {
-            Some(c) => Slot::Fresh(c),
-            None => Slot::Empty,
-        };
-        Ok(token)
+    fn base(&self) -> &BaseUrl {
+        &self.session.auth.base
     }
 
     /// The current token: cached while fresh; concurrent callers share one request.
-    pub async fn token(&self) -> Result<Token> {
-        let fut = {
-            let mut slot = self.inner.slot.borrow_mut();
-            match &*slot {
-                Slot::Fresh(c) if c.is_fresh(now_ms()) => return Ok(c.token.clone()),
-                Slot::Pending(f) => f.clone(),
-                _ => {
-                    let inner = self.inner.clone();
-                    let fut: LocalFuture<Result<Token>> = Box::pin(async move {
-                        let r = Self::fetch_token(inner.clone()).await;
-                        if r.is_err() {
-                            *inner.slot.borrow_mut() = Slot::Empty;
-                        }
-                        r
-                    });
-                    let shared = fut.shared();
-                    *slot = Slot::Pending(shared.clone());
-                    shared
-                }
-            }
-        };
-        fut.await
+    pub async fn token<I: Io>(&self, io: &I) -> Result<Token> {
+        self.session.token(io).await
     }
 
-    /// Forgets `token` if it is the cached one (after a 401).
-    fn forget(&self, token: &Token) {
-        let mut slot = self.inner.slot.borrow_mut();
-        if let Slot::Fresh(c) = &*slot {
-            if c.token.access_token == token.access_token {
-                *slot = Slot::Empty;
-            }
-        }
-    }
-
-    /// Sends a Bearer request; on a 401, fetches one fresh token and replays once (when the
-    /// body can be replayed). Resolves when headers arrive.
-    pub async fn open_authed(
+    /// Sends a Bearer request and reads the whole body; a dropped connection is explained.
+    async fn send(
         &self,
+        io: &impl Io,
         req: &Request,
-        external: Option<&wasm_bindgen::JsValue>,
-        signal: Option<&AbortSignal>,
-    ) -> Result<OpenResponse> {
-        self.open_authed_with(&self.inner.transport, req, external, signal, None, &mut 0)
+        drop: Option<DropReason<'_>>,
+    ) -> Result<(crate::http::ResponseHead, Vec<u8>)> {
+        self.session
+            .send(io, req)
             .await
-    }
-
-    /// Like [`Self::open_authed`], with the transport to use (uploads use one without a
-    /// per-attempt timeout), a caller-owned retry counter shared with body-read retries, and
-    /// `on_drop` = `(subject, why)` explaining a connection that the server closed without
-    /// answering *this* request (not the token request).
-    async fn open_authed_with(
-        &self,
-        transport: &Transport,
-        req: &Request,
-        external: Option<&wasm_bindgen::JsValue>,
-        signal: Option<&AbortSignal>,
-        on_drop: Option<(&str, &str)>,
-        attempt: &mut u32,
-    ) -> Result<OpenResponse> {
-        let replayable = req.retryable || external.is_none();
-        let mut replayed = false;
-        loop {
-            if crate::http::fetch::is_aborted(signal) {
-                return Err(crate::http::fetch::aborted(req.operation));
-            }
-            let token = abortable(req.operation, self.token(), signal).await?;
-            let authed = requests::with_bearer(req.clone(), &token.access_token);
-            let open = match transport
-                .open_counted(&authed, external, signal, attempt)
-                .await
-            {
-                Ok(o) => o,
-                Err(e) => {
-                    return Err(match on_drop {
-                        Some((subject, why)) => explain_drop(e, subject, why),
-                        None => e,
-                    })
-                }
-            };
-            if open.head.status == 401 {
-                // The token was refused (expired, logged out, or bound to another client IP):
-                // never use it again, whether or not this request can be replayed.
-                self.forget(&token);
-                if replayable && !replayed {
-                    replayed = true;
-                    continue;
-                }
-            }
-            return Ok(open);
-        }
-    }
-
-    /// Sends a Bearer request and reads the whole body.
-    pub async fn send_authed(
-        &self,
-        req: &Request,
-        signal: Option<&AbortSignal>,
-    ) -> Result<(ResponseHead, Vec<u8>)> {
-        self.send_authed_explained(req, signal, None).await
-    }
-
-    async fn send_authed_explained(
-        &self,
-        req: &Request,
-        signal: Option<&AbortSignal>,
-        on_drop: Option<(&str, &str)>,
-    ) -> Result<(ResponseHead, Vec<u8>)> {
-        // One retry budget for the request and for its body: a body cut short is retried like a
-        // network error when the request is retryable.
-        let transport = &self.inner.transport;
-        let mut attempt = 0u32;
-        loop {
-            let open = self
-                .open_authed_with(transport, req, None, signal, on_drop, &mut attempt)
-                .await?;
-            match open.bytes(req.operation, transport.timeout_ms).await {
-                Ok(body) => {
-                    let head = open.head.clone();
-                    open.guard.disarm();
-                    return Ok((head, body));
-                }
-                Err(e) => match transport.body_retry(req, attempt, &open.guard) {
-                    None => return Err(e),
-                    Some(ms) => {
-                        drop(open);
-                        crate::http::fetch::sleep(req.operation, ms, signal).await?;
-                        attempt += 1;
-                    }
-                },
-            }
-        }
+            .map_err(|e| match &drop {
+                Some(d) => d.explain(e),
+                None => e,
+            })
     }
 
     /// Lists a folder (`None` or `""` = the home or start folder).
-    pub async fn list_dir(
-        &self,
-        path: Option<&str>,
-        signal: Option<&AbortSignal>,
-    ) -> Result<Vec<DirEntry>> {
-        let req = requests::list_dir(&self.inner.base, path)?;
+    pub async fn list_dir<I: Io>(&self, io: &I, path: Option<&str>) -> Result<Vec<DirEntry>> {
+        let req = requests::list_dir(self.base(), path)?;
         let dir = path.unwrap_or("");
         let subject = responses::subject("listDir", Some(dir));
-        // SFTPGo drops the connection when the path is a file (spec §4.1).
-        let (head, body) = self
-            .send_authed_explained(
-                &req,
-                signal,
-                Some((&subject, "the path is a file, not a folder")),
-            )
-            .await?;
-        responses::parse_listing(dir, &head, &body, now_ms())
+        let drop = DropReason {
+            subject: &subject,
+            why: "the path is a file, not a folder",
+        };
+        let (head, body) = self.send(io, &req, Some(drop)).await?;
+        responses::parse_listing(dir, &head, &body, io.now_ms())
     }
 
     /// Every descendant of a folder, breadth-first with at most `concurrency` listings in
     /// flight, sorted by path. Symlinks are listed, not followed. `max_depth` 1 = children only.
-    pub async fn walk(
+    pub async fn walk<I: Io>(
         &self,
+        io: &I,
         path: Option<&str>,
         concurrency: usize,
         max_depth: Option<u32>,
-        signal: Option<&AbortSignal>,
     ) -> Result<Vec<DirEntry>> {
         use futures_util::stream::{FuturesUnordered, StreamExt};
         let mut plan = WalkPlan::new(path.unwrap_or(""), max_depth);
@@ -287,10 +188,8 @@ impl EchangeClient {
                 let Some((dir, depth)) = plan.next_folder() else {
                     break;
                 };
-                let client = self.clone();
-                let signal = signal.cloned();
                 inflight.push(async move {
-                    let r = client.list_dir(Some(&dir), signal.as_ref()).await;
+                    let r = self.list_dir(io, Some(&dir)).await;
                     (depth, r)
                 });
             }
@@ -302,223 +201,194 @@ impl EchangeClient {
         Ok(plan.finish())
     }
 
-    async fn open_download(
+    /// Opens a download: a 2xx head with its body unread, or the server's error.
+    async fn open_download<I: Io>(
         &self,
+        io: &I,
         req: &Request,
-        subject: &str,
-        drop_reason: &str,
-        signal: Option<&AbortSignal>,
-    ) -> Result<OpenResponse> {
+        drop: DropReason<'_>,
+    ) -> Result<Opened<I::Body>> {
         let mut open = self
-            .open_authed_with(
-                &self.inner.transport,
-                req,
-                None,
-                signal,
-                Some((subject, drop_reason)),
-                &mut 0,
-            )
-            .await?;
+            .session
+            .open(io, req)
+            .await
+            .map_err(|e| drop.explain(e))?;
         if !open.head.is_success() {
-            let body = open
-                .bytes(req.operation, self.inner.transport.timeout_ms)
-                .await
-                .unwrap_or_default();
-            return Err(responses::api_error(subject, &open.head, &body, now_ms()));
+            let body = crate::http::engine::read_whole(
+                &mut open.body,
+                &open.head,
+                ERROR_BODY_CAP,
+                req.operation,
+            )
+            .await
+            .unwrap_or_default();
+            return Err(responses::api_error(
+                drop.subject,
+                &open.head,
+                &body,
+                io.now_ms(),
+            ));
         }
-        // The body may take hours: the per-attempt timeout covers the wait for headers only.
-        open.guard.clear_timer();
         Ok(open)
     }
 
     /// Starts `POST /streamzip` and resolves when the headers arrive; the body is the zip.
-    pub async fn download_zip(
-        &self,
-        paths: &[String],
-        signal: Option<&AbortSignal>,
-    ) -> Result<OpenResponse> {
-        let req = requests::stream_zip(&self.inner.base, paths)?;
-        let subject = format!(
-            "downloadZip({} path{})",
-            paths.len(),
-            if paths.len() == 1 { "" } else { "s" }
-        );
-        self.open_download(
-            &req,
-            &subject,
-            "a requested path does not exist or is not readable",
-            signal,
-        )
-        .await
+    pub async fn download_zip<I: Io>(&self, io: &I, paths: &[String]) -> Result<Opened<I::Body>> {
+        let req = requests::stream_zip(self.base(), paths)?;
+        let subject = zip_subject(paths.len());
+        let drop = DropReason {
+            subject: &subject,
+            why: "a requested path does not exist or is not readable",
+        };
+        self.open_download(io, &req, drop).await
     }
 
     /// Starts a file download (from `offset` with a `Range` request); resolves with the open
     /// response. A resumed download must answer 206 from exactly `offset`.
-    pub async fn download_file(
+    pub async fn download_file<I: Io>(
         &self,
+        io: &I,
         path: &str,
         offset: Option<u64>,
-        signal: Option<&AbortSignal>,
-    ) -> Result<OpenResponse> {
-        let req = requests::download_file(&self.inner.base, path, offset)?;
+    ) -> Result<Opened<I::Body>> {
+        let req = requests::download_file(self.base(), path, offset)?;
         let subject = responses::subject("downloadFile", Some(path));
-        let open = self
-            .open_download(&req, &subject, "the file could not be read", signal)
-            .await?;
+        let drop = DropReason {
+            subject: &subject,
+            why: "the file could not be read",
+        };
+        let open = self.open_download(io, &req, drop).await?;
         if let Some(o) = offset.filter(|o| *o > 0) {
-            let start = open
-                .head
-                .header("content-range")
-                .and_then(|v| v.strip_prefix("bytes "))
-                .and_then(|v| v.split('-').next())
-                .and_then(|v| v.trim().parse::<u64>().ok());
-            // Browsers hide Content-Range cross-origin unless the server exposes it (SFTPGo's
-            // default `exposed_headers` is empty): a 206 without a visible range is accepted.
-            let range_hidden = open.head.header("content-range").is_none();
-            if open.head.status != 206 || !(range_hidden || start == Some(o)) {
-                return Err(Error::invalid_response(format!(
-                    "{subject} failed: the server did not resume at byte {o} (HTTP {})",
-                    open.head.status
-                ))
-                .with_status(open.head.status));
-            }
+            check_resumed(&subject, &open.head, o)?;
         }
         Ok(open)
     }
 
-    /// Uploads a body to `path` (`POST /files/upload`). `body` is the JavaScript body (bytes,
-    /// Blob or stream); `replayable` says whether it may be sent twice (not for streams).
-    pub async fn upload_file(
+    /// Uploads the call's external body to `path` (`POST /files/upload`); `replayable` says
+    /// whether it may be sent twice (never a stream). No per-attempt timeout.
+    pub async fn upload_file<I: Io>(
         &self,
+        io: &I,
         path: &str,
-        body: &wasm_bindgen::JsValue,
         replayable: bool,
         mkdir_parents: bool,
         mtime_ms: Option<i64>,
-        signal: Option<&AbortSignal>,
     ) -> Result<()> {
-        let req = requests::upload_file(
-            &self.inner.base,
+        let mut req = requests::upload_file(
+            self.base(),
             path,
             crate::http::Body::External,
             replayable,
             mkdir_parents,
             mtime_ms,
         )?;
+        req.attempt_timeout = false;
         let subject = responses::subject("uploadFile", Some(path));
         // SFTPGo answers an early refusal (no permission, missing parent folder, quota) and
         // closes the connection without reading a large body; the runtime then reports a failed
         // write and the answer is lost.
-        let why = "it refused the upload before reading it all (no permission, a missing parent \
-                   folder or a full quota), or the network failed";
-        // No per-attempt timeout: fetch resolves only after the whole body is sent.
-        let transport = self.inner.transport.without_timeout();
-        let open = self
-            .open_authed_with(
-                &transport,
-                &req,
-                Some(body),
-                signal,
-                Some((&subject, why)),
-                &mut 0,
-            )
-            .await?;
-        let bytes = open
-            .bytes(req.operation, self.inner.transport.timeout_ms)
-            .await?;
-        let head = open.head.clone();
-        open.guard.disarm();
-        responses::expect_success(&subject, &head, &bytes, now_ms())
+        let drop = DropReason {
+            subject: &subject,
+            why: "it refuses an upload before reading it all (no permission, a missing parent \
+                  folder or a full quota), or the network failed",
+        };
+        let (head, body) = self.send(io, &req, Some(drop)).await?;
+        responses::expect_success(&subject, &head, &body, io.now_ms())
     }
 
-    async fn simple(
-        &self,
-        req: Request,
-        subject: String,
-        signal: Option<&AbortSignal>,
-    ) -> Result<()> {
-        let (head, body) = self.send_authed(&req, signal).await?;
-        responses::expect_success(&subject, &head, &body, now_ms())
+    async fn simple<I: Io>(&self, io: &I, req: Request, subject: String) -> Result<()> {
+        let (head, body) = self.send(io, &req, None).await?;
+        responses::expect_success(&subject, &head, &body, io.now_ms())
     }
 
     /// Creates a folder (`parents`: also its missing ancestors).
-    pub async fn mkdir(
-        &self,
-        path: &str,
-        parents: bool,
-        signal: Option<&AbortSignal>,
-    ) -> Result<()> {
-        let req = requests::mkdir(&self.inner.base, path, parents)?;
-        self.simple(req, responses::subject("mkdir", Some(path)), signal)
+    pub async fn mkdir<I: Io>(&self, io: &I, path: &str, parents: bool) -> Result<()> {
+        let req = requests::mkdir(self.base(), path, parents)?;
+        self.simple(io, req, responses::subject("mkdir", Some(path)))
             .await
     }
 
     /// Deletes a file (or a symlink itself).
-    pub async fn delete_file(&self, path: &str, signal: Option<&AbortSignal>) -> Result<()> {
-        let req = requests::delete_file(&self.inner.base, path)?;
-        self.simple(req, responses::subject("deleteFile", Some(path)), signal)
+    pub async fn delete_file<I: Io>(&self, io: &I, path: &str) -> Result<()> {
+        let req = requests::delete_file(self.base(), path)?;
+        self.simple(io, req, responses::subject("deleteFile", Some(path)))
             .await
     }
 
     /// Deletes a folder and everything in it.
-    pub async fn delete_dir(&self, path: &str, signal: Option<&AbortSignal>) -> Result<()> {
-        let req = requests::delete_dir(&self.inner.base, path)?;
-        self.simple(req, responses::subject("deleteDir", Some(path)), signal)
+    pub async fn delete_dir<I: Io>(&self, io: &I, path: &str) -> Result<()> {
+        let req = requests::delete_dir(self.base(), path)?;
+        self.simple(io, req, responses::subject("deleteDir", Some(path)))
             .await
     }
 
     /// Moves or renames (an existing folder target is refused by the server).
-    pub async fn move_entry(
-        &self,
-        from: &str,
-        to: &str,
-        signal: Option<&AbortSignal>,
-    ) -> Result<()> {
-        let req = requests::move_entry(&self.inner.base, from, to)?;
-        self.simple(req, format!("move(\"{from}\" → \"{to}\")"), signal)
+    pub async fn move_entry<I: Io>(&self, io: &I, from: &str, to: &str) -> Result<()> {
+        let req = requests::move_entry(self.base(), from, to)?;
+        self.simple(io, req, format!("move(\"{from}\" → \"{to}\")"))
             .await
     }
 
     /// Copies a file or folder (server-side).
-    pub async fn copy_entry(
-        &self,
-        from: &str,
-        to: &str,
-        signal: Option<&AbortSignal>,
-    ) -> Result<()> {
-        let req = requests::copy_entry(&self.inner.base, from, to)?;
-        self.simple(req, format!("copy(\"{from}\" → \"{to}\")"), signal)
+    pub async fn copy_entry<I: Io>(&self, io: &I, from: &str, to: &str) -> Result<()> {
+        let req = requests::copy_entry(self.base(), from, to)?;
+        self.simple(io, req, format!("copy(\"{from}\" → \"{to}\")"))
             .await
     }
 
     /// Invalidates the current token on the server and forgets it.
-    pub async fn logout(&self, signal: Option<&AbortSignal>) -> Result<()> {
-        let token = {
-            let slot = self.inner.slot.borrow();
-            match &*slot {
-                Slot::Fresh(c) => Some(c.token.clone()),
-                _ => None,
-            }
+    pub async fn logout<I: Io>(&self, io: &I) -> Result<()> {
+        let Some(token) = self.session.slot().take() else {
+            return Ok(());
         };
-        let Some(token) = token else { return Ok(()) };
-        *self.inner.slot.borrow_mut() = Slot::Empty;
-        let req = requests::with_bearer(requests::logout(&self.inner.base), &token.access_token);
-        let (head, body) = self.inner.transport.send(&req, signal).await?;
-        responses::expect_success("logout()", &head, &body, now_ms())
+        let req = requests::with_bearer(requests::logout(self.base()), &token.access_token);
+        let (head, body) = self.session.engine.send(io, &req).await?;
+        responses::expect_success("logout()", &head, &body, io.now_ms())
     }
 }
 
-/// Explains a connection dropped before any response (SFTPGo's way of failing some requests).
-fn explain_drop(e: Error, subject: &str, why: &str) -> Error {
-    if e.code() == ErrorCode::Network {
-        Error::new(
-            ErrorCode::Network,
-            format!(
-                "{subject} failed: the server closed the connection without answering \
-                 (SFTPGo does this when {why})"
-            ),
-        )
-    } else {
-        e
-    }
+/// Largest error page read from a failed download.
+const ERROR_BODY_CAP: usize = 64 << 10;
+
+/// `downloadZip(1 path)`, `downloadZip(3 paths)`.
+pub fn zip_subject(count: usize) -> String {
+    format!(
+        "downloadZip({count} path{})",
+        if count == 1 { "" } else { "s" }
+    )
 }
+
+/// A resumed download must be a 206 starting at `offset`. Browsers hide `Content-Range`
+/// cross-origin unless the server exposes it (SFTPGo's default exposes nothing), so a 206
+/// without a visible range is accepted.
+fn check_resumed(subject: &str, head: &crate::http::ResponseHead, offset: u64) -> Result<()> {
+    let range = head.header("content-range");
+    let start = range
+        .and_then(|v| v.strip_prefix("bytes "))
+        .and_then(|v| v.split('-').next())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    if head.status == 206 && (range.is_none() || start == Some(offset)) {
+        return Ok(());
+    }
+    Err(Error::invalid_response(format!(
+        "{subject} failed: the server did not resume at byte {offset} (HTTP {})",
+        head.status
+    ))
+    .with_status(head.status))
+}
+
+/// Reads a body into memory under `cap` (used by tests and by callers who want the bytes).
+pub async fn read_body<B: ResponseBody>(
+    body: &mut B,
+    head: &crate::http::ResponseHead,
+    cap: usize,
+    operation: &str,
+) -> Result<Vec<u8>> {
+    crate::http::engine::read_whole(body, head, cap, operation)
+        .await
+        .map_err(Error::from)
+}
+
+#[cfg(test)]
+#[path = "client_tests.rs"]
+mod tests;

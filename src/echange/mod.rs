@@ -2,8 +2,8 @@
 //!
 //! The pure parts live here and are tested natively: [`model`] (wire types), [`paths`] (path
 //! cleaning and checks), [`requests`] (request builders), [`responses`] (parsing and error
-//! mapping) and [`token`] (token lifetime). On `wasm32`, `client::EchangeClient` sends them
-//! with `fetch`.
+//! mapping) and [`token`] (token lifetime). [`client::EchangeClient`] sends them through the
+//! shared engine ([`crate::http`]).
 
 pub mod model;
 pub mod paths;
@@ -12,7 +12,6 @@ pub mod responses;
 pub mod token;
 pub mod walk;
 
-#[cfg(target_arch = "wasm32")]
 pub mod client;
 
 pub use model::{DirEntry, EntryType, Token};

@@ -8,14 +8,8 @@ use std::fmt;
 pub enum Method {
     /// GET
     Get,
-    /// HEAD
-    Head,
     /// POST
     Post,
-    /// PUT
-    Put,
-    /// PATCH
-    Patch,
     /// DELETE
     Delete,
 }
@@ -25,20 +19,14 @@ impl Method {
     pub fn as_str(self) -> &'static str {
         match self {
             Method::Get => "GET",
-            Method::Head => "HEAD",
             Method::Post => "POST",
-            Method::Put => "PUT",
-            Method::Patch => "PATCH",
             Method::Delete => "DELETE",
         }
     }
 
     /// Whether the method is idempotent by HTTP semantics (RFC 9110 §9.2.2).
     pub fn is_idempotent(self) -> bool {
-        matches!(
-            self,
-            Method::Get | Method::Head | Method::Put | Method::Delete
-        )
+        matches!(self, Method::Get | Method::Delete)
     }
 }
 
@@ -97,6 +85,9 @@ pub struct Request {
     pub body: Body,
     /// Whether the transport may send it again after a failure (see [`super::retry`]).
     pub retryable: bool,
+    /// Whether the per-attempt timeout applies (off for uploads: `fetch` resolves only once the
+    /// whole body is sent, so a timeout would cap the upload's duration).
+    pub attempt_timeout: bool,
 }
 
 impl Request {
@@ -109,6 +100,7 @@ impl Request {
             headers: Vec::new(),
             body: Body::Empty,
             retryable: method.is_idempotent(),
+            attempt_timeout: true,
         }
     }
 
@@ -167,6 +159,7 @@ impl fmt::Debug for Request {
             .field("headers", &headers)
             .field("body", &self.body)
             .field("retryable", &self.retryable)
+            .field("attempt_timeout", &self.attempt_timeout)
             .finish()
     }
 }

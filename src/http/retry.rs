@@ -17,6 +17,8 @@ pub enum Attempt {
     Timeout,
     /// The caller aborted: never retried.
     Aborted,
+    /// The client refused what arrived (a limit, a foreign redirect): never retried.
+    Fatal,
 }
 
 /// The transport's next step.
@@ -65,7 +67,7 @@ impl RetryPolicy {
             return Decision::Stop;
         }
         let retry_after = match outcome {
-            Attempt::Aborted => return Decision::Stop,
+            Attempt::Aborted | Attempt::Fatal => return Decision::Stop,
             Attempt::Network | Attempt::Timeout => None,
             Attempt::Status(s, ra) if is_retryable_status(s) => ra,
             Attempt::Status(..) => return Decision::Stop,

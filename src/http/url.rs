@@ -93,6 +93,69 @@ fn encode(value: &str, keep: impl Fn(u8) -> bool) -> String {
     out
 }
 
+/// The origin of an absolute `http(s)` URL: lower-case scheme and host, the port only when it
+/// is not the scheme's default (`https://h:443/x` → `https://h`). `None` for anything else.
+pub fn origin(url: &str) -> Option<String> {
+    let (scheme, rest) = split_scheme(url)?;
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    // Userinfo is not part of the origin.
+    let host_port = authority.rsplit('@').next().unwrap_or("").to_ascii_lowercase();
+    if host_port.is_empty() {
+        return None;
+    }
+    let default = if scheme == "https" { ":443" } else { ":80" };
+    let host_port = host_port.strip_suffix(default).unwrap_or(&host_port);
+    Some(format!("{scheme}://{host_port}"))
+}
+
+/// `("http" | "https", rest after "://")`, case-insensitively.
+fn split_scheme(url: &str) -> Option<(&'static str, &str)> {
+    let lower = |n: usize| url.get(..n).map(str::to_ascii_lowercase);
+    if lower(8).as_deref() == Some("https://") {
+        Some(("https", &url[8..]))
+    } else if lower(7).as_deref() == Some("http://") {
+        Some(("http", &url[7..]))
+    } else {
+        None
+    }
+}
+
+/// Resolves a `Location` header against the URL that answered it. `None` when the target is
+/// not `http(s)` (`file:`, `data:`, `javascript:` …) or holds control characters.
+pub fn resolve(base: &str, location: &str) -> Option<String> {
+    let loc = location.trim();
+    if loc.is_empty() || loc.chars().any(char::is_control) {
+        return None;
+    }
+    if split_scheme(loc).is_some() {
+        return Some(loc.to_string());
+    }
+    // Any other scheme (`file:`, `data:` …): a ':' before the first '/', '?' or '#'.
+    let head = loc.split(['/', '?', '#']).next().unwrap_or("");
+    if head.contains(':') {
+        return None;
+    }
+    let (scheme, rest) = split_scheme(base)?;
+    if let Some(r) = loc.strip_prefix("//") {
+        return Some(format!("{scheme}://{r}"));
+    }
+    let authority_len = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let root = &base[..base.len() - rest.len() + authority_len];
+    if loc.starts_with('/') {
+        return Some(format!("{root}{loc}"));
+    }
+    let path_and_more = &rest[authority_len..];
+    let path = path_and_more.split(['?', '#']).next().unwrap_or("");
+    if loc.starts_with('?') || loc.starts_with('#') {
+        return Some(format!("{root}{path}{loc}"));
+    }
+    let dir = match path.rfind('/') {
+        Some(i) => &path[..=i],
+        None => "/",
+    };
+    Some(format!("{root}{dir}{loc}"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -133,5 +196,23 @@ mod tests {
             "a%2Bb%3Bc%25d%23e%3Ff%26g"
         );
         assert_eq!(encode_path_segment("a/b c"), "a%2Fb%20c");
+    }
+
+    #[test]
+    fn origins_and_redirect_targets() {
+        assert_eq!(origin("https://H.example:443/a?b").as_deref(), Some("https://h.example"));
+        assert_eq!(origin("http://h:8080").as_deref(), Some("http://h:8080"));
+        assert_eq!(origin("http://u:p@evil.test/x").as_deref(), Some("http://evil.test"));
+        assert_eq!(origin("file:///etc/passwd"), None);
+        let base = "http://127.0.0.1:9/api/v2/user/dirs?path=a";
+        assert_eq!(resolve(base, "/x?y=1").as_deref(), Some("http://127.0.0.1:9/x?y=1"));
+        assert_eq!(resolve(base, "files").as_deref(), Some("http://127.0.0.1:9/api/v2/user/files"));
+        assert_eq!(resolve(base, "?path=b").as_deref(), Some("http://127.0.0.1:9/api/v2/user/dirs?path=b"));
+        assert_eq!(resolve(base, "//evil.test/p").as_deref(), Some("http://evil.test/p"));
+        assert_eq!(resolve(base, "HTTPS://evil.test").as_deref(), Some("HTTPS://evil.test"));
+        for bad in ["file:///etc/passwd", "data:text/plain,hi", "javascript:alert(1)", "", "/a\r\nb"] {
+            assert_eq!(resolve(base, bad), None, "{bad}");
+        }
+        assert_eq!(resolve("http://h", "x").as_deref(), Some("http://h/x"));
     }
 }

@@ -1,27 +1,36 @@
-//! The PRE-ETAT.DATE client (wasm32): the [`Session`] logic driven by the `fetch` transport.
+//! The PRE-ETAT.DATE client on the shared engine ([`crate::http::auth`]).
 //!
-//! Behaviour (see [`super::session`] for the details and their native tests):
-//! * `create_order` validates first (`invalid_input` before any request) and is never retried
-//!   by the transport; a 401 leads to one fresh login and one replay (a 401 means the order was
-//!   not created, so this cannot create it twice).
-//! * With `email`/`password`, the client logs in on first use, again when the token's `exp` is
-//!   within 30 s, and once after a 401; concurrent callers share one login. With only `token`,
-//!   that token is used as is.
-//! * Every method takes the caller's `AbortSignal`; dropping the future aborts the request.
+//! What is specific to PRE-ETAT.DATE lives here (the facts are in `docs/pre-etat-date.md`):
+//! * every call carries `X-Auth-Key`; the bearer token comes from `POST /account/auth`;
+//! * with e-mail + password the client logs in on first use, again when the JWT's `exp` is
+//!   within 30 s, and once after a refused token, then replays that call once;
+//! * with a `token` alone it is used as is and never renewed (a 401 is returned to the caller);
+//!   with a `token` plus e-mail + password the token is used first, then renewed as above;
+//! * a refused token is a 401, or the 422 `{"msg": …}` the service's JWT layer answers for a
+//!   malformed token or one signed with a rotated key;
+//! * `create_order` and the refresh routes are validated first (`invalid_input` before any
+//!   request) and never retried by the engine. Replaying them once after a refused token is
+//!   safe: the JWT layer refused the request before anything was created.
+//!
+//! Every method takes the call's [`Io`]: on `wasm32` a `FetchIo`, natively a scripted one.
 
 use std::fmt;
-use std::rc::Rc;
 
 use serde_json::Value;
-use web_sys::AbortSignal;
 
-use super::model::{AccessToken, Credentials, LegacyRefreshRequest, OrderRequest, RefreshRequest};
-use super::session::{Exchange, Session};
+use super::model::{
+    AccessToken, Credentials, LegacyRefreshRequest, OrderRequest, RefreshRequest, REDACTED,
+};
+use super::requests::{self, op};
+use super::responses;
 use super::state::OrderState;
+use super::token::{fixed_lease, managed_lease};
 use super::transaction::Transaction;
+use super::validation::{
+    issues_to_error, validate_legacy_refresh, validate_order, validate_refresh,
+};
 use crate::error::{Error, Result};
-use crate::http::fetch::{aborted, is_aborted, now_ms, Transport};
-use crate::http::{BaseUrl, Request, ResponseHead};
+use crate::http::{Auth, BaseUrl, Engine, Io, Lease, Request, ResponseHead, Session};
 
 /// Client settings (the JavaScript constructor options).
 #[derive(Clone)]
@@ -36,17 +45,13 @@ pub struct PreEtatDateConfig {
     pub password: Option<String>,
     /// A bearer token to use as is (alone) or first (with `email`/`password`).
     pub token: Option<String>,
-    /// Per-attempt timeout (ms); 0 = none. Default 30 000.
-    pub timeout_ms: u32,
     /// Extra attempts for retryable requests (never `createOrder` nor the refresh routes).
     /// Default 2.
     pub retries: u32,
-    /// Custom `fetch`.
-    pub fetch: Option<js_sys::Function>,
 }
 
 impl PreEtatDateConfig {
-    /// Settings with the defaults (30 s timeout, 2 retries, global `fetch`) and no login.
+    /// Settings with the defaults (2 retries) and no login.
     pub fn new(base_url: impl Into<String>, api_key: impl Into<String>) -> PreEtatDateConfig {
         PreEtatDateConfig {
             base_url: base_url.into(),
@@ -54,73 +59,113 @@ impl PreEtatDateConfig {
             email: None,
             password: None,
             token: None,
-            timeout_ms: 30_000,
             retries: 2,
-            fetch: None,
         }
     }
 }
 
 impl fmt::Debug for PreEtatDateConfig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let redacted = |o: &Option<String>| o.as_ref().map(|_| super::model::REDACTED);
+        let redacted = |o: &Option<String>| o.as_ref().map(|_| REDACTED);
         f.debug_struct("PreEtatDateConfig")
             .field("base_url", &self.base_url)
-            .field("api_key", &super::model::REDACTED)
+            .field("api_key", &REDACTED)
             .field("email", &self.email)
             .field("password", &redacted(&self.password))
             .field("token", &redacted(&self.token))
-            .field("timeout_ms", &self.timeout_ms)
             .field("retries", &self.retries)
-            .field("fetch", &self.fetch.is_some())
             .finish()
     }
 }
 
-/// The `fetch` transport seen through [`Exchange`], with the caller's signal.
-struct Fetch<'a> {
-    transport: &'a Transport,
-    signal: Option<&'a AbortSignal>,
+/// PRE-ETAT.DATE's authentication: e-mail + password (optional) for a JWT, `X-Auth-Key` on
+/// every call.
+pub struct PedAuth {
+    base: BaseUrl,
+    api_key: String,
+    credentials: Option<Credentials>,
 }
 
-impl Exchange for Fetch<'_> {
-    async fn send(&self, req: &Request) -> Result<(ResponseHead, Vec<u8>)> {
-        if is_aborted(self.signal) {
-            return Err(aborted(req.operation));
-        }
-        self.transport.send(req, self.signal).await
+impl Auth for PedAuth {
+    type Token = String;
+
+    async fn login<I: Io>(&self, engine: &Engine, io: &I) -> Result<Lease<String>> {
+        let creds = self.credentials.as_ref().ok_or_else(|| {
+            Error::invalid_input(
+                "authenticate failed: the client has no email and password to log in with",
+            )
+        })?;
+        let req = requests::auth(&self.base, &self.api_key, &creds.email, &creds.password);
+        let (head, body) = engine.send(io, &req).await?;
+        let token = responses::parse_auth(&head, &body)?;
+        Ok(managed_lease(token.access_token))
     }
 
-    fn now_ms(&self) -> u64 {
-        now_ms()
+    fn authorize(&self, req: &Request, token: &String) -> Request {
+        let mut authed = req.clone();
+        authed.set_header("Authorization", format!("Bearer {token}"));
+        authed
+    }
+
+    fn refused(&self, head: &ResponseHead, body: Option<&[u8]>) -> bool {
+        head.status == 401
+            || (head.status == 422
+                && body
+                    .and_then(|b| serde_json::from_slice::<Value>(b).ok())
+                    .is_some_and(|v| v.get("msg").is_some() && v.get("success").is_none()))
+    }
+
+    fn can_login(&self) -> bool {
+        self.credentials.is_some()
     }
 }
 
-struct Inner {
-    session: Session,
-    transport: Transport,
+/// Header values must be visible ASCII (fetch refuses others, and line breaks would be worse).
+fn header_safe(value: &str) -> bool {
+    !value.trim().is_empty() && value.bytes().all(|b| (0x20..0x7f).contains(&b))
 }
 
 /// Client for the PRE-ETAT.DATE API. Cheap to clone (clones share the token).
 #[derive(Clone)]
 pub struct PreEtatDateClient {
-    inner: Rc<Inner>,
+    session: std::rc::Rc<Session<PedAuth>>,
 }
 
 impl fmt::Debug for PreEtatDateClient {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let auth = &self.session.auth;
         f.debug_struct("PreEtatDateClient")
-            .field("session", &self.inner.session)
+            .field("base", &auth.base.as_str())
+            .field("api_key", &REDACTED)
+            .field("credentials", &auth.credentials)
+            .field(
+                "token",
+                &self.session.slot().current().map(|_| REDACTED),
+            )
             .finish()
     }
 }
 
 impl PreEtatDateClient {
-    /// Checks the settings (nothing is sent): a valid base URL, an API key, and `email` +
-    /// `password` (both or neither) and/or `token`. Errors are `invalid_input`.
+    /// Checks the settings (nothing is sent): a valid base URL, a printable API key, and
+    /// `email` + `password` (both or neither) and/or `token`. Errors are `invalid_input` and
+    /// never quote the values.
     pub fn new(config: PreEtatDateConfig) -> Result<PreEtatDateClient> {
+        let base = BaseUrl::parse(&config.base_url)?;
+        if !header_safe(&config.api_key) {
+            return Err(Error::invalid_input(
+                "apiKey is required and must be printable ASCII without line breaks",
+            ));
+        }
         let credentials = match (config.email, config.password) {
-            (Some(email), Some(password)) => Some(Credentials::new(email, password)),
+            (Some(email), Some(password)) => {
+                if email.trim().is_empty() || password.is_empty() {
+                    return Err(Error::invalid_input(
+                        "email and password must both be non-empty when given",
+                    ));
+                }
+                Some(Credentials::new(email, password))
+            }
             (None, None) => None,
             _ => {
                 return Err(Error::invalid_input(
@@ -128,86 +173,512 @@ impl PreEtatDateClient {
                 ))
             }
         };
-        let session = Session::new(&config.base_url, &config.api_key, credentials, config.token)?;
+        let initial = match (config.token, credentials.is_some()) {
+            (Some(t), _) if !header_safe(&t) => {
+                return Err(Error::invalid_input(
+                    "token must be printable ASCII without line breaks",
+                ))
+            }
+            (Some(t), false) => Some(fixed_lease(t)),
+            (Some(t), true) => Some(managed_lease(t)),
+            (None, true) => None,
+            (None, false) => {
+                return Err(Error::invalid_input(
+                    "PreEtatDateClient needs email and password, or a token",
+                ))
+            }
+        };
+        let auth = PedAuth {
+            base,
+            api_key: config.api_key,
+            credentials,
+        };
         Ok(PreEtatDateClient {
-            inner: Rc::new(Inner {
-                session,
-                transport: Transport::new(config.fetch, config.timeout_ms, config.retries),
-            }),
+            session: std::rc::Rc::new(Session::new(
+                auth,
+                Engine::with_retries(config.retries),
+                initial,
+            )),
         })
     }
 
     /// The base URL.
     pub fn base_url(&self) -> &BaseUrl {
-        self.inner.session.base_url()
+        &self.session.auth.base
     }
 
-    fn io<'a>(&'a self, signal: Option<&'a AbortSignal>) -> Fetch<'a> {
-        Fetch {
-            transport: &self.inner.transport,
-            signal,
+    fn auth(&self) -> &PedAuth {
+        &self.session.auth
+    }
+
+    /// `POST /account/auth`: logs in now (joining a login already running) and caches the
+    /// token. `invalid_input` when the client has no e-mail and password.
+    pub async fn authenticate<I: Io>(&self, io: &I) -> Result<AccessToken> {
+        if !self.auth().can_login() {
+            return Err(Error::invalid_input(
+                "authenticate failed: the client has no email and password to log in with",
+            ));
         }
+        let access_token = self.session.login(io).await?;
+        Ok(AccessToken { access_token })
     }
 
-    /// `POST /account/auth`: logs in now and caches the token (`invalid_input` without
-    /// e-mail and password).
-    pub async fn authenticate(&self, signal: Option<&AbortSignal>) -> Result<AccessToken> {
-        self.inner.session.authenticate(&self.io(signal)).await
+    /// `GET /health` (API key only): any 2xx is healthy; returns the JSON body, if any.
+    pub async fn health<I: Io>(&self, io: &I) -> Result<Value> {
+        let req = requests::health(&self.auth().base, &self.auth().api_key);
+        let (head, body) = self.session.engine.send(io, &req).await?;
+        responses::parse_health(&head, &body)
     }
 
-    /// `GET /health`: any 2xx is healthy; resolves with the JSON body, if any.
-    pub async fn health(&self, signal: Option<&AbortSignal>) -> Result<Value> {
-        self.inner.session.health(&self.io(signal)).await
+    /// `POST /order/`: validated first (`invalid_input` before any request), never retried;
+    /// replayed once after a refused token (no order was created then).
+    pub async fn create_order<I: Io>(&self, io: &I, order: &OrderRequest) -> Result<Transaction> {
+        let issues = validate_order(order);
+        if !issues.is_empty() {
+            return Err(issues_to_error(op::CREATE_ORDER, &issues));
+        }
+        let a = self.auth();
+        let req = requests::create_order(&a.base, &a.api_key, "", order)?;
+        let (head, body) = self.session.send(io, &req).await?;
+        responses::parse_transaction(op::CREATE_ORDER, &head, &body)
     }
 
-    /// `POST /order/`: validated first, never retried automatically.
-    pub async fn create_order(
+    /// `POST /order/{orderid}/refresh`, validated first.
+    pub async fn request_refresh<I: Io>(
         &self,
-        order: &OrderRequest,
-        signal: Option<&AbortSignal>,
-    ) -> Result<Transaction> {
-        self.inner
-            .session
-            .create_order(&self.io(signal), order)
-            .await
-    }
-
-    /// `POST /order/{orderid}/refresh`.
-    pub async fn request_refresh(
-        &self,
+        io: &I,
         orderid: &str,
         refresh: &RefreshRequest,
-        signal: Option<&AbortSignal>,
     ) -> Result<Transaction> {
-        self.inner
-            .session
-            .request_refresh(&self.io(signal), orderid, refresh)
-            .await
+        let issues = validate_refresh(refresh);
+        if !issues.is_empty() {
+            return Err(issues_to_error(op::REQUEST_REFRESH, &issues));
+        }
+        let a = self.auth();
+        let req = requests::refresh(&a.base, &a.api_key, "", orderid, refresh)?;
+        let (head, body) = self.session.send(io, &req).await?;
+        responses::parse_transaction(op::REQUEST_REFRESH, &head, &body)
     }
 
     /// `POST /order/needrefresh`, the vendor's deprecated form of [`Self::request_refresh`].
-    #[deprecated(note = "the vendor deprecated POST /order/needrefresh; use request_refresh")]
-    pub async fn request_refresh_legacy(
+    pub async fn request_refresh_legacy<I: Io>(
         &self,
+        io: &I,
         refresh: &LegacyRefreshRequest,
-        signal: Option<&AbortSignal>,
     ) -> Result<Transaction> {
-        self.inner
-            .session
-            .request_refresh_legacy(&self.io(signal), refresh)
-            .await
+        let issues = validate_legacy_refresh(refresh);
+        if !issues.is_empty() {
+            return Err(issues_to_error(op::REQUEST_REFRESH_LEGACY, &issues));
+        }
+        let a = self.auth();
+        let req = requests::refresh_legacy(&a.base, &a.api_key, "", refresh)?;
+        let (head, body) = self.session.send(io, &req).await?;
+        responses::parse_transaction(op::REQUEST_REFRESH_LEGACY, &head, &body)
     }
 
-    /// `POST /order/test/webhook-events`: makes the service send `event` for `orderid`.
-    pub async fn send_test_webhook(
+    /// `POST /order/test/webhook-events`: asks the service to send `event` for `orderid`.
+    /// Returns the envelope's payload (undocumented; usually `null`).
+    pub async fn send_test_webhook<I: Io>(
         &self,
+        io: &I,
         orderid: &str,
         event: &OrderState,
-        signal: Option<&AbortSignal>,
     ) -> Result<Value> {
-        self.inner
-            .session
-            .send_test_webhook(&self.io(signal), orderid, event)
-            .await
+        let a = self.auth();
+        let req = requests::send_test_webhook(&a.base, &a.api_key, "", orderid, event)?;
+        let (head, body) = self.session.send(io, &req).await?;
+        responses::parse_ack(op::SEND_TEST_WEBHOOK, &head, &body)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::model::tests::en_order;
+    use super::super::token::tests::jwt;
+    use super::super::transaction::tests::FR_PAYLOAD;
+    use super::*;
+    use crate::error::ErrorCode;
+    use crate::http::script::{block_on, run_all, run_all_with, Reply, Script, Task};
+    use crate::http::Attempt;
+
+    fn auth_ok(token: &str) -> Reply {
+        Reply::new(
+            200,
+            &format!(
+                r#"{{"message": "Connexion réussie", "payload": {{"access_token": "{token}"}}, "success": true}}"#
+            ),
+        )
+    }
+
+    fn order_ok() -> Reply {
+        Reply::new(
+            200,
+            &format!(
+                r#"{{"message": "Transaction créée avec succès", "payload": {FR_PAYLOAD}, "success": true}}"#
+            ),
+        )
+    }
+
+    fn unauthorized() -> Reply {
+        Reply::new(401, r#"{"msg": "Token has expired"}"#)
+    }
+
+    fn config() -> PreEtatDateConfig {
+        let mut c = PreEtatDateConfig::new("https://api.example.test", "API-KEY-1");
+        c.email = Some("user@mail.com".into());
+        c.password = Some("account-pw".into());
+        c
+    }
+
+    fn managed() -> PreEtatDateClient {
+        PreEtatDateClient::new(config()).unwrap()
+    }
+
+    #[test]
+    fn first_call_logs_in_then_reuses_the_token() {
+        let t1 = jwt(r#"{"exp":4000000000}"#);
+        let sc = Script::new(vec![auth_ok(&t1), order_ok(), order_ok()]);
+        let c = managed();
+        let order = block_on(c.create_order(&sc.io(), &en_order())).unwrap();
+        assert_eq!(order.orderid, "C7HOF2");
+        block_on(c.create_order(&sc.io(), &en_order())).unwrap();
+        assert_eq!(sc.ops(), ["authenticate", "createOrder", "createOrder"]);
+        assert_eq!(sc.auth_header(0), None);
+        assert_eq!(sc.auth_header(1), Some(format!("Bearer {t1}")));
+        assert_eq!(sc.auth_header(2), Some(format!("Bearer {t1}")));
+        for r in sc.sent.borrow().iter() {
+            assert_eq!(r.header_value("x-auth-key"), Some("API-KEY-1"));
+            assert_eq!(
+                r.headers
+                    .iter()
+                    .filter(|(n, _)| n.eq_ignore_ascii_case("authorization"))
+                    .count(),
+                usize::from(r.operation != "authenticate")
+            );
+        }
+        assert!(!sc.sent.borrow()[1].retryable);
+    }
+
+    #[test]
+    fn token_near_expiry_is_renewed_before_the_call() {
+        let old = jwt(r#"{"exp":1000}"#);
+        let new = jwt(r#"{"exp":5000}"#);
+        let sc = Script::new(vec![auth_ok(&old), order_ok(), auth_ok(&new), order_ok()]);
+        let c = managed();
+        sc.now.set(900_000);
+        block_on(c.create_order(&sc.io(), &en_order())).unwrap();
+        sc.now.set(975_000); // within 30 s of exp
+        block_on(c.create_order(&sc.io(), &en_order())).unwrap();
+        assert_eq!(
+            sc.ops(),
+            ["authenticate", "createOrder", "authenticate", "createOrder"]
+        );
+        assert_eq!(sc.auth_header(3), Some(format!("Bearer {new}")));
+    }
+
+    #[test]
+    fn a_refused_token_renews_and_replays_once() {
+        // 401, and the 422 {"msg"} of the JWT layer, are both refusals.
+        for refusal in [unauthorized(), Reply::new(422, r#"{"msg": "Signature verification failed"}"#)] {
+            let sc = Script::new(vec![auth_ok("tok-a"), refusal, auth_ok("tok-b"), order_ok()]);
+            let c = managed();
+            block_on(c.create_order(&sc.io(), &en_order())).unwrap();
+            assert_eq!(
+                sc.ops(),
+                ["authenticate", "createOrder", "authenticate", "createOrder"]
+            );
+            assert_eq!(sc.auth_header(3).as_deref(), Some("Bearer tok-b"));
+        }
+        // A 422 with the envelope is a validation answer, not a refusal.
+        let sc = Script::new(vec![
+            auth_ok("t"),
+            Reply::new(422, r#"{"message": "zipcode invalide", "payload": null, "success": false}"#),
+        ]);
+        let e = block_on(managed().create_order(&sc.io(), &en_order())).unwrap_err();
+        assert_eq!(e.server_message(), Some("zipcode invalide"));
+        assert_eq!(sc.ops().len(), 2);
+
+        let sc = Script::new(vec![auth_ok("a"), unauthorized(), auth_ok("b"), unauthorized()]);
+        let c = managed();
+        let e = block_on(c.request_refresh(&sc.io(), "SD28Z5", &RefreshRequest::default()))
+            .unwrap_err();
+        assert_eq!(e.code(), ErrorCode::Unauthorized);
+        assert_eq!(e.server_message(), Some("Token has expired"));
+        assert_eq!(sc.ops().len(), 4, "exactly one replay");
+    }
+
+    #[test]
+    fn fixed_token_is_never_renewed() {
+        let expired = jwt(r#"{"exp":1}"#);
+        let mut cfg = PreEtatDateConfig::new("https://h", "K");
+        cfg.token = Some(expired.clone());
+        let c = PreEtatDateClient::new(cfg).unwrap();
+        let sc = Script::new(vec![order_ok(), unauthorized()]);
+        sc.now.set(10_000_000_000);
+        block_on(c.create_order(&sc.io(), &en_order())).unwrap();
+        let e = block_on(c.create_order(&sc.io(), &en_order())).unwrap_err();
+        assert_eq!(e.code(), ErrorCode::Unauthorized);
+        assert_eq!(sc.ops(), ["createOrder", "createOrder"]);
+        assert_eq!(sc.auth_header(0), Some(format!("Bearer {expired}")));
+        let e = block_on(c.authenticate(&sc.io())).unwrap_err();
+        assert_eq!(e.code(), ErrorCode::InvalidInput);
+        assert_eq!(sc.ops().len(), 2);
+    }
+
+    #[test]
+    fn token_plus_credentials_starts_with_the_token_then_renews() {
+        let mut cfg = config();
+        cfg.token = Some("given".into());
+        let c = PreEtatDateClient::new(cfg).unwrap();
+        let sc = Script::new(vec![unauthorized(), auth_ok("fresh"), order_ok()]);
+        block_on(c.create_order(&sc.io(), &en_order())).unwrap();
+        assert_eq!(sc.ops(), ["createOrder", "authenticate", "createOrder"]);
+        assert_eq!(sc.auth_header(0).as_deref(), Some("Bearer given"));
+        assert_eq!(sc.auth_header(2).as_deref(), Some("Bearer fresh"));
+    }
+
+    #[test]
+    fn invalid_input_sends_nothing() {
+        let sc = Script::new(vec![]);
+        let c = managed();
+        let mut order = en_order();
+        order.owners.clear();
+        order.zipcode = "2A004".into();
+        let e = block_on(c.create_order(&sc.io(), &order)).unwrap_err();
+        assert_eq!(e.code(), ErrorCode::InvalidInput);
+        assert!(e
+            .message()
+            .starts_with("createOrder failed: the request is invalid (2 problems)"));
+        let e = block_on(c.request_refresh(&sc.io(), " ", &RefreshRequest::default())).unwrap_err();
+        assert_eq!(e.code(), ErrorCode::InvalidInput);
+        let e = block_on(c.request_refresh_legacy(&sc.io(), &LegacyRefreshRequest::default()))
+            .unwrap_err();
+        assert!(e.message().starts_with("requestRefreshLegacy failed"));
+        let e = block_on(c.send_test_webhook(&sc.io(), "", &OrderState::Done)).unwrap_err();
+        assert_eq!(e.code(), ErrorCode::InvalidInput);
+        assert!(sc.sent.borrow().is_empty());
+    }
+
+    #[test]
+    fn login_failure_is_reported_and_nothing_else_is_sent() {
+        let sc = Script::new(vec![Reply::new(
+            401,
+            r#"{"message": "Informations de connexion invalides.", "payload": null, "success": false}"#,
+        )]);
+        let c = managed();
+        let e = block_on(c.create_order(&sc.io(), &en_order())).unwrap_err();
+        assert_eq!(e.code(), ErrorCode::Unauthorized);
+        assert_eq!(e.server_message(), Some("Informations de connexion invalides."));
+        assert!(e.message().starts_with("authenticate failed"));
+        assert_eq!(sc.ops(), ["authenticate"]);
+        let all = format!("{e} {e:?} {c:?}");
+        for secret in ["account-pw", "API-KEY-1"] {
+            assert!(!all.contains(secret), "{secret} leaked: {all}");
+        }
+    }
+
+    #[test]
+    fn concurrent_callers_share_one_login() {
+        let sc = Script::new(vec![auth_ok("shared"), order_ok(), order_ok(), order_ok()]);
+        sc.latency.set(5);
+        let c = managed();
+        let o = en_order();
+        let (io1, io2, io3) = (sc.io(), sc.io(), sc.io());
+        let tasks: Vec<Task<'_, Result<Transaction>>> = vec![
+            Box::pin(c.create_order(&io1, &o)),
+            Box::pin(c.create_order(&io2, &o)),
+            Box::pin(c.create_order(&io3, &o)),
+        ];
+        for r in run_all(tasks) {
+            r.unwrap();
+        }
+        assert_eq!(
+            sc.ops(),
+            ["authenticate", "createOrder", "createOrder", "createOrder"]
+        );
+        for i in 1..4 {
+            assert_eq!(sc.auth_header(i).as_deref(), Some("Bearer shared"));
+        }
+
+        // A failed shared login fails every caller with one request.
+        let sc = Script::new(vec![Reply::new(
+            401,
+            r#"{"message": "Invalid credentials", "payload": null, "success": false}"#,
+        )]);
+        sc.latency.set(5);
+        let c = managed();
+        let (io1, io2) = (sc.io(), sc.io());
+        let a = c.create_order(&io1, &o);
+        let b = async { c.authenticate(&io2).await.map(|_| ()) };
+        let tasks: Vec<Task<'_, Result<()>>> = vec![Box::pin(async { a.await.map(|_| ()) }), Box::pin(b)];
+        for r in run_all(tasks) {
+            assert_eq!(r.unwrap_err().code(), ErrorCode::Unauthorized);
+        }
+        assert_eq!(sc.ops(), ["authenticate"]);
+    }
+
+    #[test]
+    fn a_waiter_honours_its_own_abort_at_once() {
+        // The login hangs; the waiter's abort ends the waiter without waiting for the login.
+        let sc = Script::new(vec![Reply::Hang]);
+        let c = managed();
+        let (leader, waiter) = (sc.io(), sc.io());
+        let flag = waiter.aborted.clone();
+        let leader_flag = leader.aborted.clone();
+        let tasks: Vec<Task<'_, Result<AccessToken>>> = vec![
+            Box::pin(c.authenticate(&leader)),
+            Box::pin(c.authenticate(&waiter)),
+        ];
+        let mut waiter_rounds = None;
+        let results = run_all_with(tasks, |round| {
+            if round == 3 {
+                flag.set(true);
+            }
+            if round == 40 {
+                waiter_rounds.get_or_insert(round);
+                leader_flag.set(true);
+            }
+        });
+        assert_eq!(results[1].as_ref().unwrap_err().code(), ErrorCode::Aborted);
+        assert_eq!(results[0].as_ref().unwrap_err().code(), ErrorCode::Aborted);
+        assert_eq!(sc.ops(), ["authenticate"], "the waiter sent nothing");
+    }
+
+    #[test]
+    fn an_aborted_leader_does_not_fail_the_waiters() {
+        let sc = Script::new(vec![Reply::Hang, auth_ok("second"), order_ok()]);
+        let c = managed();
+        let o = en_order();
+        let (leader, waiter) = (sc.io(), sc.io());
+        let flag = leader.aborted.clone();
+        let a = async { c.authenticate(&leader).await.map(|_| String::new()) };
+        let b = async { c.create_order(&waiter, &o).await.map(|t| t.orderid) };
+        let tasks: Vec<Task<'_, Result<String>>> = vec![Box::pin(a), Box::pin(b)];
+        let results = run_all_with(tasks, |round| {
+            if round == 5 {
+                flag.set(true);
+            }
+        });
+        assert_eq!(results[0].as_ref().unwrap_err().code(), ErrorCode::Aborted);
+        assert_eq!(results[1].as_ref().unwrap(), "C7HOF2");
+        assert_eq!(sc.ops(), ["authenticate", "authenticate", "createOrder"]);
+        assert_eq!(sc.auth_header(2).as_deref(), Some("Bearer second"));
+    }
+
+    #[test]
+    fn an_abandoned_login_lets_the_next_caller_log_in() {
+        let sc = Script::new(vec![auth_ok("lost"), auth_ok("second"), order_ok()]);
+        sc.latency.set(3);
+        let c = managed();
+        {
+            let io = sc.io();
+            let waker = std::task::Waker::from(std::sync::Arc::new(NoopWake));
+            let mut cx = std::task::Context::from_waker(&waker);
+            let mut first = Box::pin(c.authenticate(&io));
+            assert!(std::future::Future::poll(first.as_mut(), &mut cx).is_pending());
+            assert!(c.session.slot().is_busy());
+        } // dropped mid-login (an aborted caller)
+        assert!(!c.session.slot().is_busy());
+        block_on(c.create_order(&sc.io(), &en_order())).unwrap();
+        assert_eq!(sc.ops(), ["authenticate", "authenticate", "createOrder"]);
+        assert_eq!(sc.auth_header(2).as_deref(), Some("Bearer second"));
+    }
+
+    struct NoopWake;
+    impl std::task::Wake for NoopWake {
+        fn wake(self: std::sync::Arc<Self>) {}
+    }
+
+    #[test]
+    fn create_order_is_never_retried_but_a_login_is() {
+        // A 503 on createOrder is reported, not retried (an order costs money).
+        let sc = Script::new(vec![
+            Reply::Fail(Attempt::Network),
+            auth_ok("t"),
+            Reply::new(503, r#"{"message": "Service indisponible", "payload": null, "success": false}"#),
+        ]);
+        let e = block_on(managed().create_order(&sc.io(), &en_order())).unwrap_err();
+        assert_eq!(e.code(), ErrorCode::Server);
+        assert_eq!(sc.ops(), ["authenticate", "authenticate", "createOrder"]);
+        // A timeout of createOrder is not retried either.
+        let sc = Script::new(vec![auth_ok("t"), Reply::Fail(Attempt::Timeout)]);
+        let e = block_on(managed().create_order(&sc.io(), &en_order())).unwrap_err();
+        assert_eq!(e.code(), ErrorCode::Timeout);
+        assert_eq!(sc.ops(), ["authenticate", "createOrder"]);
+    }
+
+    #[test]
+    fn health_authenticate_and_test_webhook() {
+        let sc = Script::new(vec![
+            Reply::new(200, r#"{"message": "OK", "payload": null, "success": true}"#),
+            auth_ok("t1"),
+            Reply::new(200, r#"{"message": "Événement envoyé", "payload": null, "success": true}"#),
+        ]);
+        let c = managed();
+        assert_eq!(block_on(c.health(&sc.io())).unwrap()["message"], "OK");
+        assert_eq!(block_on(c.authenticate(&sc.io())).unwrap().access_token, "t1");
+        assert_eq!(
+            block_on(c.send_test_webhook(&sc.io(), "C7HOF2", &OrderState::NeedRefresh)).unwrap(),
+            Value::Null
+        );
+        assert_eq!(sc.ops(), ["health", "authenticate", "sendTestWebhook"]);
+        assert_eq!(sc.auth_header(0), None);
+        assert_eq!(sc.auth_header(2).as_deref(), Some("Bearer t1"));
+    }
+
+    #[test]
+    fn refresh_routes_parse_the_order() {
+        let seed = r#"{"message": null, "payload": {"orderid": "SD28Z5", "state": "need-refresh", "refreshed": true}, "success": true}"#;
+        let sc = Script::new(vec![auth_ok("t"), Reply::new(200, seed), Reply::new(200, seed)]);
+        let c = managed();
+        let t = block_on(c.request_refresh(&sc.io(), "SD28Z5", &RefreshRequest::default())).unwrap();
+        assert_eq!(t.state, OrderState::NeedRefresh);
+        let legacy = LegacyRefreshRequest {
+            orderid: "SD28Z5".into(),
+            account: "user@mail.com".into(),
+            ..LegacyRefreshRequest::default()
+        };
+        let t = block_on(c.request_refresh_legacy(&sc.io(), &legacy)).unwrap();
+        assert_eq!(t.refreshed, Some(true));
+        assert_eq!(
+            sc.ops(),
+            ["authenticate", "requestRefresh", "requestRefreshLegacy"]
+        );
+        assert!(sc.sent.borrow().iter().skip(1).all(|r| !r.retryable));
+    }
+
+    #[test]
+    fn configuration_checks_never_echo_secrets() {
+        let with = |base: &str, key: &str, email: Option<&str>, pw: Option<&str>, t: Option<&str>| {
+            let mut c = PreEtatDateConfig::new(base, key);
+            c.email = email.map(str::to_string);
+            c.password = pw.map(str::to_string);
+            c.token = t.map(str::to_string);
+            PreEtatDateClient::new(c)
+        };
+        let (e, p) = (Some("u@x.fr"), Some("pw-secret"));
+        for r in [
+            with("ftp://h", "K", e, p, None),
+            with("https://h", "", e, p, None),
+            with("https://h", "KEY\nSECRET", e, p, None),
+            with("https://h", "KÉY-SECRET", e, p, None),
+            with("https://h", "K", None, None, None),
+            with("https://h", "K", Some(""), p, None),
+            with("https://h", "K", e, Some(""), None),
+            with("https://h", "K", e, None, None),
+            with("https://h", "K", None, None, Some("tok\r\nSECRET")),
+            with("https://h", "K", None, None, Some(" ")),
+        ] {
+            let e = r.unwrap_err();
+            assert_eq!(e.code(), ErrorCode::InvalidInput);
+            let all = format!("{e} {e:?}");
+            assert!(!all.contains("SECRET") && !all.contains("pw-secret"), "{all}");
+        }
+        let c = with("https://h/", "KEY-SECRET", e, p, Some("TOKEN-SECRET")).unwrap();
+        let dbg = format!("{c:?}");
+        for secret in ["KEY-SECRET", "pw-secret", "TOKEN-SECRET"] {
+            assert!(!dbg.contains(secret), "{secret} leaked in {dbg}");
+        }
+        assert_eq!(c.base_url().as_str(), "https://h");
     }
 }

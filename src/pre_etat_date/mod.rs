@@ -10,7 +10,8 @@
 //! | [`validation`] | [`validate_order`] and friends: every problem, with path and code |
 //! | [`requests`] | one builder per endpoint, returning [`crate::http::Request`] |
 //! | [`responses`] | the `{message, payload, success}` envelope and payload parsers |
-//! | [`token`] | JWT `exp` and the use / re-authenticate decision |
+//! | [`token`] | JWT `exp` and when a token is renewed |
+//! | [`client`] | [`PreEtatDateClient`]: what is specific to the API, on the shared engine |
 //! | [`webhook`] | [`parse_webhook`] and its PDF decoding |
 //! | [`doctype`] | `doctype` codes and their French / English labels |
 //!
@@ -46,13 +47,11 @@
 //! ```
 
 mod b64;
-#[cfg(target_arch = "wasm32")]
 pub mod client;
 pub mod doctype;
 pub mod model;
 pub mod requests;
 pub mod responses;
-pub mod session;
 pub mod state;
 pub mod token;
 pub mod transaction;
@@ -65,9 +64,9 @@ pub use model::{
     RefreshRequest, Syndic,
 };
 pub use responses::Envelope;
-pub use session::{Exchange, Session};
+pub use client::{PreEtatDateClient, PreEtatDateConfig};
 pub use state::OrderState;
-pub use token::{jwt_expiry, TokenDecision, TokenState};
+pub use token::{fixed_lease, jwt_expiry, managed_lease};
 pub use transaction::Transaction;
 pub use validation::{
     issues_to_error, validate_legacy_refresh, validate_order, validate_refresh, ValidationIssue,
