@@ -115,6 +115,18 @@ impl fmt::Display for ErrorCode {
     }
 }
 
+/// The underlying error of a failure that produced no response (the runtime's own error),
+/// reduced to data that cannot carry a secret.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ErrorCause {
+    /// The runtime error's name, e.g. `TypeError`.
+    pub name: String,
+    /// Its system code when it has one, e.g. `ECONNREFUSED`.
+    pub code: String,
+    /// Its message, when it cannot quote request data; else empty.
+    pub message: String,
+}
+
 /// A failed operation. See the module documentation.
 #[non_exhaustive]
 #[derive(Clone, PartialEq, Eq)]
@@ -125,6 +137,7 @@ pub struct Error {
     server_message: Option<String>,
     server_error: Option<String>,
     retry_after: Option<u64>,
+    cause: Option<Box<ErrorCause>>,
 }
 
 impl Error {
@@ -137,6 +150,7 @@ impl Error {
             server_message: None,
             server_error: None,
             retry_after: None,
+            cause: None,
         }
     }
 
@@ -172,6 +186,17 @@ impl Error {
     pub fn with_retry_after(mut self, seconds: Option<u64>) -> Error {
         self.retry_after = seconds;
         self
+    }
+
+    /// Sets the underlying error.
+    pub fn with_cause(mut self, cause: ErrorCause) -> Error {
+        self.cause = Some(Box::new(cause));
+        self
+    }
+
+    /// The underlying error, when there is one (network failures).
+    pub fn cause(&self) -> Option<&ErrorCause> {
+        self.cause.as_deref()
     }
 
     /// The stable machine-readable code.
@@ -229,6 +254,7 @@ impl fmt::Debug for Error {
             .field("server_message", &self.server_message)
             .field("server_error", &self.server_error)
             .field("retry_after", &self.retry_after)
+            .field("cause", &self.cause)
             .finish()
     }
 }

@@ -48,4 +48,4 @@ pub mod unzip;
 #[cfg(target_arch = "wasm32")]
 mod js;
 
-pub use error::{Error, ErrorCode, Result};
+pub use error::{Error, ErrorCause, ErrorCode, Result};

@@ -4,11 +4,12 @@
 #![cfg(target_arch = "wasm32")]
 
 use passerelle::echange::client::{EchangeClient, EchangeConfig, Otp};
-use passerelle::echange::{Credentials, EntryType};
-use passerelle::http::fetch::Transport;
-use passerelle::http::{Method, Request};
-use passerelle::ErrorCode;
+use passerelle::echange::{Credentials, DirEntry, EntryType, Token};
+use passerelle::http::fetch::FetchIo;
+use passerelle::http::{Engine, Io, Method, Request};
+use passerelle::{ErrorCode, Result};
 use wasm_bindgen_test::*;
+use web_sys::AbortSignal;
 
 const PASSWORD: &str = "motdepasse-Été:2025";
 
@@ -20,17 +21,21 @@ fn fake() -> String {
 }
 
 async fn control(path: &str, body: &str) -> String {
-    let t = Transport::new(None, 10_000, 0);
     let req = Request::new("fake", Method::Post, format!("{}{path}", fake())).json(body.into());
-    let (head, bytes) = t.send(&req, None).await.expect("fake control request");
+    let (head, bytes) = Engine::with_retries(0)
+        .send(&plain_io(), &req)
+        .await
+        .expect("fake control request");
     assert!(head.is_success(), "{path} answered {}", head.status);
     String::from_utf8_lossy(&bytes).into_owned()
 }
 
 async fn requests_to(path: &str) -> usize {
-    let t = Transport::new(None, 10_000, 0);
     let req = Request::new("fake", Method::Get, format!("{}/__fake/requests", fake()));
-    let (_, bytes) = t.send(&req, None).await.expect("request log");
+    let (_, bytes) = Engine::with_retries(0)
+        .send(&plain_io(), &req)
+        .await
+        .expect("request log");
     let log: Vec<serde_json::Value> = serde_json::from_slice(&bytes).expect("log is JSON");
     // Browsers send CORS preflights (OPTIONS) first; count the real requests only.
     log.iter()
@@ -38,22 +43,47 @@ async fn requests_to(path: &str) -> usize {
         .count()
 }
 
-fn client_with(password: &str, timeout_ms: u32, retries: u32) -> EchangeClient {
-    EchangeClient::new(EchangeConfig {
+fn plain_io() -> FetchIo {
+    FetchIo::new(None, 10_000, 10_000, None)
+}
+
+/// The client and the per-call transport settings the JavaScript layer would use.
+struct Client {
+    inner: EchangeClient,
+    timeout_ms: u32,
+}
+
+impl Client {
+    fn io(&self, signal: Option<&AbortSignal>) -> FetchIo {
+        FetchIo::new(None, self.timeout_ms, 30_000, signal.cloned())
+    }
+    async fn token(&self) -> Result<Token> {
+        self.inner.token(&self.io(None)).await
+    }
+    async fn list_dir(
+        &self,
+        path: Option<&str>,
+        signal: Option<&AbortSignal>,
+    ) -> Result<Vec<DirEntry>> {
+        self.inner.list_dir(&self.io(signal), path).await
+    }
+}
+
+fn client_with(password: &str, timeout_ms: u32, retries: u32) -> Client {
+    let inner = EchangeClient::new(EchangeConfig {
         base_url: fake(),
         credentials: Credentials {
             username: "fournisseur".into(),
             password: password.into(),
         },
         otp: Otp::None,
-        timeout_ms,
         retries,
-        fetch: None,
     })
-    .expect("valid config")
+    .expect("valid config");
+    Client { inner, timeout_ms }
 }
 
-fn client() -> EchangeClient {
+fn client() -> Client {
     client_with(PASSWORD, 10_000, 2)
 }
 
@@ -232,9 +262,7 @@ async fn abort_signal_cancels() {
     let signal = ctl.signal();
     let pending = c.list_dir(None, Some(&signal));
     let abort = async {
-        passerelle::http::fetch::sleep("test", 100, None)
-            .await
-            .unwrap();
+        plain_io().sleep(100).await.unwrap();
         ctl.abort();
     };
     let (r, ()) = futures_util::future::join(pending, abort).await;

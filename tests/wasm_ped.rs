@@ -3,10 +3,13 @@
 //! (`PASSERELLE_FAKE_URL`). Request counts ignore CORS preflights (`OPTIONS`).
 #![cfg(target_arch = "wasm32")]
 
-use passerelle::http::fetch::Transport;
+use passerelle::http::fetch::FetchIo;
+use passerelle::http::Engine;
 use passerelle::http::{Method, Request};
 use passerelle::pre_etat_date::client::{PreEtatDateClient, PreEtatDateConfig};
-use passerelle::pre_etat_date::{parse_webhook, OrderRequest, OrderState, RefreshRequest};
+use passerelle::pre_etat_date::{
+    parse_webhook, AccessToken, OrderRequest, OrderState, RefreshRequest, Transaction,
+};
 use passerelle::ErrorCode;
 use serde_json::{json, Value};
 use wasm_bindgen_test::*;
@@ -27,12 +30,14 @@ fn fake() -> String {
 }
 
 async fn control(method: Method, path: &str, body: Option<Value>) -> Value {
-    let t = Transport::new(None, 10_000, 0);
     let mut req = Request::new("fake", method, format!("{}{path}", fake()));
     if let Some(b) = body {
         req = req.json(b.to_string());
     }
-    let (head, bytes) = t.send(&req, None).await.expect("fake control request");
+    let (head, bytes) = Engine::with_retries(0)
+        .send(&FetchIo::new(None, 10_000, 10_000, None), &req)
+        .await
+        .expect("fake control request");
     assert!(head.is_success(), "{path} answered {}", head.status);
     serde_json::from_slice(&bytes).unwrap_or(Value::Null)
 }
@@ -78,12 +83,52 @@ async fn posts_to(path: &str) -> usize {
         .count()
 }
 
-fn client_with(timeout_ms: u32) -> PreEtatDateClient {
+/// The client and the per-call transport settings the JavaScript layer would use.
+struct Client {
+    inner: PreEtatDateClient,
+    timeout_ms: u32,
+}
+
+impl Client {
+    fn io(&self) -> FetchIo {
+        FetchIo::new(None, self.timeout_ms, 30_000, None)
+    }
+    async fn create_order(
+        &self,
+        o: &OrderRequest,
+        _signal: Option<()>,
+    ) -> passerelle::Result<Transaction> {
+        self.inner.create_order(&self.io(), o).await
+    }
+    async fn authenticate(&self, _signal: Option<()>) -> passerelle::Result<AccessToken> {
+        self.inner.authenticate(&self.io()).await
+    }
+    async fn request_refresh(
+        &self,
+        id: &str,
+        r: &RefreshRequest,
+        _signal: Option<()>,
+    ) -> passerelle::Result<Transaction> {
+        self.inner.request_refresh(&self.io(), id, r).await
+    }
+    async fn send_test_webhook(
+        &self,
+        id: &str,
+        e: &OrderState,
+        _signal: Option<()>,
+    ) -> passerelle::Result<Value> {
+        self.inner.send_test_webhook(&self.io(), id, e).await
+    }
+}
+
+fn client_with(timeout_ms: u32) -> Client {
     let mut config = PreEtatDateConfig::new(fake(), API_KEY);
     config.email = Some(EMAIL.into());
     config.password = Some(PASSWORD.into());
-    config.timeout_ms = timeout_ms;
-    PreEtatDateClient::new(config).expect("valid config")
+    Client {
+        inner: PreEtatDateClient::new(config).expect("valid config"),
+        timeout_ms,
+    }
 }
 
 fn order(external_id: &str) -> OrderRequest {

@@ -24,16 +24,15 @@ async fn zip_bytes(paths: &[&str]) -> Vec<u8> {
             password: "motdepasse-Été:2025".into(),
         },
         otp: Otp::None,
-        timeout_ms: 20_000,
         retries: 0,
-        fetch: None,
     })
     .unwrap();
     let list: Vec<String> = paths.iter().map(|s| s.to_string()).collect();
-    let open = c.download_zip(&list, None).await.expect("streamzip");
-    let body = open.bytes("test", 20_000).await.expect("zip body");
-    open.guard.disarm();
-    body
+    let io = passerelle::http::fetch::FetchIo::new(None, 20_000, 20_000, None);
+    let mut open = c.download_zip(&io, &list).await.expect("streamzip");
+    passerelle::echange::client::read_body(&mut open.body, &open.head, 512 << 20, "test")
+        .await
+        .expect("zip body")
 }
 
 /// Reads a whole archive fed in `chunk`-byte pieces: (name, content) per entry.

@@ -70,9 +70,8 @@ impl Auth for EchangeAuth {
         let now = io.now_ms();
         let token = responses::parse_token(&head, &body, now)?;
         // A token whose expiry cannot be read is used by this login's callers only.
-        let renew_at_ms = Some(
-            plan(token.clone(), now, head.header("date")).map_or(0, |c| c.renew_at_ms),
-        );
+        let renew_at_ms =
+            Some(plan(token.clone(), now, head.header("date")).map_or(0, |c| c.renew_at_ms));
         Ok(Lease {
             value: token,
             renew_at_ms,
@@ -123,7 +122,11 @@ impl EchangeClient {
             otp: config.otp,
         };
         Ok(EchangeClient {
-            session: Rc::new(Session::new(auth, Engine::with_retries(config.retries), None)),
+            session: Rc::new(Session::new(
+                auth,
+                Engine::with_retries(config.retries),
+                None,
+            )),
         })
     }
 
@@ -148,13 +151,10 @@ impl EchangeClient {
         req: &Request,
         drop: Option<DropReason<'_>>,
     ) -> Result<(crate::http::ResponseHead, Vec<u8>)> {
-        self.session
-            .send(io, req)
-            .await
-            .map_err(|e| match &drop {
-                Some(d) => d.explain(e),
-                None => e,
-            })
+        self.session.send(io, req).await.map_err(|e| match &drop {
+            Some(d) => d.explain(e),
+            None => e,
+        })
     }
 
     /// Lists a folder (`None` or `""` = the home or start folder).

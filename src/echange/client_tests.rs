@@ -100,7 +100,12 @@ fn a_token_bound_to_another_ip_is_replaced_and_the_call_replayed_once() {
     assert_eq!(sc.auth_header(3).as_deref(), Some("Bearer new"));
 
     // Refused twice: one replay only, and the message explains the IP binding.
-    let sc = Script::new(vec![tok("a"), Reply::new(401, ip), tok("b"), Reply::new(401, ip)]);
+    let sc = Script::new(vec![
+        tok("a"),
+        Reply::new(401, ip),
+        tok("b"),
+        Reply::new(401, ip),
+    ]);
     let e = block_on(client().list_dir(&sc.io(), Some("/"))).unwrap_err();
     assert_eq!(e.code(), ErrorCode::Unauthorized);
     assert!(e.message().contains("another client IP"), "{}", e.message());
@@ -196,7 +201,10 @@ fn a_stream_upload_is_not_replayed_and_its_refused_token_is_forgotten() {
     let e = block_on(c.upload_file(&sc.io(), "/up.bin", false, false, None)).unwrap_err();
     assert_eq!(e.code(), ErrorCode::Unauthorized);
     assert_eq!(sc.ops(), ["token", "uploadFile"]);
-    assert!(!sc.sent.borrow()[1].attempt_timeout, "uploads have no attempt timeout");
+    assert!(
+        !sc.sent.borrow()[1].attempt_timeout,
+        "uploads have no attempt timeout"
+    );
     block_on(c.list_dir(&sc.io(), None)).unwrap();
     assert_eq!(sc.auth_header(3).as_deref(), Some("Bearer new"));
 
@@ -279,7 +287,10 @@ fn the_otp_callback_is_asked_for_every_new_token() {
     let sent = sc.sent.borrow();
     assert_eq!(sent[0].header_value("x-sftpgo-otp"), Some("123451"));
     assert_eq!(sent[2].header_value("x-sftpgo-otp"), Some("123452"));
-    assert!(!sent[0].retryable, "a token request with an OTP is not retried");
+    assert!(
+        !sent[0].retryable,
+        "a token request with an OTP is not retried"
+    );
 }
 
 #[test]
@@ -292,7 +303,10 @@ fn redirects_stay_on_the_origin() {
     ]);
     block_on(client().list_dir(&sc.io(), Some("/a"))).unwrap();
     assert_eq!(sc.ops(), ["token", "listDir", "listDir"]);
-    assert_eq!(sc.sent.borrow()[2].url, format!("{BASE}/api/v2/user/dirs?path=%2Fb"));
+    assert_eq!(
+        sc.sent.borrow()[2].url,
+        format!("{BASE}/api/v2/user/dirs?path=%2Fb")
+    );
 
     // Another origin: refused, nothing sent there, the target origin named without its path.
     for loc in ["https://evil.example:8443/steal?key=1", "//evil.example/x"] {
@@ -300,22 +314,43 @@ fn redirects_stay_on_the_origin() {
         let e = block_on(client().list_dir(&sc.io(), None)).unwrap_err();
         assert_eq!(e.code(), ErrorCode::Http);
         assert_eq!(e.status(), Some(302));
-        assert!(e.message().contains("another origin (https://evil.example"), "{}", e.message());
+        assert!(
+            e.message().contains("another origin (https://evil.example"),
+            "{}",
+            e.message()
+        );
         assert!(!e.message().contains("steal"), "{}", e.message());
         assert_eq!(sc.ops(), ["token", "listDir"]);
     }
     // The token request itself is not redirected off the origin either (the password).
-    let sc = Script::new(vec![Reply::new(308, "").header("Location", "http://evil.example/t")]);
-    assert_eq!(block_on(client().token(&sc.io())).unwrap_err().code(), ErrorCode::Http);
+    let sc = Script::new(vec![
+        Reply::new(308, "").header("Location", "http://evil.example/t")
+    ]);
+    assert_eq!(
+        block_on(client().token(&sc.io())).unwrap_err().code(),
+        ErrorCode::Http
+    );
     assert_eq!(sc.sent.borrow().len(), 1);
 
     // A loop ends with its own message; file: and data: targets are refused.
     let hop = || Reply::new(302, "").header("Location", "/api/v2/user/dirs");
-    let sc = Script::new(vec![tok("t"), hop(), hop(), hop(), hop(), hop(), hop(), hop()]);
+    let sc = Script::new(vec![
+        tok("t"),
+        hop(),
+        hop(),
+        hop(),
+        hop(),
+        hop(),
+        hop(),
+        hop(),
+    ]);
     let e = block_on(client().list_dir(&sc.io(), None)).unwrap_err();
     assert!(e.message().contains("redirect loop"), "{}", e.message());
     assert_eq!(sc.ops().len(), 7);
-    let sc = Script::new(vec![tok("t"), Reply::new(302, "").header("Location", "file:///etc/passwd")]);
+    let sc = Script::new(vec![
+        tok("t"),
+        Reply::new(302, "").header("Location", "file:///etc/passwd"),
+    ]);
     let e = block_on(client().list_dir(&sc.io(), None)).unwrap_err();
     assert!(e.message().contains("not http(s)"), "{}", e.message());
 }
@@ -323,12 +358,19 @@ fn redirects_stay_on_the_origin() {
 #[test]
 fn a_body_over_the_cap_stops_before_it_is_read() {
     let mut c = client();
-    let sc = Script::new(vec![tok("t"), Reply::new(200, "[]").header("Content-Length", "11")]);
+    let sc = Script::new(vec![
+        tok("t"),
+        Reply::new(200, "[]").header("Content-Length", "11"),
+    ]);
     block_on(c.token(&sc.io())).unwrap();
     Rc::get_mut(&mut c.session).unwrap().engine.max_body_bytes = 10;
     let e = block_on(c.list_dir(&sc.io(), None)).unwrap_err();
     assert_eq!(e.code(), ErrorCode::LimitExceeded);
-    assert!(e.message().contains("11 bytes announced"), "{}", e.message());
+    assert!(
+        e.message().contains("11 bytes announced"),
+        "{}",
+        e.message()
+    );
     // No Content-Length (a gzip body): counted while reading, chunk by chunk.
     let big = Reply::Answer {
         status: 200,
@@ -346,7 +388,10 @@ fn a_body_over_the_cap_stops_before_it_is_read() {
 fn download_errors_carry_the_servers_words() {
     let sc = Script::new(vec![
         tok("t"),
-        Reply::new(404, r#"{"error": "file does not exist", "message": "Unable to stat file"}"#),
+        Reply::new(
+            404,
+            r#"{"error": "file does not exist", "message": "Unable to stat file"}"#,
+        ),
     ]);
     let e = match block_on(client().download_file(&sc.io(), "/nope.csv", None)) {
         Err(e) => e,
@@ -368,7 +413,11 @@ fn download_errors_carry_the_servers_words() {
         Ok(_) => panic!("must fail"),
     };
     assert_eq!(e.code(), ErrorCode::Network);
-    assert!(e.message().starts_with("downloadZip(1 path) failed"), "{}", e.message());
+    assert!(
+        e.message().starts_with("downloadZip(1 path) failed"),
+        "{}",
+        e.message()
+    );
     assert_eq!(sc.ops().len(), 4);
 }
 
@@ -387,13 +436,20 @@ fn a_resumed_download_must_start_at_the_offset() {
     };
     assert_eq!(e.code(), ErrorCode::InvalidResponse);
     assert!(block_on(c.download_file(&sc.io(), "/f", Some(6))).is_ok());
-    assert!(block_on(c.download_file(&sc.io(), "/f", Some(6))).is_ok(), "range hidden by CORS");
+    assert!(
+        block_on(c.download_file(&sc.io(), "/f", Some(6))).is_ok(),
+        "range hidden by CORS"
+    );
     assert_eq!(sc.sent.borrow()[1].header_value("range"), Some("bytes=6-"));
 }
 
 #[test]
 fn logout_forgets_the_token_and_sends_nothing_without_one() {
-    let sc = Script::new(vec![tok("t"), Reply::new(200, r#"{"message": "logged out"}"#), tok("t2")]);
+    let sc = Script::new(vec![
+        tok("t"),
+        Reply::new(200, r#"{"message": "logged out"}"#),
+        tok("t2"),
+    ]);
     let c = client();
     block_on(c.logout(&sc.io())).unwrap();
     assert!(sc.sent.borrow().is_empty());

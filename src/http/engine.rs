@@ -118,7 +118,8 @@ impl Engine {
                     let kind =
                         Attempt::Status(opened.head.status, opened.head.retry_after(io.now_ms()));
                     if let Decision::RetryAfterMs(ms) =
-                        self.policy.decide(attempt, req.retryable, kind, io.random())
+                        self.policy
+                            .decide(attempt, req.retryable, kind, io.random())
                     {
                         drop(opened);
                         io.sleep(ms).await?;
@@ -188,7 +189,8 @@ fn redirect_target(
     hops: u32,
 ) -> std::result::Result<Request, Failure> {
     let op = current.operation;
-    let refuse = |message: String| Failure::fatal(Error::new(ErrorCode::Http, message).with_status(status));
+    let refuse =
+        |message: String| Failure::fatal(Error::new(ErrorCode::Http, message).with_status(status));
     let Some(target) = resolve(&current.url, location) else {
         return Err(refuse(format!(
             "{op} failed: the server redirected to an address that is not http(s); the redirect was not followed"

@@ -1,38 +1,70 @@
-//! The `fetch` adapter (wasm32 only): the one place that performs HTTP.
+//! The seam's `wasm32` implementation ([`FetchIo`]), built on gloo-net's request and response
+//! types: the one place that performs HTTP.
 //!
 //! * Uses the caller's `fetch` option when given (Worker service bindings, proxies, tests), else
-//!   the global `fetch`. Responses are read structurally (`status`, `headers`, `arrayBuffer()`,
-//!   `body`), so a `Response` from another realm or a polyfill works too.
+//!   the global `fetch`; it is called with one `Request`. Responses are read through structural
+//!   bindings, so a `Response` from another realm (a polyfill, Miniflare) works too.
+//! * Redirects are never followed by the runtime (`redirect: "manual"`): the engine decides
+//!   (same origin only). A browser hides a redirect's target (`opaqueredirect`): refused.
 //! * Each attempt has its own `AbortController`: the per-attempt timeout and the caller's
-//!   `AbortSignal` abort it with an `Error` reason, and dropping the Rust future aborts it as
-//!   well (like reqwest's `AbortGuard`).
-//! * Retries follow [`RetryPolicy`] and only for `Request::retryable` requests.
+//!   `AbortSignal` abort it with an `Error` reason, and dropping the attempt aborts it too.
+//!   Timers are cleared when their future is dropped, so nothing stays scheduled after a call.
+//! * Bodies are read chunk by chunk through a `ReadableStreamDefaultReader`, each read raced
+//!   against the idle timeout, each chunk checked against the caller's remaining room before
+//!   it is copied into wasm memory.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
+use std::future::Future;
+use std::pin::Pin;
 use std::rc::Rc;
+use std::task::{Context, Poll, Waker};
 
-use js_sys::{Array, Function, Object, Promise, Reflect, Uint8Array};
+use gloo_net::http::{Headers, RequestBuilder, Response};
+use js_sys::{Function, Promise, Uint8Array};
 use wasm_bindgen::closure::Closure;
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{AbortController, AbortSignal};
+use web_sys::{
+    AbortController, AbortSignal, ReadableStreamDefaultReader, ReadableStreamReadResult,
+};
 
-use super::retry::{Attempt, Decision, RetryPolicy};
-use super::{Body, Request, ResponseHead};
-use crate::error::{Error, ErrorCode, Result};
+use super::engine::aborted;
+use super::io::{Failure, Io, Opened, ResponseBody};
+use super::retry::Attempt;
+use super::{Body, Method, Request, ResponseHead};
+use crate::error::{Error, ErrorCause, ErrorCode};
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_name = setTimeout)]
+    fn set_timeout(callback: &Function, ms: u32) -> JsValue;
+    #[wasm_bindgen(js_name = clearTimeout)]
+    fn clear_timeout(handle: &JsValue);
+    #[wasm_bindgen(js_name = fetch, catch)]
+    fn global_fetch(request: &web_sys::Request) -> Result<Promise, JsValue>;
+}
+
+#[wasm_bindgen(module = "/src/js/support.js")]
+extern "C" {
+    /// `new Request(request, { body, duplex: "half" })`: a streamed request body.
+    #[wasm_bindgen(js_name = withStreamBody, catch)]
+    fn with_stream_body(
+        request: &web_sys::Request,
+        body: &JsValue,
+    ) -> Result<web_sys::Request, JsValue>;
+    /// Whether a value is a `ReadableStream` (has `getReader`).
+    #[wasm_bindgen(js_name = isReadableStream)]
+    pub fn is_readable_stream(value: &JsValue) -> bool;
+    /// `[name, code, message]` of a runtime's network error; the message is left empty when
+    /// it may quote request data (a header value).
+    #[wasm_bindgen(js_name = networkErrorFields)]
+    fn network_error_fields(error: &JsValue) -> Vec<String>;
+}
 
 /// Milliseconds since the epoch (`Date.now()`).
 pub fn now_ms() -> u64 {
     js_sys::Date::now().max(0.0) as u64
-}
-
-/// A random number in `[0, 1)` for retry jitter.
-fn random() -> f64 {
-    js_sys::Math::random()
-}
-
-fn global() -> Object {
-    js_sys::global()
 }
 
 fn js_error(name: &str, message: &str) -> JsValue {
@@ -41,99 +73,168 @@ fn js_error(name: &str, message: &str) -> JsValue {
     e.into()
 }
 
-fn get(target: &JsValue, key: &str) -> JsValue {
-    Reflect::get(target, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+/// A timer that wakes its future; cleared when dropped.
+struct Timer {
+    fired: Rc<Cell<bool>>,
+    waker: Rc<RefCell<Option<Waker>>>,
+    handle: JsValue,
+    _callback: Closure<dyn FnMut()>,
 }
 
-/// Calls a global timer function (`setTimeout`) and returns its handle.
-fn set_timeout(callback: &Function, ms: u32) -> Option<JsValue> {
-    let g = global();
-    let f: Function = get(&g, "setTimeout").dyn_into().ok()?;
-    f.call2(&g, callback, &JsValue::from(ms)).ok()
-}
-
-fn clear_timeout(handle: &JsValue) {
-    let g = global();
-    if let Ok(f) = get(&g, "clearTimeout").dyn_into::<Function>() {
-        let _ = f.call1(&g, handle);
+impl Timer {
+    fn start(ms: u64, on_fire: impl FnMut() + 'static) -> Timer {
+        let fired = Rc::new(Cell::new(false));
+        let waker: Rc<RefCell<Option<Waker>>> = Rc::new(RefCell::new(None));
+        let (f, w) = (fired.clone(), waker.clone());
+        let mut on_fire = on_fire;
+        let callback = Closure::<dyn FnMut()>::new(move || {
+            f.set(true);
+            on_fire();
+            if let Some(w) = w.borrow_mut().take() {
+                w.wake();
+            }
+        });
+        let ms = ms.min(i32::MAX as u64) as u32;
+        let handle = set_timeout(callback.as_ref().unchecked_ref(), ms);
+        Timer {
+            fired,
+            waker,
+            handle,
+            _callback: callback,
+        }
     }
 }
 
-/// The caller's signal, if it is aborted.
-pub fn is_aborted(signal: Option<&AbortSignal>) -> bool {
-    signal.map(|s| s.aborted()).unwrap_or(false)
+impl Drop for Timer {
+    fn drop(&mut self) {
+        if !self.fired.get() {
+            clear_timeout(&self.handle);
+        }
+    }
 }
 
-/// The error for a caller abort.
-pub fn aborted(operation: &str) -> Error {
-    Error::new(ErrorCode::Aborted, format!("{operation} was aborted"))
+/// Listens to the caller's signal; the listener is removed when dropped.
+struct AbortLink {
+    signal: AbortSignal,
+    callback: Closure<dyn FnMut()>,
+}
+
+impl AbortLink {
+    fn new(signal: &AbortSignal, on_abort: impl FnMut() + 'static) -> AbortLink {
+        let callback = Closure::<dyn FnMut()>::new(on_abort);
+        let _ = signal.add_event_listener_with_callback("abort", callback.as_ref().unchecked_ref());
+        AbortLink {
+            signal: signal.clone(),
+            callback,
+        }
+    }
+}
+
+impl Drop for AbortLink {
+    fn drop(&mut self) {
+        let _ = self
+            .signal
+            .remove_event_listener_with_callback("abort", self.callback.as_ref().unchecked_ref());
+    }
+}
+
+/// `sleep(ms)` on this call's own timer, ended early by the caller's abort.
+struct Sleep {
+    timer: Timer,
+    _abort: Option<AbortLink>,
+    aborted: Rc<Cell<bool>>,
+}
+
+impl Future for Sleep {
+    type Output = bool;
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<bool> {
+        if self.aborted.get() {
+            return Poll::Ready(false);
+        }
+        if self.timer.fired.get() {
+            return Poll::Ready(true);
+        }
+        *self.timer.waker.borrow_mut() = Some(cx.waker().clone());
+        Poll::Pending
+    }
+}
+
+fn sleep(ms: u64, signal: Option<&AbortSignal>) -> Sleep {
+    let aborted = Rc::new(Cell::new(signal.is_some_and(|s| s.aborted())));
+    let timer = Timer::start(ms, || {});
+    let abort = signal.map(|s| {
+        let (a, w) = (aborted.clone(), timer.waker.clone());
+        AbortLink::new(s, move || {
+            a.set(true);
+            if let Some(w) = w.borrow_mut().take() {
+                w.wake();
+            }
+        })
+    });
+    Sleep {
+        timer,
+        _abort: abort,
+        aborted,
+    }
 }
 
 /// One attempt's cancellation plumbing. Dropping it without [`AttemptGuard::disarm`] aborts the
 /// request.
 pub struct AttemptGuard {
     controller: AbortController,
-    timer: Option<JsValue>,
-    _on_timeout: Option<Closure<dyn FnMut()>>,
-    on_abort: Option<(AbortSignal, Closure<dyn FnMut()>)>,
+    timer: Option<Timer>,
+    _abort: Option<AbortLink>,
     timed_out: Rc<Cell<bool>>,
     user_aborted: Rc<Cell<bool>>,
     armed: bool,
 }
 
 impl AttemptGuard {
-    /// Starts the plumbing: a controller, a timer (`timeout_ms` 0 = none), and a link from the
-    /// caller's signal.
-    pub fn start(operation: &str, timeout_ms: u32, signal: Option<&AbortSignal>) -> Result<Self> {
-        if is_aborted(signal) {
-            return Err(aborted(operation));
+    fn start(
+        operation: &str,
+        timeout_ms: u32,
+        signal: Option<&AbortSignal>,
+    ) -> Result<Self, Failure> {
+        if signal.is_some_and(|s| s.aborted()) {
+            return Err(Failure::new(Attempt::Aborted, aborted(operation)));
         }
-        let controller = AbortController::new()
-            .map_err(|_| Error::new(ErrorCode::Network, "AbortController is not available"))?;
+        let controller = AbortController::new().map_err(|_| {
+            Failure::fatal(Error::new(
+                ErrorCode::Network,
+                "AbortController is not available",
+            ))
+        })?;
         let timed_out = Rc::new(Cell::new(false));
         let user_aborted = Rc::new(Cell::new(false));
-        let mut guard = AttemptGuard {
-            controller,
-            timer: None,
-            _on_timeout: None,
-            on_abort: None,
-            timed_out: timed_out.clone(),
-            user_aborted: user_aborted.clone(),
-            armed: true,
-        };
-        if timeout_ms > 0 {
-            let c = guard.controller.clone();
+        let timer = (timeout_ms > 0).then(|| {
+            let (c, t) = (controller.clone(), timed_out.clone());
             let msg = format!("{operation} timed out after {timeout_ms} ms");
-            let cb = Closure::<dyn FnMut()>::new(move || {
-                timed_out.set(true);
+            Timer::start(timeout_ms as u64, move || {
+                t.set(true);
                 c.abort_with_reason(&js_error("TimeoutError", &msg));
-            });
-            guard.timer = set_timeout(cb.as_ref().unchecked_ref(), timeout_ms);
-            guard._on_timeout = Some(cb);
-        }
-        if let Some(s) = signal {
-            let c = guard.controller.clone();
+            })
+        });
+        let abort = signal.map(|s| {
+            let (c, u) = (controller.clone(), user_aborted.clone());
             let msg = format!("{operation} was aborted");
-            let cb = Closure::<dyn FnMut()>::new(move || {
-                user_aborted.set(true);
+            AbortLink::new(s, move || {
+                u.set(true);
                 c.abort_with_reason(&js_error("AbortError", &msg));
-            });
-            let _ = s.add_event_listener_with_callback("abort", cb.as_ref().unchecked_ref());
-            guard.on_abort = Some((s.clone(), cb));
-        }
-        Ok(guard)
+            })
+        });
+        Ok(AttemptGuard {
+            controller,
+            timer,
+            _abort: abort,
+            timed_out,
+            user_aborted,
+            armed: true,
+        })
     }
 
-    /// The signal to give `fetch`.
-    pub fn signal(&self) -> AbortSignal {
-        self.controller.signal()
-    }
-
-    /// Stops the per-attempt timer (used once a streamed response has its headers).
+    /// Stops the per-attempt timer (a download's body may take hours).
     pub fn clear_timer(&mut self) {
-        if let Some(t) = self.timer.take() {
-            clear_timeout(&t);
-        }
+        self.timer = None;
     }
 
     /// Classifies a failure of this attempt.
@@ -151,378 +252,321 @@ impl AttemptGuard {
     pub fn disarm(mut self) {
         self.armed = false;
     }
-
-    /// Aborts the request now.
-    pub fn abort(&self) {
-        self.controller
-            .abort_with_reason(&js_error("AbortError", "the request was cancelled"));
-    }
 }
 
 impl Drop for AttemptGuard {
     fn drop(&mut self) {
-        self.clear_timer();
-        if let Some((s, cb)) = self.on_abort.take() {
-            let _ = s.remove_event_listener_with_callback("abort", cb.as_ref().unchecked_ref());
-        }
+        self.timer = None;
         if self.armed {
-            self.abort();
+            self.controller
+                .abort_with_reason(&js_error("AbortError", "the request was cancelled"));
         }
     }
 }
 
-/// Error for a failed attempt without a response.
-pub fn attempt_error(operation: &str, kind: Attempt, timeout_ms: u32, cause: &JsValue) -> Error {
-    match kind {
+/// The failure for an attempt (or a body read) that produced no response.
+fn attempt_failure(operation: &str, kind: Attempt, timeout_ms: u32, cause: &JsValue) -> Failure {
+    let error = match kind {
         Attempt::Aborted => aborted(operation),
         Attempt::Timeout => Error::new(
             ErrorCode::Timeout,
             format!("{operation} timed out after {timeout_ms} ms"),
         ),
         _ => {
-            // The runtime's own words, e.g. Node's "fetch failed" and its cause code
-            // ("ECONNREFUSED"). They name no credential: fetch errors carry no request data.
-            let message = cause
-                .dyn_ref::<js_sys::Error>()
-                .map(|e| String::from(e.message()))
-                .unwrap_or_default();
-            // Runtimes quote the offending value when a header is invalid: never copy that.
-            let message = if message.to_ascii_lowercase().contains("header") {
-                "invalid request header".to_string()
-            } else {
-                message
+            let mut fields = network_error_fields(cause).into_iter();
+            let cause = ErrorCause {
+                name: fields.next().unwrap_or_default(),
+                code: fields.next().unwrap_or_default(),
+                message: fields.next().unwrap_or_default(),
             };
-            let inner = get(cause, "cause");
-            let code = get(&inner, "code")
-                .as_string()
-                .or_else(|| get(&inner, "message").as_string())
-                .unwrap_or_default();
-            let detail = match (message.is_empty(), code.is_empty()) {
+            let detail = match (cause.message.is_empty(), cause.code.is_empty()) {
                 (true, true) => String::new(),
-                (false, true) => format!(" ({message})"),
-                (true, false) => format!(" ({code})"),
-                (false, false) => format!(" ({message}: {code})"),
+                (false, true) => format!(" ({})", cause.message),
+                (true, false) => format!(" ({})", cause.code),
+                (false, false) => format!(" ({}: {})", cause.message, cause.code),
             };
             Error::new(
                 ErrorCode::Network,
                 format!("{operation} failed: no response from the server{detail}"),
             )
+            .with_cause(cause)
+        }
+    };
+    Failure::new(kind, error)
+}
+
+/// The call's transport: the client's `fetch`, timeouts and the caller's signal.
+#[derive(Clone)]
+pub struct FetchIo {
+    fetch: Option<Function>,
+    timeout_ms: u32,
+    idle_timeout_ms: u32,
+    signal: Option<AbortSignal>,
+    upload: Option<JsValue>,
+}
+
+impl FetchIo {
+    /// A transport for one call.
+    pub fn new(
+        fetch: Option<Function>,
+        timeout_ms: u32,
+        idle_timeout_ms: u32,
+        signal: Option<AbortSignal>,
+    ) -> FetchIo {
+        FetchIo {
+            fetch,
+            timeout_ms,
+            idle_timeout_ms,
+            signal,
+            upload: None,
+        }
+    }
+
+    /// The JavaScript body sent for [`Body::External`] requests (bytes, a Blob or a stream).
+    pub fn with_upload(mut self, body: JsValue) -> FetchIo {
+        self.upload = Some(body);
+        self
+    }
+
+    /// The caller's signal.
+    pub fn signal(&self) -> Option<&AbortSignal> {
+        self.signal.as_ref()
+    }
+
+    fn build(&self, req: &Request, signal: &AbortSignal) -> Result<web_sys::Request, Failure> {
+        let bad = || {
+            Failure::fatal(Error::invalid_input(format!(
+                "{}: the request could not be built (an invalid URL or header value)",
+                req.operation
+            )))
+        };
+        let headers = web_sys::Headers::new().map_err(|_| bad())?;
+        for (n, v) in &req.headers {
+            headers.append(n, v).map_err(|_| bad())?;
+        }
+        let method = match req.method {
+            Method::Get => gloo_net::http::Method::GET,
+            Method::Post => gloo_net::http::Method::POST,
+            Method::Delete => gloo_net::http::Method::DELETE,
+        };
+        let builder = RequestBuilder::new(&req.url)
+            .method(method)
+            .headers(Headers::from_raw(headers))
+            .redirect(web_sys::RequestRedirect::Manual)
+            .abort_signal(Some(signal));
+        let mut stream = None;
+        let built = match &req.body {
+            Body::Empty => builder.build(),
+            Body::Json(s) => builder.body(JsValue::from_str(s)),
+            Body::Bytes(b) => builder.body(Uint8Array::from(b.as_slice())),
+            Body::External => match &self.upload {
+                Some(v) if is_readable_stream(v) => {
+                    stream = Some(v.clone());
+                    builder.build()
+                }
+                Some(v) => builder.body(v.clone()),
+                None => builder.build(),
+            },
+        }
+        .map_err(|_| bad())?;
+        let raw: web_sys::Request = built.into();
+        match stream {
+            Some(s) => with_stream_body(&raw, &s).map_err(|_| bad()),
+            None => Ok(raw),
         }
     }
 }
 
-/// Waits `ms` milliseconds, or until the caller aborts.
-pub async fn sleep(operation: &str, ms: u64, signal: Option<&AbortSignal>) -> Result<()> {
-    if is_aborted(signal) {
-        return Err(aborted(operation));
-    }
-    let ms = ms.min(u32::MAX as u64) as u32;
-    let signal_clone = signal.cloned();
-    let promise = Promise::new(&mut |resolve, _reject| {
-        let r = resolve.clone();
-        let cb = Closure::once_into_js(move || {
-            let _ = r.call0(&JsValue::NULL);
-        });
-        let _ = set_timeout(cb.unchecked_ref(), ms);
-        if let Some(s) = &signal_clone {
-            let opts = web_sys::AddEventListenerOptions::new();
-            opts.set_once(true);
-            let _ = s.add_event_listener_with_callback_and_add_event_listener_options(
-                "abort", &resolve, &opts,
-            );
-        }
-    });
-    let _ = JsFuture::from(promise).await;
-    if is_aborted(signal) {
-        return Err(aborted(operation));
-    }
-    Ok(())
-}
-
-/// Largest body read whole into wasm memory (JSON answers, error pages). Downloads stream.
-pub const MAX_BUFFERED_BODY: usize = 256 << 20;
-
-/// A response whose body has not been read, with the guard that keeps it cancellable.
-pub struct OpenResponse {
-    /// Status and headers.
-    pub head: ResponseHead,
-    /// The JavaScript `Response`.
-    pub response: JsValue,
-    /// Cancellation plumbing; drop it to cancel the body.
-    pub guard: AttemptGuard,
-}
-
-impl OpenResponse {
-    /// The `ReadableStream` body, or `null`/`undefined` when there is none.
-    pub fn body(&self) -> JsValue {
-        get(&self.response, "body")
-    }
-
-    /// Reads the whole body.
-    pub async fn bytes(&self, operation: &str, timeout_ms: u32) -> Result<Vec<u8>> {
-        let f: Function = get(&self.response, "arrayBuffer").dyn_into().map_err(|_| {
-            Error::invalid_response(format!("{operation}: the response has no body reader"))
-        })?;
-        let p = f
-            .call0(&self.response)
-            .map_err(|e| attempt_error(operation, self.guard.classify(), timeout_ms, &e))?;
-        let buf = JsFuture::from(Promise::resolve(&p))
-            .await
-            .map_err(|e| attempt_error(operation, self.guard.classify(), timeout_ms, &e))?;
-        let bytes = Uint8Array::new(&buf);
-        if bytes.length() as usize > MAX_BUFFERED_BODY {
-            return Err(Error::new(
-                ErrorCode::LimitExceeded,
-                format!(
-                    "{operation} failed: the response body ({} bytes) is larger than the {} MiB \
-                     this client reads into memory",
-                    bytes.length(),
-                    MAX_BUFFERED_BODY >> 20
-                ),
-            )
-            .with_status(self.head.status));
-        }
-        Ok(bytes.to_vec())
-    }
-}
-
-fn read_head(response: &JsValue) -> Result<ResponseHead> {
-    let status = get(response, "status")
-        .as_f64()
-        .filter(|s| (100.0..1000.0).contains(s))
-        .ok_or_else(|| {
-            Error::invalid_response("fetch resolved to something that is not a Response")
-        })? as u16;
+fn read_head(response: &Response) -> ResponseHead {
     let mut headers = Vec::new();
-    let h = get(response, "headers");
-    if let Ok(Some(iter)) = js_sys::try_iter(&h) {
+    let raw: web_sys::Headers = response.headers().into_raw();
+    if let Ok(Some(iter)) = js_sys::try_iter(&raw) {
         for pair in iter.flatten() {
-            let pair: Array = pair.unchecked_into();
+            let pair: js_sys::Array = pair.unchecked_into();
             if let (Some(n), Some(v)) = (pair.get(0).as_string(), pair.get(1).as_string()) {
                 headers.push((n, v));
             }
         }
     }
-    Ok(ResponseHead::new(status, headers))
+    ResponseHead::new(response.status(), headers)
 }
 
-/// The HTTP client of one API client.
-#[derive(Clone)]
-pub struct Transport {
-    fetch: Option<Function>,
-    /// Per-attempt timeout in ms (0 = none).
-    pub timeout_ms: u32,
-    /// Retry policy.
-    pub policy: RetryPolicy,
-}
+impl Io for FetchIo {
+    type Body = FetchBody;
 
-impl Transport {
-    /// A transport using `fetch` (or the global one), a per-attempt timeout and `retries`.
-    pub fn new(fetch: Option<Function>, timeout_ms: u32, retries: u32) -> Transport {
-        Transport {
-            fetch,
-            timeout_ms,
-            policy: RetryPolicy {
-                retries,
-                ..RetryPolicy::default()
+    async fn send(&self, req: &Request) -> Result<Opened<FetchBody>, Failure> {
+        let op = req.operation;
+        let timeout_ms = if req.attempt_timeout {
+            self.timeout_ms
+        } else {
+            0
+        };
+        let guard = AttemptGuard::start(op, timeout_ms, self.signal.as_ref())?;
+        let request = self.build(req, &guard.controller.signal())?;
+        let called = match &self.fetch {
+            Some(f) => f
+                .call1(&JsValue::UNDEFINED, &request)
+                .map(|v| Promise::resolve(&v)),
+            None => global_fetch(&request),
+        };
+        let value = match called {
+            Ok(p) => JsFuture::from(p).await,
+            Err(e) => Err(e),
+        }
+        .map_err(|cause| attempt_failure(op, guard.classify(), timeout_ms, &cause))?;
+        if !value.is_object() {
+            return Err(Failure::fatal(Error::invalid_response(format!(
+                "{op} failed: fetch resolved to something that is not a Response"
+            ))));
+        }
+        let response = Response::from(value.unchecked_into::<web_sys::Response>());
+        let status = response.status();
+        if status == 0 && response.type_() == web_sys::ResponseType::Opaqueredirect {
+            return Err(Failure::fatal(Error::new(
+                ErrorCode::Http,
+                format!(
+                    "{op} failed: the server answered with a redirect whose target the browser \
+                     hides; redirects are only followed within the configured origin, so it was \
+                     not followed"
+                ),
+            )));
+        }
+        if !(100..1000).contains(&status) {
+            return Err(Failure::fatal(Error::invalid_response(format!(
+                "{op} failed: fetch resolved to something that is not a Response"
+            ))));
+        }
+        let head = read_head(&response);
+        Ok(Opened {
+            head,
+            body: FetchBody {
+                response,
+                reader: None,
+                guard,
+                operation: op,
+                timeout_ms,
+                idle_timeout_ms: self.idle_timeout_ms,
             },
-        }
-    }
-
-    /// The same transport without a per-attempt timeout: for uploads, where `fetch` resolves
-    /// only once the whole body has been sent, so a timeout would cap the upload's duration.
-    pub fn without_timeout(&self) -> Transport {
-        Transport {
-            timeout_ms: 0,
-            ..self.clone()
-        }
-    }
-
-    fn fetch_fn(&self) -> Result<Function> {
-        if let Some(f) = &self.fetch {
-            return Ok(f.clone());
-        }
-        get(&global(), "fetch").dyn_into::<Function>().map_err(|_| {
-            Error::new(
-                ErrorCode::Network,
-                "no global fetch is available; pass the `fetch` option",
-            )
         })
     }
 
-    fn init(req: &Request, signal: &AbortSignal, external: Option<&JsValue>) -> Object {
-        let init = Object::new();
-        let set = |k: &str, v: &JsValue| {
-            let _ = Reflect::set(&init, &JsValue::from_str(k), v);
-        };
-        set("method", &JsValue::from_str(req.method.as_str()));
-        let headers = Array::new();
-        for (n, v) in &req.headers {
-            headers.push(&Array::of2(&JsValue::from_str(n), &JsValue::from_str(v)));
-        }
-        set("headers", &headers);
-        match (&req.body, external) {
-            (Body::Json(s), _) => set("body", &JsValue::from_str(s)),
-            (Body::Bytes(b), _) => set("body", &Uint8Array::from(b.as_slice())),
-            (Body::External, Some(v)) => {
-                let is_stream = !get(v, "getReader").is_undefined();
-                set("body", v);
-                if is_stream {
-                    set("duplex", &JsValue::from_str("half"));
-                }
-            }
-            _ => {}
-        }
-        set("signal", signal);
-        set("redirect", &JsValue::from_str("follow"));
-        init
-    }
-
-    /// One attempt: resolves when headers arrive.
-    async fn attempt(
-        &self,
-        req: &Request,
-        external: Option<&JsValue>,
-        signal: Option<&AbortSignal>,
-    ) -> std::result::Result<OpenResponse, (Attempt, Error)> {
-        let op = req.operation;
-        let guard =
-            AttemptGuard::start(op, self.timeout_ms, signal).map_err(|e| (Attempt::Aborted, e))?;
-        let fetch = self.fetch_fn().map_err(|e| (Attempt::Network, e))?;
-        let init = Self::init(req, &guard.signal(), external);
-        let called = fetch.call2(&global(), &JsValue::from_str(&req.url), &init);
-        let result = match called {
-            Ok(p) => JsFuture::from(Promise::resolve(&p)).await,
-            Err(e) => Err(e),
-        };
-        match result {
-            Ok(response) => match read_head(&response) {
-                Ok(head) => Ok(OpenResponse {
-                    head,
-                    response,
-                    guard,
-                }),
-                Err(e) => Err((Attempt::Network, e)),
-            },
-            Err(cause) => {
-                let kind = guard.classify();
-                Err((kind, attempt_error(op, kind, self.timeout_ms, &cause)))
-            }
+    async fn sleep(&self, ms: u64) -> Result<(), Error> {
+        if sleep(ms, self.signal.as_ref()).await {
+            Ok(())
+        } else {
+            Err(aborted("the call"))
         }
     }
 
-    /// Sends with retries; resolves when a response's headers arrive (any status). The body is
-    /// left unread. `external` is a JavaScript body for `Body::External` requests.
-    pub async fn open(
-        &self,
-        req: &Request,
-        external: Option<&JsValue>,
-        signal: Option<&AbortSignal>,
-    ) -> Result<OpenResponse> {
-        let mut attempt = 0u32;
-        self.open_counted(req, external, signal, &mut attempt).await
+    fn is_aborted(&self) -> bool {
+        self.signal.as_ref().is_some_and(|s| s.aborted())
     }
 
-    /// Whether to retry after a failed body read, and after how long (the caller owns the
-    /// attempt counter, so that retries of a body read and of the request share one budget).
-    pub fn body_retry(&self, req: &Request, attempt: u32, guard: &AttemptGuard) -> Option<u64> {
-        match self
-            .policy
-            .decide(attempt, req.retryable, guard.classify(), random())
-        {
-            Decision::RetryAfterMs(ms) => Some(ms),
-            Decision::Stop => None,
-        }
+    fn now_ms(&self) -> u64 {
+        now_ms()
     }
 
-    /// Like [`Self::open`], with a caller-owned attempt counter (see [`Self::body_retry`]).
-    pub async fn open_counted(
-        &self,
-        req: &Request,
-        external: Option<&JsValue>,
-        signal: Option<&AbortSignal>,
-        attempt: &mut u32,
-    ) -> Result<OpenResponse> {
-        loop {
-            let outcome = self.attempt(req, external, signal).await;
-            let kind = match &outcome {
-                Ok(r) => Attempt::Status(r.head.status, r.head.retry_after(now_ms())),
-                Err((k, _)) => *k,
+    fn random(&self) -> f64 {
+        js_sys::Math::random()
+    }
+}
+
+/// A response body, with the attempt's guard (dropping it cancels the transfer).
+pub struct FetchBody {
+    response: Response,
+    reader: Option<ReadableStreamDefaultReader>,
+    guard: AttemptGuard,
+    operation: &'static str,
+    timeout_ms: u32,
+    idle_timeout_ms: u32,
+}
+
+impl FetchBody {
+    /// The `ReadableStream` body (`None` when there is none) and the guard that keeps it
+    /// cancellable, for handing the body to JavaScript. The per-attempt timer is stopped.
+    pub fn into_stream(mut self) -> (Option<web_sys::ReadableStream>, AttemptGuard) {
+        self.guard.clear_timer();
+        (self.response.body(), self.guard)
+    }
+
+    /// The idle timeout (ms) that applies to this body.
+    pub fn idle_timeout_ms(&self) -> u32 {
+        self.idle_timeout_ms
+    }
+}
+
+impl ResponseBody for FetchBody {
+    async fn read_chunk(
+        &mut self,
+        out: &mut Vec<u8>,
+        room: usize,
+    ) -> Result<Option<usize>, Failure> {
+        let op = self.operation;
+        if self.reader.is_none() {
+            let Some(body) = self.response.body() else {
+                return Ok(None);
             };
-            match self.policy.decide(*attempt, req.retryable, kind, random()) {
-                Decision::Stop => return outcome.map_err(|(_, e)| e),
-                Decision::RetryAfterMs(ms) => {
-                    drop(outcome);
-                    sleep(req.operation, ms, signal).await?;
-                    *attempt += 1;
+            self.reader = Some(body.get_reader().unchecked_into());
+        }
+        let Some(reader) = &self.reader else {
+            return Ok(None);
+        };
+        let read = JsFuture::from(reader.read());
+        let result = if self.idle_timeout_ms > 0 {
+            use futures_util::future::{select, Either};
+            let idle = sleep(self.idle_timeout_ms as u64, None);
+            match select(std::pin::pin!(read), idle).await {
+                Either::Left((r, _)) => r,
+                Either::Right(..) => {
+                    let _ = reader.cancel();
+                    return Err(Failure::new(
+                        Attempt::Timeout,
+                        Error::new(
+                            ErrorCode::Timeout,
+                            format!(
+                                "{op} timed out: no data arrived for {} ms while reading the \
+                                 response",
+                                self.idle_timeout_ms
+                            ),
+                        ),
+                    ));
                 }
             }
+        } else {
+            read.await
+        };
+        let result: ReadableStreamReadResult = result
+            .map_err(|cause| attempt_failure(op, self.guard.classify(), self.timeout_ms, &cause))?
+            .unchecked_into();
+        if result.get_done().unwrap_or(false) {
+            return Ok(None);
         }
-    }
-
-    /// Sends with retries and reads the whole body (for JSON endpoints). A body cut short is
-    /// retried like a network error when the request is retryable.
-    pub async fn send(
-        &self,
-        req: &Request,
-        signal: Option<&AbortSignal>,
-    ) -> Result<(ResponseHead, Vec<u8>)> {
-        let mut attempt = 0u32;
-        loop {
-            let open = self.open_counted(req, None, signal, &mut attempt).await?;
-            match open.bytes(req.operation, self.timeout_ms).await {
-                Ok(body) => {
-                    open.guard.disarm();
-                    return Ok((open.head, body));
-                }
-                Err(e) => {
-                    let kind = open.guard.classify();
-                    match self.policy.decide(attempt, req.retryable, kind, random()) {
-                        Decision::Stop => return Err(e),
-                        Decision::RetryAfterMs(ms) => {
-                            drop(open);
-                            sleep(req.operation, ms, signal).await?;
-                            attempt += 1;
-                        }
-                    }
-                }
-            }
+        let chunk: Uint8Array = result.get_value().dyn_into().map_err(|_| {
+            Failure::fatal(Error::invalid_response(format!(
+                "{op}: the body yielded something that is not bytes"
+            )))
+        })?;
+        let n = chunk.length() as usize;
+        if n > room {
+            return Err(Failure::fatal(Error::new(
+                ErrorCode::LimitExceeded,
+                format!("{op}: the response body is over the limit"),
+            )));
         }
+        let start = out.len();
+        out.try_reserve(n).map_err(|_| {
+            Failure::fatal(Error::new(
+                ErrorCode::LimitExceeded,
+                format!("{op}: out of memory while reading the response body"),
+            ))
+        })?;
+        out.resize(start + n, 0);
+        chunk.copy_to(&mut out[start..]);
+        Ok(Some(n))
     }
 }
 
-/// Resolves when `signal` aborts (never, without a signal).
-async fn aborted_signal(signal: Option<AbortSignal>) {
-    let Some(s) = signal else {
-        return std::future::pending().await;
-    };
-    if s.aborted() {
-        return;
-    }
-    let promise = Promise::new(&mut |resolve, _reject| {
-        let opts = web_sys::AddEventListenerOptions::new();
-        opts.set_once(true);
-        let _ = s.add_event_listener_with_callback_and_add_event_listener_options(
-            "abort", &resolve, &opts,
-        );
-    });
-    let _ = JsFuture::from(promise).await;
-}
-
-/// Runs `fut` unless the caller aborts first (then `fut` is dropped, cancelling its requests).
-pub async fn abortable<T>(
-    operation: &str,
-    fut: impl std::future::Future<Output = Result<T>>,
-    signal: Option<&AbortSignal>,
-) -> Result<T> {
-    use futures_util::future::{select, Either};
-    if is_aborted(signal) {
-        return Err(aborted(operation));
-    }
-    let fut = std::pin::pin!(fut);
-    let abort = std::pin::pin!(aborted_signal(signal.cloned()));
-    match select(fut, abort).await {
-        Either::Left((r, _)) => r,
-        Either::Right(((), _)) => Err(aborted(operation)),
-    }
+/// Whether the caller's signal has aborted.
+pub fn is_aborted(signal: Option<&AbortSignal>) -> bool {
+    signal.is_some_and(|s| s.aborted())
 }

@@ -156,7 +156,11 @@ pub struct ScriptBody {
 }
 
 impl ResponseBody for ScriptBody {
-    async fn read_chunk(&mut self, out: &mut Vec<u8>, room: usize) -> Result<Option<usize>, Failure> {
+    async fn read_chunk(
+        &mut self,
+        out: &mut Vec<u8>,
+        room: usize,
+    ) -> Result<Option<usize>, Failure> {
         Yield(false).await;
         if self.aborted.get() {
             return Err(Failure::new(Attempt::Aborted, aborted("read")));
@@ -198,7 +202,10 @@ impl Io for ScriptIo {
         match reply {
             None => Err(Failure::new(
                 Attempt::Network,
-                Error::new(ErrorCode::Network, format!("{op}: the script has no answer left")),
+                Error::new(
+                    ErrorCode::Network,
+                    format!("{op}: the script has no answer left"),
+                ),
             )),
             Some(Reply::Fail(kind)) => {
                 let code = if kind == Attempt::Timeout {

@@ -99,7 +99,11 @@ pub fn origin(url: &str) -> Option<String> {
     let (scheme, rest) = split_scheme(url)?;
     let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
     // Userinfo is not part of the origin.
-    let host_port = authority.rsplit('@').next().unwrap_or("").to_ascii_lowercase();
+    let host_port = authority
+        .rsplit('@')
+        .next()
+        .unwrap_or("")
+        .to_ascii_lowercase();
     if host_port.is_empty() {
         return None;
     }
@@ -200,17 +204,44 @@ mod tests {
 
     #[test]
     fn origins_and_redirect_targets() {
-        assert_eq!(origin("https://H.example:443/a?b").as_deref(), Some("https://h.example"));
+        assert_eq!(
+            origin("https://H.example:443/a?b").as_deref(),
+            Some("https://h.example")
+        );
         assert_eq!(origin("http://h:8080").as_deref(), Some("http://h:8080"));
-        assert_eq!(origin("http://u:p@evil.test/x").as_deref(), Some("http://evil.test"));
+        assert_eq!(
+            origin("http://u:p@evil.test/x").as_deref(),
+            Some("http://evil.test")
+        );
         assert_eq!(origin("file:///etc/passwd"), None);
         let base = "http://127.0.0.1:9/api/v2/user/dirs?path=a";
-        assert_eq!(resolve(base, "/x?y=1").as_deref(), Some("http://127.0.0.1:9/x?y=1"));
-        assert_eq!(resolve(base, "files").as_deref(), Some("http://127.0.0.1:9/api/v2/user/files"));
-        assert_eq!(resolve(base, "?path=b").as_deref(), Some("http://127.0.0.1:9/api/v2/user/dirs?path=b"));
-        assert_eq!(resolve(base, "//evil.test/p").as_deref(), Some("http://evil.test/p"));
-        assert_eq!(resolve(base, "HTTPS://evil.test").as_deref(), Some("HTTPS://evil.test"));
-        for bad in ["file:///etc/passwd", "data:text/plain,hi", "javascript:alert(1)", "", "/a\r\nb"] {
+        assert_eq!(
+            resolve(base, "/x?y=1").as_deref(),
+            Some("http://127.0.0.1:9/x?y=1")
+        );
+        assert_eq!(
+            resolve(base, "files").as_deref(),
+            Some("http://127.0.0.1:9/api/v2/user/files")
+        );
+        assert_eq!(
+            resolve(base, "?path=b").as_deref(),
+            Some("http://127.0.0.1:9/api/v2/user/dirs?path=b")
+        );
+        assert_eq!(
+            resolve(base, "//evil.test/p").as_deref(),
+            Some("http://evil.test/p")
+        );
+        assert_eq!(
+            resolve(base, "HTTPS://evil.test").as_deref(),
+            Some("HTTPS://evil.test")
+        );
+        for bad in [
+            "file:///etc/passwd",
+            "data:text/plain,hi",
+            "javascript:alert(1)",
+            "",
+            "/a\r\nb",
+        ] {
             assert_eq!(resolve(base, bad), None, "{bad}");
         }
         assert_eq!(resolve("http://h", "x").as_deref(), Some("http://h/x"));

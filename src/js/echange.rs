@@ -4,11 +4,11 @@ use std::rc::Rc;
 
 use js_sys::{Function, Promise};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::{future_to_promise, JsFuture};
+use wasm_bindgen_futures::JsFuture;
 
-use super::options;
+use super::options::{self, Common};
 use super::stream;
-use super::to_value;
+use super::{promise, to_value};
 use crate::echange::client::{EchangeClient, EchangeConfig, Otp};
 use crate::echange::Credentials;
 use crate::error::Error;
@@ -19,6 +19,7 @@ const WHAT: &str = "EchangeClient";
 #[wasm_bindgen(js_name = EchangeClient)]
 pub struct JsEchangeClient {
     client: EchangeClient,
+    common: Rc<Common>,
 }
 
 fn otp_provider(f: Function) -> Otp {
@@ -47,7 +48,7 @@ impl JsEchangeClient {
     /// `new EchangeClient({ baseUrl, username, password, otp?, timeoutMs?, retries?, fetch? })`
     #[wasm_bindgen(constructor)]
     pub fn new(options: JsValue) -> Result<JsEchangeClient, JsValue> {
-        let (base_url, timeout_ms, retries, fetch) = options::common(&options, WHAT)?;
+        let common = options::common(&options, WHAT)?;
         let username = options::required_string(&options, WHAT, "username")?;
         let password = options::required_string(&options, WHAT, "password")?;
         let otp = match options::field(&options, "otp") {
@@ -66,22 +67,23 @@ impl JsEchangeClient {
             },
         };
         let client = EchangeClient::new(EchangeConfig {
-            base_url,
+            base_url: common.base_url.clone(),
             credentials: Credentials { username, password },
             otp,
-            timeout_ms,
-            retries,
-            fetch,
+            retries: common.retries,
         })?;
-        Ok(JsEchangeClient { client })
+        Ok(JsEchangeClient {
+            client,
+            common: Rc::new(common),
+        })
     }
 
     /// The current token `{ access_token, expires_at }` (cached while valid).
     pub fn token(&self, options: JsValue) -> Promise {
-        let client = self.client.clone();
-        future_to_promise(async move {
-            let signal = options::signal(&options, "token()")?;
-            let t = crate::http::fetch::abortable("token", client.token(), signal.as_ref()).await?;
+        let (client, common) = (self.client.clone(), self.common.clone());
+        promise(async move {
+            let io = common.io(options::signal(&options, "token()")?);
+            let t = client.token(&io).await?;
             to_value(&t)
         })
     }
@@ -89,8 +91,8 @@ impl JsEchangeClient {
     /// Lists a folder: `listDir(path?, { signal? })`.
     #[wasm_bindgen(js_name = listDir)]
     pub fn list_dir(&self, path: JsValue, options: JsValue) -> Promise {
-        let client = self.client.clone();
-        future_to_promise(async move {
+        let (client, common) = (self.client.clone(), self.common.clone());
+        promise(async move {
             let path = match path.as_string() {
                 Some(p) => Some(p),
                 None if path.is_undefined() || path.is_null() => None,
@@ -98,25 +100,25 @@ impl JsEchangeClient {
                     return Err(Error::invalid_input("listDir(): `path` must be a string").into())
                 }
             };
-            let signal = options::signal(&options, "listDir()")?;
-            let entries = client.list_dir(path.as_deref(), signal.as_ref()).await?;
+            let io = common.io(options::signal(&options, "listDir()")?);
+            let entries = client.list_dir(&io, path.as_deref()).await?;
             to_value(&entries)
         })
     }
 
     /// Every descendant of a folder: `walk(path?, { concurrency?, maxDepth?, signal? })`.
     pub fn walk(&self, path: JsValue, options: JsValue) -> Promise {
-        let client = self.client.clone();
-        future_to_promise(async move {
+        let (client, common) = (self.client.clone(), self.common.clone());
+        promise(async move {
             let path = optional_path(&path, "walk()")?;
             let concurrency = options::uint(&options, "walk()", "concurrency", 64.0)?
                 .map(|n| n.max(1.0) as usize)
                 .unwrap_or(crate::echange::walk::DEFAULT_CONCURRENCY);
             let max_depth =
                 options::uint(&options, "walk()", "maxDepth", u32::MAX as f64)?.map(|n| n as u32);
-            let signal = options::signal(&options, "walk()")?;
+            let io = common.io(options::signal(&options, "walk()")?);
             let entries = client
-                .walk(path.as_deref(), concurrency, max_depth, signal.as_ref())
+                .walk(&io, path.as_deref(), concurrency, max_depth)
                 .await?;
             to_value(&entries)
         })
@@ -125,8 +127,8 @@ impl JsEchangeClient {
     /// Folders and files as one zip, streamed: `downloadZip(paths, { onProgress?, signal? })`.
     #[wasm_bindgen(js_name = downloadZip)]
     pub fn download_zip(&self, paths: JsValue, options: JsValue) -> Promise {
-        let client = self.client.clone();
-        future_to_promise(async move {
+        let (client, common) = (self.client.clone(), self.common.clone());
+        promise(async move {
             let list: Vec<String> = if js_sys::Array::is_array(&paths) {
                 js_sys::Array::from(&paths)
                     .iter()
@@ -142,9 +144,9 @@ impl JsEchangeClient {
                 .into());
             };
             let on_progress = progress_option(&options, "downloadZip()")?;
-            let signal = options::signal(&options, "downloadZip()")?;
-            let open = client.download_zip(&list, signal.as_ref()).await?;
-            let subject = format!("downloadZip({} paths)", list.len());
+            let io = common.io(options::signal(&options, "downloadZip()")?);
+            let open = client.download_zip(&io, &list).await?;
+            let subject = crate::echange::client::zip_subject(list.len());
             stream::body_stream(open, subject, None, on_progress)
         })
     }
@@ -152,8 +154,8 @@ impl JsEchangeClient {
     /// A file as a stream: `downloadFile(path, { offset?, onProgress?, signal? })`.
     #[wasm_bindgen(js_name = downloadFile)]
     pub fn download_file(&self, path: JsValue, options: JsValue) -> Promise {
-        let client = self.client.clone();
-        future_to_promise(async move {
+        let (client, common) = (self.client.clone(), self.common.clone());
+        promise(async move {
             let path = required_path(&path, "downloadFile()")?;
             let offset = options::uint(
                 &options,
@@ -163,8 +165,8 @@ impl JsEchangeClient {
             )?
             .map(|n| n as u64);
             let on_progress = progress_option(&options, "downloadFile()")?;
-            let signal = options::signal(&options, "downloadFile()")?;
-            let open = client.download_file(&path, offset, signal.as_ref()).await?;
+            let io = common.io(options::signal(&options, "downloadFile()")?);
+            let open = client.download_file(&io, &path, offset).await?;
             let encoded = open
                 .head
                 .header("content-encoding")
@@ -187,8 +189,8 @@ impl JsEchangeClient {
     /// ArrayBuffer, Uint8Array or ReadableStream.
     #[wasm_bindgen(js_name = uploadFile)]
     pub fn upload_file(&self, path: JsValue, data: JsValue, options: JsValue) -> Promise {
-        let client = self.client.clone();
-        future_to_promise(async move {
+        let (client, common) = (self.client.clone(), self.common.clone());
+        promise(async move {
             const W: &str = "uploadFile()";
             let path = required_path(&path, W)?;
             let parents = options::boolean(&options, W, "mkdirParents")?.unwrap_or(false);
@@ -234,8 +236,9 @@ impl JsEchangeClient {
                 )
                 .into());
             };
+            let io = common.io(signal).with_upload(body);
             client
-                .upload_file(&path, &body, replayable, parents, mtime, signal.as_ref())
+                .upload_file(&io, &path, replayable, parents, mtime)
                 .await?;
             Ok(JsValue::UNDEFINED)
         })
@@ -243,12 +246,12 @@ impl JsEchangeClient {
 
     /// Creates a folder: `mkdir(path, { parents?, signal? })`.
     pub fn mkdir(&self, path: JsValue, options: JsValue) -> Promise {
-        let client = self.client.clone();
-        future_to_promise(async move {
+        let (client, common) = (self.client.clone(), self.common.clone());
+        promise(async move {
             let path = required_path(&path, "mkdir()")?;
             let parents = options::boolean(&options, "mkdir()", "parents")?.unwrap_or(false);
-            let signal = options::signal(&options, "mkdir()")?;
-            client.mkdir(&path, parents, signal.as_ref()).await?;
+            let io = common.io(options::signal(&options, "mkdir()")?);
+            client.mkdir(&io, &path, parents).await?;
             Ok(JsValue::UNDEFINED)
         })
     }
@@ -256,11 +259,11 @@ impl JsEchangeClient {
     /// Deletes a file.
     #[wasm_bindgen(js_name = deleteFile)]
     pub fn delete_file(&self, path: JsValue, options: JsValue) -> Promise {
-        let client = self.client.clone();
-        future_to_promise(async move {
+        let (client, common) = (self.client.clone(), self.common.clone());
+        promise(async move {
             let path = required_path(&path, "deleteFile()")?;
-            let signal = options::signal(&options, "deleteFile()")?;
-            client.delete_file(&path, signal.as_ref()).await?;
+            let io = common.io(options::signal(&options, "deleteFile()")?);
+            client.delete_file(&io, &path).await?;
             Ok(JsValue::UNDEFINED)
         })
     }
@@ -268,11 +271,11 @@ impl JsEchangeClient {
     /// Deletes a folder recursively.
     #[wasm_bindgen(js_name = deleteDir)]
     pub fn delete_dir(&self, path: JsValue, options: JsValue) -> Promise {
-        let client = self.client.clone();
-        future_to_promise(async move {
+        let (client, common) = (self.client.clone(), self.common.clone());
+        promise(async move {
             let path = required_path(&path, "deleteDir()")?;
-            let signal = options::signal(&options, "deleteDir()")?;
-            client.delete_dir(&path, signal.as_ref()).await?;
+            let io = common.io(options::signal(&options, "deleteDir()")?);
+            client.delete_dir(&io, &path).await?;
             Ok(JsValue::UNDEFINED)
         })
     }
@@ -280,34 +283,34 @@ impl JsEchangeClient {
     /// Moves or renames.
     #[wasm_bindgen(js_name = "move")]
     pub fn move_entry(&self, from: JsValue, to: JsValue, options: JsValue) -> Promise {
-        let client = self.client.clone();
-        future_to_promise(async move {
+        let (client, common) = (self.client.clone(), self.common.clone());
+        promise(async move {
             let from = required_path(&from, "move()")?;
             let to = required_path(&to, "move()")?;
-            let signal = options::signal(&options, "move()")?;
-            client.move_entry(&from, &to, signal.as_ref()).await?;
+            let io = common.io(options::signal(&options, "move()")?);
+            client.move_entry(&io, &from, &to).await?;
             Ok(JsValue::UNDEFINED)
         })
     }
 
     /// Copies (server-side).
     pub fn copy(&self, from: JsValue, to: JsValue, options: JsValue) -> Promise {
-        let client = self.client.clone();
-        future_to_promise(async move {
+        let (client, common) = (self.client.clone(), self.common.clone());
+        promise(async move {
             let from = required_path(&from, "copy()")?;
             let to = required_path(&to, "copy()")?;
-            let signal = options::signal(&options, "copy()")?;
-            client.copy_entry(&from, &to, signal.as_ref()).await?;
+            let io = common.io(options::signal(&options, "copy()")?);
+            client.copy_entry(&io, &from, &to).await?;
             Ok(JsValue::UNDEFINED)
         })
     }
 
     /// Invalidates the current token on the server.
     pub fn logout(&self, options: JsValue) -> Promise {
-        let client = self.client.clone();
-        future_to_promise(async move {
-            let signal = options::signal(&options, "logout()")?;
-            client.logout(signal.as_ref()).await?;
+        let (client, common) = (self.client.clone(), self.common.clone());
+        promise(async move {
+            let io = common.io(options::signal(&options, "logout()")?);
+            client.logout(&io).await?;
             Ok(JsValue::UNDEFINED)
         })
     }

@@ -14,7 +14,11 @@ extern "C" {
         server_message: Option<String>,
         server_error: Option<String>,
         retry_after: Option<f64>,
+        cause: JsValue,
     ) -> JsValue;
+
+    #[wasm_bindgen(js_name = makeCause)]
+    fn make_cause(name: &str, code: &str, message: &str) -> JsValue;
 
     #[wasm_bindgen(js_name = isPasserelleError)]
     pub fn is_passerelle_error(value: &JsValue) -> bool;
@@ -29,6 +33,9 @@ pub fn to_js(e: &Error) -> JsValue {
         e.server_message().map(str::to_string),
         e.server_error().map(str::to_string),
         e.retry_after().map(|s| s as f64),
+        e.cause()
+            .map(|c| make_cause(&c.name, &c.code, &c.message))
+            .unwrap_or(JsValue::UNDEFINED),
     )
 }
 

@@ -9,10 +9,21 @@ mod pre_etat_date;
 mod stream;
 mod unzip;
 
+use std::future::Future;
+
 use serde::Serialize;
 use wasm_bindgen::JsValue;
 
 use crate::error::Error;
+
+/// The one way a Rust future becomes a JavaScript promise: every exported async method goes
+/// through it, so every rejection is a `PasserelleError` (or a value the method built itself).
+pub(crate) fn promise<F>(fut: F) -> js_sys::Promise
+where
+    F: Future<Output = Result<JsValue, JsValue>> + 'static,
+{
+    wasm_bindgen_futures::future_to_promise(fut)
+}
 
 /// Serialises a result as plain JSON-compatible JavaScript values (numbers, not BigInts).
 pub(crate) fn to_value<T: Serialize>(v: &T) -> Result<JsValue, JsValue> {

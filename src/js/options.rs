@@ -87,16 +87,47 @@ pub fn signal(obj: &JsValue, what: &str) -> Result<Option<AbortSignal>> {
     }
 }
 
-/// Common client options: `(baseUrl, timeoutMs, retries, fetch)`.
-pub fn common(obj: &JsValue, what: &str) -> Result<(String, u32, u32, Option<Function>)> {
+/// Options every client takes.
+pub struct Common {
+    /// `baseUrl`.
+    pub base_url: String,
+    /// `timeoutMs` (default 30 000; 0 = none).
+    pub timeout_ms: u32,
+    /// `idleTimeoutMs` (default 30 000; 0 = none).
+    pub idle_timeout_ms: u32,
+    /// `retries` (default 2).
+    pub retries: u32,
+    /// `fetch`.
+    pub fetch: Option<Function>,
+}
+
+/// Reads the common client options.
+pub fn common(obj: &JsValue, what: &str) -> Result<Common> {
     if !obj.is_object() {
         return Err(Error::invalid_input(format!(
             "{what}: pass an options object"
         )));
     }
-    let base = required_string(obj, what, "baseUrl")?;
-    let timeout = uint(obj, what, "timeoutMs", u32::MAX as f64)?.unwrap_or(30_000.0) as u32;
-    let retries = uint(obj, what, "retries", 10.0)?.unwrap_or(2.0) as u32;
-    let fetch = function(obj, what, "fetch")?;
-    Ok((base, timeout, retries, fetch))
+    let ms = |key| -> Result<u32> {
+        Ok(uint(obj, what, key, u32::MAX as f64)?.unwrap_or(30_000.0) as u32)
+    };
+    Ok(Common {
+        base_url: required_string(obj, what, "baseUrl")?,
+        timeout_ms: ms("timeoutMs")?,
+        idle_timeout_ms: ms("idleTimeoutMs")?,
+        retries: uint(obj, what, "retries", 10.0)?.unwrap_or(2.0) as u32,
+        fetch: function(obj, what, "fetch")?,
+    })
+}
+
+impl Common {
+    /// The transport of one call.
+    pub fn io(&self, signal: Option<AbortSignal>) -> crate::http::fetch::FetchIo {
+        crate::http::fetch::FetchIo::new(
+            self.fetch.clone(),
+            self.timeout_ms,
+            self.idle_timeout_ms,
+            signal,
+        )
+    }
 }

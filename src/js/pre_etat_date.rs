@@ -2,11 +2,12 @@
 
 use js_sys::{Promise, Reflect, Uint8Array};
 use serde_json::Value;
-use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::future_to_promise;
+use std::rc::Rc;
 
-use super::options;
-use super::to_value;
+use wasm_bindgen::prelude::*;
+
+use super::options::{self, Common};
+use super::{promise, to_value};
 use crate::error::Error;
 use crate::pre_etat_date::client::{PreEtatDateClient, PreEtatDateConfig};
 use crate::pre_etat_date::{
@@ -20,6 +21,7 @@ const WHAT: &str = "PreEtatDateClient";
 #[wasm_bindgen(js_name = PreEtatDateClient)]
 pub struct JsPreEtatDateClient {
     client: PreEtatDateClient,
+    common: Rc<Common>,
 }
 
 /// A plain JavaScript value → JSON (`invalid_input` when it is not JSON-like).
@@ -74,28 +76,27 @@ impl JsPreEtatDateClient {
     /// `new PreEtatDateClient({ baseUrl, apiKey, email?, password?, token?, timeoutMs?, retries?, fetch? })`
     #[wasm_bindgen(constructor)]
     pub fn new(options: JsValue) -> Result<JsPreEtatDateClient, JsValue> {
-        let (base_url, timeout_ms, retries, fetch) = options::common(&options, WHAT)?;
+        let common = options::common(&options, WHAT)?;
         let mut config = PreEtatDateConfig::new(
-            base_url,
+            common.base_url.clone(),
             options::required_string(&options, WHAT, "apiKey")?,
         );
         config.email = options::string(&options, WHAT, "email")?;
         config.password = options::string(&options, WHAT, "password")?;
         config.token = options::string(&options, WHAT, "token")?;
-        config.timeout_ms = timeout_ms;
-        config.retries = retries;
-        config.fetch = fetch;
+        config.retries = common.retries;
         Ok(JsPreEtatDateClient {
             client: PreEtatDateClient::new(config)?,
+            common: Rc::new(common),
         })
     }
 
     /// `POST /account/auth`: `{ access_token }`.
     pub fn authenticate(&self, options: JsValue) -> Promise {
-        let client = self.client.clone();
-        future_to_promise(async move {
-            let signal = options::signal(&options, "authenticate()")?;
-            let t = client.authenticate(signal.as_ref()).await?;
+        let (client, common) = (self.client.clone(), self.common.clone());
+        promise(async move {
+            let io = common.io(options::signal(&options, "authenticate()")?);
+            let t = client.authenticate(&io).await?;
             let o = js_sys::Object::new();
             Reflect::set(
                 &o,
@@ -108,10 +109,10 @@ impl JsPreEtatDateClient {
 
     /// `GET /health`: the envelope's payload (any 2xx is healthy).
     pub fn health(&self, options: JsValue) -> Promise {
-        let client = self.client.clone();
-        future_to_promise(async move {
-            let signal = options::signal(&options, "health()")?;
-            let v = client.health(signal.as_ref()).await?;
+        let (client, common) = (self.client.clone(), self.common.clone());
+        promise(async move {
+            let io = common.io(options::signal(&options, "health()")?);
+            let v = client.health(&io).await?;
             to_value(&v)
         })
     }
@@ -119,11 +120,11 @@ impl JsPreEtatDateClient {
     /// `POST /order/` after `validateOrder`; never retried automatically.
     #[wasm_bindgen(js_name = createOrder)]
     pub fn create_order(&self, order: JsValue, options: JsValue) -> Promise {
-        let client = self.client.clone();
-        future_to_promise(async move {
+        let (client, common) = (self.client.clone(), self.common.clone());
+        promise(async move {
             let order = OrderRequest::from_json_value(json_of(&order, "createOrder()")?)?;
-            let signal = options::signal(&options, "createOrder()")?;
-            let t = client.create_order(&order, signal.as_ref()).await?;
+            let io = common.io(options::signal(&options, "createOrder()")?);
+            let t = client.create_order(&io, &order).await?;
             transaction_value(&t)
         })
     }
@@ -131,16 +132,14 @@ impl JsPreEtatDateClient {
     /// `POST /order/{orderid}/refresh`.
     #[wasm_bindgen(js_name = requestRefresh)]
     pub fn request_refresh(&self, orderid: JsValue, req: JsValue, options: JsValue) -> Promise {
-        let client = self.client.clone();
-        future_to_promise(async move {
+        let (client, common) = (self.client.clone(), self.common.clone());
+        promise(async move {
             let orderid = orderid.as_string().ok_or_else(|| {
                 Error::invalid_input("requestRefresh(): `orderid` must be a string")
             })?;
             let req = RefreshRequest::from_json_value(json_of(&req, "requestRefresh()")?)?;
-            let signal = options::signal(&options, "requestRefresh()")?;
-            let t = client
-                .request_refresh(&orderid, &req, signal.as_ref())
-                .await?;
+            let io = common.io(options::signal(&options, "requestRefresh()")?);
+            let t = client.request_refresh(&io, &orderid, &req).await?;
             transaction_value(&t)
         })
     }
@@ -149,12 +148,12 @@ impl JsPreEtatDateClient {
     #[wasm_bindgen(js_name = requestRefreshLegacy)]
     #[allow(deprecated)]
     pub fn request_refresh_legacy(&self, req: JsValue, options: JsValue) -> Promise {
-        let client = self.client.clone();
-        future_to_promise(async move {
+        let (client, common) = (self.client.clone(), self.common.clone());
+        promise(async move {
             let req =
                 LegacyRefreshRequest::from_json_value(json_of(&req, "requestRefreshLegacy()")?)?;
-            let signal = options::signal(&options, "requestRefreshLegacy()")?;
-            let t = client.request_refresh_legacy(&req, signal.as_ref()).await?;
+            let io = common.io(options::signal(&options, "requestRefreshLegacy()")?);
+            let t = client.request_refresh_legacy(&io, &req).await?;
             transaction_value(&t)
         })
     }
@@ -162,8 +161,8 @@ impl JsPreEtatDateClient {
     /// `POST /order/test/webhook-events`: asks the service to send a webhook for a test order.
     #[wasm_bindgen(js_name = sendTestWebhook)]
     pub fn send_test_webhook(&self, orderid: JsValue, event: JsValue, options: JsValue) -> Promise {
-        let client = self.client.clone();
-        future_to_promise(async move {
+        let (client, common) = (self.client.clone(), self.common.clone());
+        promise(async move {
             let orderid = orderid.as_string().ok_or_else(|| {
                 Error::invalid_input("sendTestWebhook(): `orderid` must be a string")
             })?;
@@ -176,10 +175,8 @@ impl JsPreEtatDateClient {
                         "sendTestWebhook(): `event` must be one of confirmed, received, waiting, done, need-refresh",
                     )
                 })?;
-            let signal = options::signal(&options, "sendTestWebhook()")?;
-            let v = client
-                .send_test_webhook(&orderid, &event, signal.as_ref())
-                .await?;
+            let io = common.io(options::signal(&options, "sendTestWebhook()")?);
+            let v = client.send_test_webhook(&io, &orderid, &event).await?;
             to_value(&v)
         })
     }

@@ -6,8 +6,9 @@ use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 
 use crate::error::{Error, ErrorCode};
-use crate::http::fetch::OpenResponse;
+use crate::http::fetch::FetchBody;
 use crate::http::retry::Attempt;
+use crate::http::Opened;
 
 #[wasm_bindgen(module = "/src/js/support.js")]
 extern "C" {
@@ -18,6 +19,7 @@ extern "C" {
         on_progress: &JsValue,
         failure: &JsValue,
         release: &JsValue,
+        idle_ms: u32,
     ) -> JsValue;
     #[wasm_bindgen(js_name = isBrowser)]
     pub fn is_browser() -> bool;
@@ -27,37 +29,46 @@ extern "C" {
     pub fn async_iterable(next: &JsValue, cancel: &JsValue) -> JsValue;
 }
 
-/// Wraps an open response's body. `expected`: the exact length to insist on (a shorter body is
-/// `truncated`). The response's abort guard lives until the stream ends or is cancelled.
+/// Wraps an open response's body for JavaScript: progress, a body cut short (or shorter than
+/// `expected`) is `truncated`, silence longer than the idle timeout is `timeout`, the caller's
+/// abort is `aborted`. The attempt's guard lives until the stream ends or is cancelled.
 pub fn body_stream(
-    open: OpenResponse,
+    open: Opened<FetchBody>,
     subject: String,
     expected: Option<u64>,
     on_progress: JsValue,
 ) -> Result<JsValue, JsValue> {
-    let body = open.body();
-    if body.is_undefined() || body.is_null() {
+    let idle_ms = open.body.idle_timeout_ms();
+    let (body, guard) = open.body.into_stream();
+    let Some(body) = body else {
         return Err(
             Error::invalid_response(format!("{subject} failed: the response has no body")).into(),
         );
-    }
-    let guard = Rc::new(RefCell::new(Some(open.guard)));
+    };
+    let guard = Rc::new(RefCell::new(Some(guard)));
     let g1 = guard.clone();
     let failure =
-        Closure::<dyn FnMut(f64, JsValue) -> JsValue>::new(move |loaded: f64, _cause: JsValue| {
+        Closure::<dyn FnMut(f64, JsValue) -> JsValue>::new(move |loaded: f64, reason: JsValue| {
             let kind = g1
                 .borrow()
                 .as_ref()
                 .map(|g| g.classify())
                 .unwrap_or(Attempt::Network);
-            let e = match kind {
-                Attempt::Aborted => {
-                    Error::new(ErrorCode::Aborted, format!("{subject} was aborted"))
-                }
-                _ => Error::new(
+            let e = if kind == Attempt::Aborted {
+                Error::new(ErrorCode::Aborted, format!("{subject} was aborted"))
+            } else if reason.as_string().as_deref() == Some("idle") {
+                Error::new(
+                    ErrorCode::Timeout,
+                    format!(
+                        "{subject} timed out: no data arrived for {idle_ms} ms (after {loaded} \
+                         bytes)"
+                    ),
+                )
+            } else {
+                Error::new(
                     ErrorCode::Truncated,
                     format!("{subject} failed: the body ended early, after {loaded} bytes"),
-                ),
+                )
             };
             super::error::to_js(&e)
         })
@@ -73,5 +84,6 @@ pub fn body_stream(
         &on_progress,
         &failure,
         &release,
+        idle_ms,
     ))
 }

@@ -16,6 +16,9 @@ export class PasserelleError extends Error {
     this.serverMessage = f.serverMessage;
     this.serverError = f.serverError;
     this.retryAfter = f.retryAfter;
+    if (f.cause !== undefined) {
+      Object.defineProperty(this, "cause", { value: f.cause, writable: true, configurable: true });
+    }
   }
 
   toJSON() {
@@ -31,14 +34,23 @@ export class PasserelleError extends Error {
   }
 }
 
-export function makeError(code, message, status, serverMessage, serverError, retryAfter) {
+export function makeError(code, message, status, serverMessage, serverError, retryAfter, cause) {
   return new PasserelleError(message, {
     code,
     status: status ?? undefined,
     serverMessage: serverMessage ?? undefined,
     serverError: serverError ?? undefined,
     retryAfter: retryAfter ?? undefined,
+    cause: cause ?? undefined,
   });
+}
+
+/** The `cause` of a network error: an Error with the runtime error's name, code and message. */
+export function makeCause(name, code, message) {
+  const e = new Error(message || name || "network error");
+  if (name) e.name = name;
+  if (code) e.code = code;
+  return e;
 }
 
 export function isPasserelleError(value) {
@@ -47,10 +59,11 @@ export function isPasserelleError(value) {
 
 /**
  * Wraps a fetch body so that progress is reported, a body cut short becomes the error that
- * `failure(loaded, cause)` builds (a PasserelleError), a body shorter than `expected` is an
- * error too, and `release()` runs exactly once when the stream ends, fails or is cancelled.
+ * `failure(loaded, reason)` builds (a PasserelleError; `reason` is "idle" when no data arrived
+ * for `idleMs`), a body shorter than `expected` is an error too, and `release()` runs exactly
+ * once when the stream ends, fails or is cancelled. The idle timer is cleared on every outcome.
  */
-export function wrapBody(body, expected, onProgress, failure, release) {
+export function wrapBody(body, expected, onProgress, failure, release, idleMs) {
   const reader = body.getReader();
   let loaded = 0;
   let released = false;
@@ -69,15 +82,31 @@ export function wrapBody(body, expected, onProgress, failure, release) {
       }
     }
   };
+  const IDLE = Symbol("idle");
+  const readOrIdle = () => {
+    if (!(idleMs > 0)) return reader.read();
+    let timer;
+    const idle = new Promise((resolve) => {
+      timer = setTimeout(() => resolve(IDLE), idleMs);
+    });
+    return Promise.race([reader.read(), idle]).finally(() => clearTimeout(timer));
+  };
   return new ReadableStream(
     {
       async pull(controller) {
         let r;
         try {
-          r = await reader.read();
+          r = await readOrIdle();
         } catch (cause) {
-          const err = failure(loaded, cause);
+          const err = failure(loaded, undefined);
           done();
+          controller.error(err);
+          return;
+        }
+        if (r === IDLE) {
+          const err = failure(loaded, "idle");
+          done();
+          reader.cancel(err).catch(() => {});
           controller.error(err);
           return;
         }
@@ -134,4 +163,38 @@ export function asyncIterable(next, cancel) {
       };
     },
   };
+}
+
+/** `new Request(request, { body, duplex: "half" })`: a request whose body is a stream. */
+export function withStreamBody(request, body) {
+  return new Request(request, { body, duplex: "half" });
+}
+
+/** Whether a value is a ReadableStream-like object. */
+export function isReadableStream(value) {
+  return value !== null && typeof value === "object" && typeof value.getReader === "function";
+}
+
+/**
+ * `[name, code, message]` of a runtime's network error (Node: `TypeError("fetch failed")` with
+ * `cause.code` "ECONNREFUSED"). The message is dropped when it may quote request data: runtimes
+ * quote the offending value of an invalid header.
+ */
+export function networkErrorFields(error) {
+  const str = (v) => (typeof v === "string" ? v : "");
+  let name = "";
+  let message = "";
+  let code = "";
+  try {
+    name = str(error?.name);
+    message = str(error?.message);
+    const inner = error?.cause;
+    code = str(inner?.code) || str(error?.code) || str(inner?.message);
+  } catch (_) {
+    // A hostile getter: keep what we have.
+  }
+  const unsafe = (s) => s.length > 200 || /header|authorization|bearer|basic|key|token|password/i.test(s);
+  if (unsafe(message)) message = "";
+  if (unsafe(code)) code = "";
+  return [name.slice(0, 60), code, message];
 }

@@ -138,10 +138,7 @@ impl fmt::Debug for PreEtatDateClient {
             .field("base", &auth.base.as_str())
             .field("api_key", &REDACTED)
             .field("credentials", &auth.credentials)
-            .field(
-                "token",
-                &self.session.slot().current().map(|_| REDACTED),
-            )
+            .field("token", &self.session.slot().current().map(|_| REDACTED))
             .finish()
     }
 }
@@ -379,8 +376,16 @@ mod tests {
     #[test]
     fn a_refused_token_renews_and_replays_once() {
         // 401, and the 422 {"msg"} of the JWT layer, are both refusals.
-        for refusal in [unauthorized(), Reply::new(422, r#"{"msg": "Signature verification failed"}"#)] {
-            let sc = Script::new(vec![auth_ok("tok-a"), refusal, auth_ok("tok-b"), order_ok()]);
+        for refusal in [
+            unauthorized(),
+            Reply::new(422, r#"{"msg": "Signature verification failed"}"#),
+        ] {
+            let sc = Script::new(vec![
+                auth_ok("tok-a"),
+                refusal,
+                auth_ok("tok-b"),
+                order_ok(),
+            ]);
             let c = managed();
             block_on(c.create_order(&sc.io(), &en_order())).unwrap();
             assert_eq!(
@@ -392,13 +397,21 @@ mod tests {
         // A 422 with the envelope is a validation answer, not a refusal.
         let sc = Script::new(vec![
             auth_ok("t"),
-            Reply::new(422, r#"{"message": "zipcode invalide", "payload": null, "success": false}"#),
+            Reply::new(
+                422,
+                r#"{"message": "zipcode invalide", "payload": null, "success": false}"#,
+            ),
         ]);
         let e = block_on(managed().create_order(&sc.io(), &en_order())).unwrap_err();
         assert_eq!(e.server_message(), Some("zipcode invalide"));
         assert_eq!(sc.ops().len(), 2);
 
-        let sc = Script::new(vec![auth_ok("a"), unauthorized(), auth_ok("b"), unauthorized()]);
+        let sc = Script::new(vec![
+            auth_ok("a"),
+            unauthorized(),
+            auth_ok("b"),
+            unauthorized(),
+        ]);
         let c = managed();
         let e = block_on(c.request_refresh(&sc.io(), "SD28Z5", &RefreshRequest::default()))
             .unwrap_err();
@@ -468,7 +481,10 @@ mod tests {
         let c = managed();
         let e = block_on(c.create_order(&sc.io(), &en_order())).unwrap_err();
         assert_eq!(e.code(), ErrorCode::Unauthorized);
-        assert_eq!(e.server_message(), Some("Informations de connexion invalides."));
+        assert_eq!(
+            e.server_message(),
+            Some("Informations de connexion invalides.")
+        );
         assert!(e.message().starts_with("authenticate failed"));
         assert_eq!(sc.ops(), ["authenticate"]);
         let all = format!("{e} {e:?} {c:?}");
@@ -510,7 +526,8 @@ mod tests {
         let (io1, io2) = (sc.io(), sc.io());
         let a = c.create_order(&io1, &o);
         let b = async { c.authenticate(&io2).await.map(|_| ()) };
-        let tasks: Vec<Task<'_, Result<()>>> = vec![Box::pin(async { a.await.map(|_| ()) }), Box::pin(b)];
+        let tasks: Vec<Task<'_, Result<()>>> =
+            vec![Box::pin(async { a.await.map(|_| ()) }), Box::pin(b)];
         for r in run_all(tasks) {
             assert_eq!(r.unwrap_err().code(), ErrorCode::Unauthorized);
         }
@@ -595,7 +612,10 @@ mod tests {
         let sc = Script::new(vec![
             Reply::Fail(Attempt::Network),
             auth_ok("t"),
-            Reply::new(503, r#"{"message": "Service indisponible", "payload": null, "success": false}"#),
+            Reply::new(
+                503,
+                r#"{"message": "Service indisponible", "payload": null, "success": false}"#,
+            ),
         ]);
         let e = block_on(managed().create_order(&sc.io(), &en_order())).unwrap_err();
         assert_eq!(e.code(), ErrorCode::Server);
@@ -610,13 +630,22 @@ mod tests {
     #[test]
     fn health_authenticate_and_test_webhook() {
         let sc = Script::new(vec![
-            Reply::new(200, r#"{"message": "OK", "payload": null, "success": true}"#),
+            Reply::new(
+                200,
+                r#"{"message": "OK", "payload": null, "success": true}"#,
+            ),
             auth_ok("t1"),
-            Reply::new(200, r#"{"message": "Événement envoyé", "payload": null, "success": true}"#),
+            Reply::new(
+                200,
+                r#"{"message": "Événement envoyé", "payload": null, "success": true}"#,
+            ),
         ]);
         let c = managed();
         assert_eq!(block_on(c.health(&sc.io())).unwrap()["message"], "OK");
-        assert_eq!(block_on(c.authenticate(&sc.io())).unwrap().access_token, "t1");
+        assert_eq!(
+            block_on(c.authenticate(&sc.io())).unwrap().access_token,
+            "t1"
+        );
         assert_eq!(
             block_on(c.send_test_webhook(&sc.io(), "C7HOF2", &OrderState::NeedRefresh)).unwrap(),
             Value::Null
@@ -629,9 +658,14 @@ mod tests {
     #[test]
     fn refresh_routes_parse_the_order() {
         let seed = r#"{"message": null, "payload": {"orderid": "SD28Z5", "state": "need-refresh", "refreshed": true}, "success": true}"#;
-        let sc = Script::new(vec![auth_ok("t"), Reply::new(200, seed), Reply::new(200, seed)]);
+        let sc = Script::new(vec![
+            auth_ok("t"),
+            Reply::new(200, seed),
+            Reply::new(200, seed),
+        ]);
         let c = managed();
-        let t = block_on(c.request_refresh(&sc.io(), "SD28Z5", &RefreshRequest::default())).unwrap();
+        let t =
+            block_on(c.request_refresh(&sc.io(), "SD28Z5", &RefreshRequest::default())).unwrap();
         assert_eq!(t.state, OrderState::NeedRefresh);
         let legacy = LegacyRefreshRequest {
             orderid: "SD28Z5".into(),
@@ -649,13 +683,14 @@ mod tests {
 
     #[test]
     fn configuration_checks_never_echo_secrets() {
-        let with = |base: &str, key: &str, email: Option<&str>, pw: Option<&str>, t: Option<&str>| {
-            let mut c = PreEtatDateConfig::new(base, key);
-            c.email = email.map(str::to_string);
-            c.password = pw.map(str::to_string);
-            c.token = t.map(str::to_string);
-            PreEtatDateClient::new(c)
-        };
+        let with =
+            |base: &str, key: &str, email: Option<&str>, pw: Option<&str>, t: Option<&str>| {
+                let mut c = PreEtatDateConfig::new(base, key);
+                c.email = email.map(str::to_string);
+                c.password = pw.map(str::to_string);
+                c.token = t.map(str::to_string);
+                PreEtatDateClient::new(c)
+            };
         let (e, p) = (Some("u@x.fr"), Some("pw-secret"));
         for r in [
             with("ftp://h", "K", e, p, None),
@@ -672,7 +707,10 @@ mod tests {
             let e = r.unwrap_err();
             assert_eq!(e.code(), ErrorCode::InvalidInput);
             let all = format!("{e} {e:?}");
-            assert!(!all.contains("SECRET") && !all.contains("pw-secret"), "{all}");
+            assert!(
+                !all.contains("SECRET") && !all.contains("pw-secret"),
+                "{all}"
+            );
         }
         let c = with("https://h/", "KEY-SECRET", e, p, Some("TOKEN-SECRET")).unwrap();
         let dbg = format!("{c:?}");

@@ -58,13 +58,13 @@ pub mod transaction;
 pub mod validation;
 pub mod webhook;
 
+pub use client::{PreEtatDateClient, PreEtatDateConfig};
 pub use doctype::{document_type_label, DocumentType, Lang};
 pub use model::{
     AccessToken, Credentials, Invoice, LegacyRefreshRequest, OrderMethod, OrderRequest, Owner,
     RefreshRequest, Syndic,
 };
 pub use responses::Envelope;
-pub use client::{PreEtatDateClient, PreEtatDateConfig};
 pub use state::OrderState;
 pub use token::{fixed_lease, jwt_expiry, managed_lease};
 pub use transaction::Transaction;

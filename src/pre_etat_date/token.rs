@@ -38,8 +38,8 @@ pub fn jwt_expiry(token: &str) -> Option<u64> {
 /// A token fresh from `/account/auth` (or given with e-mail and password): renewed
 /// [`EXPIRY_MARGIN_MS`] before its `exp`, or used until refused when it has none.
 pub fn managed_lease(token: String) -> Lease<String> {
-    let renew_at_ms = jwt_expiry(&token)
-        .map(|s| s.saturating_mul(1000).saturating_sub(EXPIRY_MARGIN_MS));
+    let renew_at_ms =
+        jwt_expiry(&token).map(|s| s.saturating_mul(1000).saturating_sub(EXPIRY_MARGIN_MS));
     Lease {
         value: token,
         renew_at_ms,
