@@ -289,7 +289,7 @@ impl EchangeClient {
         // write and the answer is lost.
         let drop = DropReason {
             subject: &subject,
-            why: "it refuses an upload before reading it all (no permission, a missing parent \
+            why: "it refused the upload before reading it all (no permission, a missing parent \
                   folder or a full quota), or the network failed",
         };
         let (head, body) = self.send(io, &req, Some(drop)).await?;

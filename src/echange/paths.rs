@@ -1,7 +1,7 @@
 //! Paths as the client sees them: cleaning for display (`DirEntry.path`), and checks on the
 //! lists sent to `streamzip`.
 //!
-//! The server does its own cleaning (spec §2.2); the client sends the caller's path unchanged
+//! The server does its own cleaning (docs/echange.md#paths); the client sends the caller's path unchanged
 //! apart from percent-encoding, and only computes the *displayed* full path with the same
 //! rules so that `DirEntry.path` matches what the server resolved.
 
@@ -51,7 +51,7 @@ pub fn check(operation: &str, path: &str) -> Result<()> {
 }
 
 /// Checks the list given to `downloadZip`: non-empty, no empty item, no duplicates, no item
-/// inside another (the server would write duplicate entries, spec §4.13). `"/"` alone (the whole
+/// inside another (the server would write duplicate entries, docs/echange.md#paths). `"/"` alone (the whole
 /// home) is allowed. Returns the cleaned paths in the caller's order.
 pub fn check_zip_list(paths: &[String]) -> Result<Vec<String>> {
     if paths.is_empty() {

@@ -67,7 +67,7 @@ pub fn token(base: &BaseUrl, creds: &Credentials, otp: Option<&str>) -> Result<R
         let code = code.trim();
         if code.is_empty() || !code.chars().all(|c| c.is_ascii_alphanumeric()) {
             return Err(Error::invalid_input(
-                "token: the 2FA code (otp) must be a non-empty string of digits",
+                "token: the 2FA code (otp) must be a non-empty string of letters and digits",
             ));
         }
         req = req.header("X-SFTPGO-OTP", code);
@@ -125,7 +125,7 @@ pub fn download_file(base: &BaseUrl, path: &str, offset: Option<u64>) -> Result<
         base.join(FILES, &[("path", path)]),
     );
     if let Some(o) = offset.filter(|o| *o > 0) {
-        // `bytes=0-0` would be misread by SFTPGo (spec §4.4): only open-ended ranges are sent.
+        // `bytes=0-0` would be misread by SFTPGo (docs/echange.md#downloads): only open-ended ranges are sent.
         req = req.header("Range", format!("bytes={o}-"));
     }
     Ok(req)
@@ -209,7 +209,7 @@ pub fn move_entry(base: &BaseUrl, from: &str, to: &str) -> Result<Request> {
 }
 
 /// `POST /api/v2/user/file-actions/copy?path=…&target=…` (trailing `/` kept: it has a meaning
-/// for copy, spec §4.8). Not retried.
+/// for copy, docs/echange.md#paths). Not retried.
 pub fn copy_entry(base: &BaseUrl, from: &str, to: &str) -> Result<Request> {
     paths::check("copy", from)?;
     paths::check("copy", to)?;

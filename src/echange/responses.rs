@@ -1,6 +1,6 @@
 //! Response parsing and error mapping for the SFTPGo user API.
 //!
-//! Error bodies are `{"error"?: string, "message": string}` (spec §5.1); both are kept verbatim
+//! Error bodies are `{"error"?: string, "message": string}` (docs/echange.md#errors); both are kept verbatim
 //! in [`Error::server_error`] and [`Error::server_message`]. Anything else (a proxy's HTML page,
 //! an empty body) still gives an error with the status and a stable code.
 

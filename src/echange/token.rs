@@ -1,6 +1,6 @@
 //! Token lifetime: when a cached token may still be used.
 //!
-//! A token is renewed ahead of `expires_at`: 60 s before it (spec §3.7), or after three quarters
+//! A token is renewed ahead of `expires_at`: 60 s before it (docs/echange.md#token), or after three quarters
 //! of its lifetime when it lives less than 4 minutes. The lifetime is measured against the
 //! server's `Date` header when the response exposes it, so a skewed client clock does not
 //! matter; otherwise the client clock is compared to `expires_at` directly.

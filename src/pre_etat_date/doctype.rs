@@ -1,4 +1,4 @@
-//! Document type codes (`doctype`) of webhook documents (spec §11) and their labels.
+//! Document type codes (`doctype`) of webhook documents (docs/pre-etat-date.md#64-document-types) and their labels.
 
 use serde::{Deserialize, Serialize};
 
@@ -43,9 +43,9 @@ pub enum DocumentType {
     MaintenanceLogbook,
     /// 8 — Plans.
     Plans,
-    /// 9 — Immatriculation / Registration (French label unverified, spec §11).
+    /// 9 — Immatriculation / Registration (French label unverified).
     Registration,
-    /// 10 — Autre / Other (French label unverified, spec §11).
+    /// 10 — Autre / Other (French label unverified).
     Other,
     /// Any other code.
     Unknown(u32),

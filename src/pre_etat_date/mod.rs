@@ -1,6 +1,6 @@
 //! PRE-ETAT.DATE (Maison du Pré-état daté): models, validation, request builders, envelope
-//! parsing, token lifetime and webhooks — all pure, no I/O (spec:
-//! `shared/specs/pre-etat-date-api.md`).
+//! parsing, token lifetime and webhooks — all pure, no I/O — and the client on the shared
+//! engine. The facts about the API are in `docs/pre-etat-date.md`.
 //!
 //! | file | concept |
 //! |---|---|

@@ -1,4 +1,4 @@
-//! Request-side types of the PRE-ETAT.DATE API, with the wire field names of the spec (§6, §9).
+//! Request-side types of the PRE-ETAT.DATE API, with the wire field names the API documents (docs/pre-etat-date.md).
 //!
 //! Optional fields are `Option`s and are omitted from the JSON when `None`. Fields the server
 //! requires are plain values with `#[serde(default)]`, so that an incomplete object coming from
@@ -97,7 +97,7 @@ impl fmt::Debug for Syndic {
     }
 }
 
-/// Body of `POST /order/` (spec §6.1). `Debug` redacts the syndic credentials.
+/// Body of `POST /order/` (docs/pre-etat-date.md#3-ordering). `Debug` redacts the syndic credentials.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct OrderRequest {
     /// Street address of the lot (required).
@@ -204,7 +204,7 @@ fn default_extranet() -> OrderMethod {
     OrderMethod::Extranet
 }
 
-/// Body of `POST /order/{orderid}/refresh` (spec §9.1). `Debug` redacts the syndic credentials.
+/// Body of `POST /order/{orderid}/refresh` (docs/pre-etat-date.md#5-refreshes). `Debug` redacts the syndic credentials.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RefreshRequest {
     /// Free text.
@@ -250,7 +250,7 @@ impl fmt::Debug for RefreshRequest {
     }
 }
 
-/// Body of the deprecated `POST /order/needrefresh` (spec §9.2): the order is named in the body.
+/// Body of the deprecated `POST /order/needrefresh` (docs/pre-etat-date.md#5-refreshes): the order is named in the body.
 #[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LegacyRefreshRequest {
     /// The order to refresh (required).
@@ -389,7 +389,7 @@ pub(crate) mod tests {
     use super::*;
     use serde_json::json;
 
-    /// The full create request of the English documentation (spec §6.1), verbatim.
+    /// The full create request of the English documentation (docs/pre-etat-date.md#3-ordering), verbatim.
     pub(crate) const EN_CREATE: &str = r#"{
   "address": "4 BIS RUE DE LA FERME",
   "additional": "",

@@ -1,4 +1,4 @@
-//! Request builders for every PRE-ETAT.DATE endpoint (spec §2.2). Pure: they return
+//! Request builders for every PRE-ETAT.DATE endpoint (docs/pre-etat-date.md). Pure: they return
 //! [`Request`] values that the transport sends.
 //!
 //! Every request carries `X-Auth-Key`; every request except `auth` and `health` also carries
@@ -15,7 +15,7 @@ use crate::error::{Error, Result};
 use crate::http::url::encode_path_segment;
 use crate::http::{BaseUrl, Method, Request};
 
-/// The production host the vendor recommends (spec §2.1). The docs host's proxy form is
+/// The production host the vendor recommends (docs/pre-etat-date.md#1-which-host). The docs host's proxy form is
 /// `https://docs.maison-du-pre-etat-date.fr/api`.
 pub const DEFAULT_BASE_URL: &str = "https://api.maison-du-pre-etat-date.fr";
 

@@ -1,4 +1,4 @@
-//! Response parsing: the `{message, payload, success}` envelope (spec §3.2) and the payloads.
+//! Response parsing: the `{message, payload, success}` envelope (docs/pre-etat-date.md#7-errors) and the payloads.
 //!
 //! Rules:
 //! * 2xx with an envelope whose `success` is not `false` → the payload.

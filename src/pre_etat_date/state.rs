@@ -4,7 +4,7 @@ use std::fmt;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-/// State of an order (spec §8). Unknown strings are kept in [`OrderState::Unknown`] so a new
+/// State of an order (docs/pre-etat-date.md#3-ordering). Unknown strings are kept in [`OrderState::Unknown`] so a new
 /// server value never breaks parsing.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum OrderState {

@@ -1,6 +1,6 @@
 //! Access-token lifetime for PRE-ETAT.DATE.
 //!
-//! The service returns only `access_token` (a JWT), with no `expires_in` (spec §4.1). When the
+//! The service returns only `access_token` (a JWT), with no `expires_in` (docs/pre-etat-date.md#2-authentication). When the
 //! token's payload carries an `exp` claim, the client renews it [`EXPIRY_MARGIN_MS`] before that
 //! instant; without one, the token is used until a call answers 401. A token supplied by the
 //! caller (`token` option) is used as is and never replaced.

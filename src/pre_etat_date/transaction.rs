@@ -1,4 +1,4 @@
-//! The order object returned by `POST /order/` and the refresh routes (spec §7).
+//! The order object returned by `POST /order/` and the refresh routes (docs/pre-etat-date.md#3-ordering).
 
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
@@ -91,7 +91,7 @@ pub(crate) mod tests {
     use super::*;
     use serde_json::json;
 
-    /// The payload of the French create response (spec §6.3 / seed), verbatim.
+    /// The payload of the French create response (the French documentation), verbatim.
     pub(crate) const FR_PAYLOAD: &str = r#"{
     "account": "utilisateur@mail.com", 
     "billing_mode": null, 

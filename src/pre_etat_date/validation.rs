@@ -4,7 +4,7 @@
 //! (`owners[0].lastname`, `syndic.password`), a stable code and an English sentence. Messages
 //! name fields, never their values, so secrets cannot leak through them.
 //!
-//! Rules and decisions (the vendor documents almost none of them, spec §15 q6):
+//! Rules and decisions (the vendor documents almost none of them):
 //! * `address`, `city`, `zipcode`, `invoice.{address,city,zipcode,lastname}`: required, not blank.
 //! * Postal codes: five ASCII digits whose prefix is a French département (`01`–`95`; Corsica
 //!   is `20…`, `2A`/`2B` are département codes, not postal codes), an overseas département

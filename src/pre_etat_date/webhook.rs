@@ -1,4 +1,4 @@
-//! Webhook notifications sent by the service to the customer's callback URL (spec §10.2).
+//! Webhook notifications sent by the service to the customer's callback URL (docs/pre-etat-date.md#6-webhooks).
 //!
 //! [`parse_webhook`] turns a body into a [`WebhookEvent`]; it never panics and reports every bad
 //! input as `invalid_input` (the body comes from whoever can reach the callback URL). `content`

@@ -132,6 +132,8 @@ test("retries share one budget: a body cut on every attempt is requested retries
   await fault({ method: "GET", path: "/api/v2/user/dirs", kind: "drop_mid_body", after_bytes: 10, times: 9 });
   const e = await c.listDir("/Archives").then(() => undefined, (x) => x);
   assert.ok(e instanceof PasserelleError, String(e));
-  assert.equal(e.code, "network");
+  // A body cut mid-way is `truncated` (the head arrived: it is not a network failure).
+  assert.equal(e.code, "truncated");
+  assert.match(e.message, /ended early, after \d+ bytes/);
   assert.equal((await requestsTo("/api/v2/user/dirs")).length, 3);
 });
