@@ -43,6 +43,13 @@ export declare class PasserelleError extends Error {
   readonly serverError: string | undefined;
   /** Seconds, from `Retry-After`, when present. */
   readonly retryAfter: number | undefined;
+  /**
+   * The runtime's underlying error for `network` failures (its `name`, and `code` such as
+   * `"ECONNREFUSED"` when it has one), reduced so that it cannot quote request data.
+   */
+  readonly cause?: Error & { code?: string };
+  /** Every problem found in the input, for `invalid_input` from `createOrder` validation. */
+  readonly issues?: ValidationIssue[];
   /** The fields above as a plain object (what `JSON.stringify(err)` prints). */
   toJSON(): {
     name: "PasserelleError";
@@ -52,6 +59,7 @@ export declare class PasserelleError extends Error {
     serverMessage: string | undefined;
     serverError: string | undefined;
     retryAfter: number | undefined;
+    issues: ValidationIssue[] | undefined;
   };
 }
 
@@ -64,8 +72,13 @@ export type FetchFunction = (input: Request | string | URL, init?: RequestInit) 
 export interface CommonOptions {
   /** Scheme + host (+ optional path prefix); a trailing "/" is tolerated. */
   baseUrl: string;
-  /** Per attempt; default 30_000; 0 = none. */
+  /** Per attempt, until the response head; default 30_000; 0 = none. */
   timeoutMs?: number;
+  /**
+   * Longest silence while reading any body (downloads and zips included) before the call or
+   * the stream fails with code `"timeout"`; default 30_000; 0 = none.
+   */
+  idleTimeoutMs?: number;
   /**
    * Extra attempts for idempotent requests; default 2. Retried on network errors, timeouts and
    * HTTP 408/429/500/502/503/504, with exponential backoff and jitter, honouring `Retry-After`.
@@ -478,7 +491,9 @@ export type ValidationCode =
   | "too_many"
   | "invalid_url"
   | "invalid_characters"
-  | "invalid_email";
+  | "invalid_email"
+  | "invalid_type"
+  | "invalid_value";
 
 /** One problem `validateOrder` found (the checks `createOrder` runs before sending). */
 export interface ValidationIssue {

@@ -127,6 +127,29 @@ pub struct ErrorCause {
     pub message: String,
 }
 
+/// One problem found in a request.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct ValidationIssue {
+    /// Where: a JSON path such as `owners[0].lastname` or `syndic.password`.
+    pub path: String,
+    /// Stable code: `required`, `invalid_zipcode`, `too_long`, `too_many`, `invalid_url`,
+    /// `invalid_characters`, `invalid_email`, `invalid_type`, `invalid_value`.
+    pub code: &'static str,
+    /// An English sentence.
+    pub message: String,
+}
+
+impl ValidationIssue {
+    /// An issue at `path` with a stable `code`.
+    pub fn new(path: impl Into<String>, code: &'static str, message: impl Into<String>) -> Self {
+        ValidationIssue {
+            path: path.into(),
+            code,
+            message: message.into(),
+        }
+    }
+}
+
 /// A failed operation. See the module documentation.
 #[non_exhaustive]
 #[derive(Clone, PartialEq, Eq)]
@@ -138,6 +161,7 @@ pub struct Error {
     server_error: Option<String>,
     retry_after: Option<u64>,
     cause: Option<Box<ErrorCause>>,
+    issues: Vec<ValidationIssue>,
 }
 
 impl Error {
@@ -151,6 +175,7 @@ impl Error {
             server_error: None,
             retry_after: None,
             cause: None,
+            issues: Vec::new(),
         }
     }
 
@@ -192,6 +217,17 @@ impl Error {
     pub fn with_cause(mut self, cause: ErrorCause) -> Error {
         self.cause = Some(Box::new(cause));
         self
+    }
+
+    /// Attaches the problems found in the caller's input (`invalid_input`).
+    pub fn with_issues(mut self, issues: Vec<ValidationIssue>) -> Error {
+        self.issues = issues;
+        self
+    }
+
+    /// The problems found in the caller's input, for `invalid_input` from validation.
+    pub fn issues(&self) -> &[ValidationIssue] {
+        &self.issues
     }
 
     /// The underlying error, when there is one (network failures).

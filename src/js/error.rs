@@ -15,6 +15,7 @@ extern "C" {
         server_error: Option<String>,
         retry_after: Option<f64>,
         cause: JsValue,
+        issues: JsValue,
     ) -> JsValue;
 
     #[wasm_bindgen(js_name = makeCause)]
@@ -36,6 +37,11 @@ pub fn to_js(e: &Error) -> JsValue {
         e.cause()
             .map(|c| make_cause(&c.name, &c.code, &c.message))
             .unwrap_or(JsValue::UNDEFINED),
+        if e.issues().is_empty() {
+            JsValue::UNDEFINED
+        } else {
+            super::to_value(&e.issues()).unwrap_or(JsValue::UNDEFINED)
+        },
     )
 }
 

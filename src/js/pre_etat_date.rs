@@ -11,8 +11,8 @@ use super::{promise, to_value};
 use crate::error::Error;
 use crate::pre_etat_date::client::{PreEtatDateClient, PreEtatDateConfig};
 use crate::pre_etat_date::{
-    document_type_label, validate_order, Lang, LegacyRefreshRequest, OrderRequest, OrderState,
-    RefreshRequest, Transaction,
+    document_type_label, issues_to_error, validate_order_value, Lang, LegacyRefreshRequest,
+    OrderRequest, OrderState, RefreshRequest, Transaction,
 };
 
 const WHAT: &str = "PreEtatDateClient";
@@ -122,7 +122,7 @@ impl JsPreEtatDateClient {
     pub fn create_order(&self, order: JsValue, options: JsValue) -> Promise {
         let (client, common) = (self.client.clone(), self.common.clone());
         promise(async move {
-            let order = OrderRequest::from_json_value(json_of(&order, "createOrder()")?)?;
+            let order = checked_order(&json_of(&order, "createOrder()")?)?;
             let io = common.io(options::signal(&options, "createOrder()")?);
             let t = client.create_order(&io, &order).await?;
             transaction_value(&t)
@@ -204,11 +204,20 @@ impl JsPreEtatDateClient {
     }
 }
 
-/// `validateOrder(order)`: every issue with its field path (empty when the order is valid).
+/// The order `createOrder` sends, or `invalid_input` carrying every issue `validateOrder` finds.
+fn checked_order(value: &Value) -> Result<OrderRequest, Error> {
+    match validate_order_value(value) {
+        (Some(order), issues) if issues.is_empty() => Ok(order),
+        (_, issues) => Err(issues_to_error("createOrder", &issues)),
+    }
+}
+
+/// `validateOrder(order)`: every issue with its field path (empty when the order is valid), for
+/// any object — a half-filled form included.
 #[wasm_bindgen(js_name = validateOrder)]
 pub fn validate_order_js(order: JsValue) -> Result<JsValue, JsValue> {
-    let order = OrderRequest::from_json_value(json_of(&order, "validateOrder()")?)?;
-    to_value(&validate_order(&order))
+    let (_, issues) = validate_order_value(&json_of(&order, "validateOrder()")?);
+    to_value(&issues)
 }
 
 /// `parseWebhook(body)`: validates and types a webhook payload (a JSON string, bytes or an

@@ -16,6 +16,7 @@ export class PasserelleError extends Error {
     this.serverMessage = f.serverMessage;
     this.serverError = f.serverError;
     this.retryAfter = f.retryAfter;
+    if (f.issues !== undefined) this.issues = f.issues;
     if (f.cause !== undefined) {
       Object.defineProperty(this, "cause", { value: f.cause, writable: true, configurable: true });
     }
@@ -30,11 +31,12 @@ export class PasserelleError extends Error {
       serverMessage: this.serverMessage,
       serverError: this.serverError,
       retryAfter: this.retryAfter,
+      issues: this.issues,
     };
   }
 }
 
-export function makeError(code, message, status, serverMessage, serverError, retryAfter, cause) {
+export function makeError(code, message, status, serverMessage, serverError, retryAfter, cause, issues) {
   return new PasserelleError(message, {
     code,
     status: status ?? undefined,
@@ -42,6 +44,7 @@ export function makeError(code, message, status, serverMessage, serverError, ret
     serverError: serverError ?? undefined,
     retryAfter: retryAfter ?? undefined,
     cause: cause ?? undefined,
+    issues: issues ?? undefined,
   });
 }
 

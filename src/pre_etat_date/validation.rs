@@ -18,7 +18,8 @@
 //! * Length limits (characters): see the `MAX_*` constants. Single-line fields must not contain
 //!   control characters (line breaks included).
 
-use serde::Serialize;
+
+use serde_json::Value;
 
 use super::model::{LegacyRefreshRequest, OrderMethod, OrderRequest, RefreshRequest, Syndic};
 use crate::error::Error;
@@ -34,27 +35,7 @@ pub const MAX_TEXT: usize = 5000;
 /// Most owners accepted in one order.
 pub const MAX_OWNERS: usize = 100;
 
-/// One problem found in a request.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct ValidationIssue {
-    /// Where: a JSON path such as `owners[0].lastname` or `syndic.password`.
-    pub path: String,
-    /// Stable code: `required`, `invalid_zipcode`, `too_long`, `too_many`, `invalid_url`,
-    /// `invalid_characters`, `invalid_email`.
-    pub code: &'static str,
-    /// An English sentence.
-    pub message: String,
-}
-
-impl ValidationIssue {
-    fn new(path: impl Into<String>, code: &'static str, message: impl Into<String>) -> Self {
-        ValidationIssue {
-            path: path.into(),
-            code,
-            message: message.into(),
-        }
-    }
-}
+pub use crate::error::ValidationIssue;
 
 /// Collects issues while walking a request.
 #[derive(Default)]
@@ -329,6 +310,123 @@ pub fn issues_to_error(operation: &str, issues: &[ValidationIssue]) -> Error {
         if n == 1 { "" } else { "s" },
         listed.join("; ")
     ))
+    .with_issues(issues.to_vec())
+}
+
+/// Reads an order from any JSON value the way a form hands it over — missing fields, wrong
+/// types, an unknown `method` — and returns every problem as an issue instead of failing on the
+/// first: the order (when one could be read) and the issues `createOrder` would report.
+/// Messages name fields only, never values.
+pub fn validate_order_value(value: &Value) -> (Option<OrderRequest>, Vec<ValidationIssue>) {
+    let mut issues = Vec::new();
+    let Value::Object(map) = value else {
+        issues.push(ValidationIssue::new("", "invalid_type", "the order must be an object"));
+        return (None, issues);
+    };
+    let mut clean = map.clone();
+    let strings = ["address", "additional", "city", "zipcode", "lots", "comment", "external_id"];
+    for key in strings {
+        keep_if(&mut clean, key, Value::is_string, "a string", &mut issues, "");
+    }
+    for key in ["all_due_paid", "test_mode"] {
+        keep_if(&mut clean, key, Value::is_boolean, "true or false", &mut issues, "");
+    }
+    keep_if(&mut clean, "documents", Value::is_array, "an array", &mut issues, "");
+    if keep_if(&mut clean, "owners", Value::is_array, "an array", &mut issues, "") {
+        if let Some(Value::Array(owners)) = clean.get_mut("owners") {
+            for (i, owner) in owners.iter_mut().enumerate() {
+                let at = format!("owners[{i}]");
+                clean_object(owner, &at, &["firstname", "lastname"], &mut issues);
+            }
+        }
+    }
+    for (key, fields) in [
+        ("invoice", &["address", "city", "zipcode", "lastname"][..]),
+        ("syndic", &["name", "username", "password", "url"][..]),
+    ] {
+        if keep_if(&mut clean, key, Value::is_object, "an object", &mut issues, "") {
+            if let Some(v) = clean.get_mut(key) {
+                clean_object(v, key, fields, &mut issues);
+            }
+        }
+    }
+    let method_ok = matches!(
+        clean.get("method").and_then(Value::as_str),
+        Some("email" | "extranet" | "upload")
+    );
+    if !method_ok {
+        let missing = matches!(clean.get("method"), None | Some(Value::Null));
+        issues.push(ValidationIssue::new(
+            "method",
+            if missing { "required" } else { "invalid_value" },
+            "method must be one of email, extranet, upload",
+        ));
+        // Read the rest without the method-specific rules.
+        clean.insert("method".into(), Value::String("email".into()));
+    }
+    let order: OrderRequest = match serde_json::from_value(Value::Object(clean)) {
+        Ok(o) => o,
+        Err(_) => {
+            issues.push(ValidationIssue::new("", "invalid_type", "the order could not be read"));
+            return (None, issues);
+        }
+    };
+    let mut checked = validate_order(&order);
+    if !method_ok {
+        checked.retain(|i| i.path != "syndic" && i.path != "documents");
+    }
+    issues.extend(checked);
+    (Some(order), issues)
+}
+
+/// Keeps `map[key]` when absent, `null` (dropped) or of the right type; else records an issue and
+/// drops it. Returns whether a value of the right type is there.
+fn keep_if(
+    map: &mut serde_json::Map<String, Value>,
+    key: &str,
+    ok: fn(&Value) -> bool,
+    expected: &str,
+    issues: &mut Vec<ValidationIssue>,
+    prefix: &str,
+) -> bool {
+    match map.get(key) {
+        None => false,
+        Some(Value::Null) => {
+            map.remove(key);
+            false
+        }
+        Some(v) if ok(v) => true,
+        Some(_) => {
+            let path = if prefix.is_empty() {
+                key.to_string()
+            } else {
+                format!("{prefix}.{key}")
+            };
+            issues.push(ValidationIssue::new(
+                path.clone(),
+                "invalid_type",
+                format!("{path} must be {expected}"),
+            ));
+            map.remove(key);
+            false
+        }
+    }
+}
+
+/// Checks that `v` is an object whose `fields` are strings (dropping the others with an issue).
+fn clean_object(v: &mut Value, at: &str, fields: &[&str], issues: &mut Vec<ValidationIssue>) {
+    let Value::Object(map) = v else {
+        issues.push(ValidationIssue::new(
+            at,
+            "invalid_type",
+            format!("{at} must be an object"),
+        ));
+        *v = Value::Object(serde_json::Map::new());
+        return;
+    };
+    for f in fields {
+        keep_if(map, f, Value::is_string, "a string", issues, at);
+    }
 }
 
 #[cfg(test)]
@@ -603,5 +701,48 @@ mod tests {
             serde_json::to_value(&issue).unwrap(),
             json!({"path": "owners[0].lastname", "code": "required", "message": "x"})
         );
+    }
+
+    #[test]
+    fn any_object_gives_issues_not_an_error() {
+        let (order, issues) = validate_order_value(&json!({}));
+        assert!(order.is_some());
+        let paths: Vec<&str> = issues.iter().map(|i| i.path.as_str()).collect();
+        for p in ["address", "city", "zipcode", "owners", "invoice.address", "invoice.lastname", "method"] {
+            assert!(paths.contains(&p), "{p} missing from {paths:?}");
+        }
+        assert!(!paths.contains(&"syndic"), "no method: no method-specific issue");
+
+        let (_, issues) = validate_order_value(&json!({
+            "address": 4, "owners": "Dupont", "invoice": [], "method": "fax",
+            "syndic": {"password": 1234}, "test_mode": "yes"
+        }));
+        let got: Vec<(&str, &str)> = issues.iter().map(|i| (i.path.as_str(), i.code)).collect();
+        for want in [
+            ("address", "invalid_type"),
+            ("owners", "invalid_type"),
+            ("invoice", "invalid_type"),
+            ("method", "invalid_value"),
+            ("syndic.password", "invalid_type"),
+            ("test_mode", "invalid_type"),
+        ] {
+            assert!(got.contains(&want), "{want:?} missing from {got:?}");
+        }
+        let all = format!("{issues:?}");
+        assert!(!all.contains("1234") && !all.contains("Dupont"), "{all}");
+
+        let (order, issues) = validate_order_value(&json!([1, 2]));
+        assert!(order.is_none());
+        assert_eq!(issues[0].code, "invalid_type");
+
+        // A valid order reads the same as the strict parser, with no issue.
+        let full = serde_json::to_value(en_order()).unwrap();
+        let (order, issues) = validate_order_value(&full);
+        assert!(issues.is_empty(), "{issues:?}");
+        assert_eq!(order.unwrap(), en_order());
+
+        // createOrder's error carries the same list.
+        let e = issues_to_error("createOrder", &validate_order_value(&json!({})).1);
+        assert_eq!(e.issues(), validate_order_value(&json!({})).1.as_slice());
     }
 }
