@@ -69,7 +69,7 @@ pub use state::OrderState;
 pub use token::{fixed_lease, jwt_expiry, managed_lease};
 pub use transaction::Transaction;
 pub use validation::{
-    issues_to_error, validate_legacy_refresh, validate_order, validate_order_value, validate_refresh,
-    ValidationIssue,
+    issues_to_error, validate_legacy_refresh, validate_order, validate_order_value,
+    validate_refresh, ValidationIssue,
 };
 pub use webhook::{parse_webhook, parse_webhook_value, WebhookDocument, WebhookEvent};

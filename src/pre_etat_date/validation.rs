@@ -18,7 +18,6 @@
 //! * Length limits (characters): see the `MAX_*` constants. Single-line fields must not contain
 //!   control characters (line breaks included).
 
-
 use serde_json::Value;
 
 use super::model::{LegacyRefreshRequest, OrderMethod, OrderRequest, RefreshRequest, Syndic};
@@ -320,19 +319,59 @@ pub fn issues_to_error(operation: &str, issues: &[ValidationIssue]) -> Error {
 pub fn validate_order_value(value: &Value) -> (Option<OrderRequest>, Vec<ValidationIssue>) {
     let mut issues = Vec::new();
     let Value::Object(map) = value else {
-        issues.push(ValidationIssue::new("", "invalid_type", "the order must be an object"));
+        issues.push(ValidationIssue::new(
+            "",
+            "invalid_type",
+            "the order must be an object",
+        ));
         return (None, issues);
     };
     let mut clean = map.clone();
-    let strings = ["address", "additional", "city", "zipcode", "lots", "comment", "external_id"];
+    let strings = [
+        "address",
+        "additional",
+        "city",
+        "zipcode",
+        "lots",
+        "comment",
+        "external_id",
+    ];
     for key in strings {
-        keep_if(&mut clean, key, Value::is_string, "a string", &mut issues, "");
+        keep_if(
+            &mut clean,
+            key,
+            Value::is_string,
+            "a string",
+            &mut issues,
+            "",
+        );
     }
     for key in ["all_due_paid", "test_mode"] {
-        keep_if(&mut clean, key, Value::is_boolean, "true or false", &mut issues, "");
+        keep_if(
+            &mut clean,
+            key,
+            Value::is_boolean,
+            "true or false",
+            &mut issues,
+            "",
+        );
     }
-    keep_if(&mut clean, "documents", Value::is_array, "an array", &mut issues, "");
-    if keep_if(&mut clean, "owners", Value::is_array, "an array", &mut issues, "") {
+    keep_if(
+        &mut clean,
+        "documents",
+        Value::is_array,
+        "an array",
+        &mut issues,
+        "",
+    );
+    if keep_if(
+        &mut clean,
+        "owners",
+        Value::is_array,
+        "an array",
+        &mut issues,
+        "",
+    ) {
         if let Some(Value::Array(owners)) = clean.get_mut("owners") {
             for (i, owner) in owners.iter_mut().enumerate() {
                 let at = format!("owners[{i}]");
@@ -344,7 +383,14 @@ pub fn validate_order_value(value: &Value) -> (Option<OrderRequest>, Vec<Validat
         ("invoice", &["address", "city", "zipcode", "lastname"][..]),
         ("syndic", &["name", "username", "password", "url"][..]),
     ] {
-        if keep_if(&mut clean, key, Value::is_object, "an object", &mut issues, "") {
+        if keep_if(
+            &mut clean,
+            key,
+            Value::is_object,
+            "an object",
+            &mut issues,
+            "",
+        ) {
             if let Some(v) = clean.get_mut(key) {
                 clean_object(v, key, fields, &mut issues);
             }
@@ -367,7 +413,11 @@ pub fn validate_order_value(value: &Value) -> (Option<OrderRequest>, Vec<Validat
     let order: OrderRequest = match serde_json::from_value(Value::Object(clean)) {
         Ok(o) => o,
         Err(_) => {
-            issues.push(ValidationIssue::new("", "invalid_type", "the order could not be read"));
+            issues.push(ValidationIssue::new(
+                "",
+                "invalid_type",
+                "the order could not be read",
+            ));
             return (None, issues);
         }
     };
@@ -708,10 +758,21 @@ mod tests {
         let (order, issues) = validate_order_value(&json!({}));
         assert!(order.is_some());
         let paths: Vec<&str> = issues.iter().map(|i| i.path.as_str()).collect();
-        for p in ["address", "city", "zipcode", "owners", "invoice.address", "invoice.lastname", "method"] {
+        for p in [
+            "address",
+            "city",
+            "zipcode",
+            "owners",
+            "invoice.address",
+            "invoice.lastname",
+            "method",
+        ] {
             assert!(paths.contains(&p), "{p} missing from {paths:?}");
         }
-        assert!(!paths.contains(&"syndic"), "no method: no method-specific issue");
+        assert!(
+            !paths.contains(&"syndic"),
+            "no method: no method-specific issue"
+        );
 
         let (_, issues) = validate_order_value(&json!({
             "address": 4, "owners": "Dupont", "invoice": [], "method": "fax",
