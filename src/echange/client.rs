@@ -95,19 +95,40 @@ struct DropReason<'a> {
     why: &'a str,
 }
 
+/// Runtime error codes that are not a connection closed by the server.
+const NOT_A_DROP: [&str; 8] = [
+    "ECONNREFUSED",
+    "ENOTFOUND",
+    "EAI_AGAIN",
+    "EHOSTUNREACH",
+    "ENETUNREACH",
+    "UND_ERR_CONNECT_TIMEOUT",
+    "UND_ERR_HEADERS_OVERFLOW",
+    "ERR_TLS_CERT_ALTNAME_INVALID",
+];
+
 impl DropReason<'_> {
     fn explain(&self, e: Error) -> Error {
         if e.code() != ErrorCode::Network {
             return e;
         }
-        Error::new(
+        // Failures before or outside a connection keep their own words.
+        let code = e.cause().map(|c| c.code.as_str()).unwrap_or("");
+        if NOT_A_DROP.contains(&code) {
+            return e;
+        }
+        let explained = Error::new(
             ErrorCode::Network,
             format!(
                 "{} failed: the server closed the connection without answering (SFTPGo does \
                  this when {})",
                 self.subject, self.why
             ),
-        )
+        );
+        match e.cause() {
+            Some(c) => explained.with_cause(c.clone()),
+            None => explained,
+        }
     }
 }
 

@@ -285,11 +285,12 @@ fn attempt_failure(operation: &str, kind: Attempt, timeout_ms: u32, cause: &JsVa
                 (true, false) => format!(" ({})", cause.code),
                 (false, false) => format!(" ({}: {})", cause.message, cause.code),
             };
-            Error::new(
-                ErrorCode::Network,
-                format!("{operation} failed: no response from the server{detail}"),
-            )
-            .with_cause(cause)
+            let message = if cause.code == "UND_ERR_HEADERS_OVERFLOW" {
+                format!("{operation} failed: the response headers are too large")
+            } else {
+                format!("{operation} failed: no response from the server{detail}")
+            };
+            Error::new(ErrorCode::Network, message).with_cause(cause)
         }
     };
     Failure::new(kind, error)

@@ -207,7 +207,7 @@ impl JsEchangeClient {
                 }
             };
             let signal = options::signal(&options, W)?;
-            let is_stream = data.is_object() && options::field(&data, "getReader").is_some();
+            let is_stream = crate::http::fetch::is_readable_stream(&data);
             let is_bytes = data.is_instance_of::<js_sys::Uint8Array>()
                 || data.is_instance_of::<js_sys::ArrayBuffer>()
                 || (data.is_object()

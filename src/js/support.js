@@ -198,6 +198,7 @@ export function networkErrorFields(error) {
   }
   const unsafe = (s) => s.length > 200 || /header|authorization|bearer|basic|key|token|password/i.test(s);
   if (unsafe(message)) message = "";
-  if (unsafe(code)) code = "";
+  // A system code is an identifier (ECONNREFUSED, UND_ERR_SOCKET); anything else is dropped.
+  if (!/^[A-Z][A-Z0-9_]{1,63}$/.test(code)) code = "";
   return [name.slice(0, 60), code, message];
 }
