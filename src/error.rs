@@ -150,6 +150,17 @@ impl ValidationIssue {
     }
 }
 
+/// What an error carries besides its code, sentence and status (boxed: most errors have none
+/// of it, and a small `Error` keeps every `Result` small).
+#[derive(Clone, Default, PartialEq, Eq)]
+struct Details {
+    server_message: Option<String>,
+    server_error: Option<String>,
+    retry_after: Option<u64>,
+    cause: Option<ErrorCause>,
+    issues: Vec<ValidationIssue>,
+}
+
 /// A failed operation. See the module documentation.
 #[non_exhaustive]
 #[derive(Clone, PartialEq, Eq)]
@@ -157,11 +168,7 @@ pub struct Error {
     code: ErrorCode,
     message: String,
     status: Option<u16>,
-    server_message: Option<String>,
-    server_error: Option<String>,
-    retry_after: Option<u64>,
-    cause: Option<Box<ErrorCause>>,
-    issues: Vec<ValidationIssue>,
+    details: Option<Box<Details>>,
 }
 
 impl Error {
@@ -171,11 +178,7 @@ impl Error {
             code,
             message: message.into(),
             status: None,
-            server_message: None,
-            server_error: None,
-            retry_after: None,
-            cause: None,
-            issues: Vec::new(),
+            details: None,
         }
     }
 
@@ -189,6 +192,14 @@ impl Error {
         Error::new(ErrorCode::InvalidResponse, message)
     }
 
+    fn details_mut(&mut self) -> &mut Details {
+        self.details.get_or_insert_with(Box::default)
+    }
+
+    fn details(&self) -> Option<&Details> {
+        self.details.as_deref()
+    }
+
     /// Sets the HTTP status.
     pub fn with_status(mut self, status: u16) -> Error {
         self.status = Some(status);
@@ -197,42 +208,71 @@ impl Error {
 
     /// Sets the server's own message (kept verbatim).
     pub fn with_server_message(mut self, message: Option<String>) -> Error {
-        self.server_message = message;
+        self.details_mut().server_message = message;
         self
     }
 
     /// Sets Échange's `error` field (kept verbatim).
     pub fn with_server_error(mut self, error: Option<String>) -> Error {
-        self.server_error = error;
+        self.details_mut().server_error = error;
         self
     }
 
     /// Sets the `Retry-After` delay in seconds.
     pub fn with_retry_after(mut self, seconds: Option<u64>) -> Error {
-        self.retry_after = seconds;
+        self.details_mut().retry_after = seconds;
         self
     }
 
     /// Sets the underlying error.
     pub fn with_cause(mut self, cause: ErrorCause) -> Error {
-        self.cause = Some(Box::new(cause));
+        self.details_mut().cause = Some(cause);
         self
     }
 
     /// Attaches the problems found in the caller's input (`invalid_input`).
     pub fn with_issues(mut self, issues: Vec<ValidationIssue>) -> Error {
-        self.issues = issues;
+        self.details_mut().issues = issues;
         self
     }
 
     /// The problems found in the caller's input, for `invalid_input` from validation.
     pub fn issues(&self) -> &[ValidationIssue] {
-        &self.issues
+        self.details().map_or(&[], |d| d.issues.as_slice())
     }
 
     /// The underlying error, when there is one (network failures).
     pub fn cause(&self) -> Option<&ErrorCause> {
-        self.cause.as_deref()
+        self.details().and_then(|d| d.cause.as_ref())
+    }
+
+    /// The error with every occurrence of each secret (3 bytes or more) replaced by
+    /// `<redacted>`, in every text it carries — the server's included.
+    pub fn scrubbed(mut self, secrets: &[String]) -> Error {
+        let clean = |s: &mut String| {
+            for secret in secrets {
+                if secret.len() >= 3 && s.contains(secret.as_str()) {
+                    *s = s.replace(secret.as_str(), "<redacted>");
+                }
+            }
+        };
+        clean(&mut self.message);
+        if let Some(d) = self.details.as_deref_mut() {
+            for text in [&mut d.server_message, &mut d.server_error]
+                .into_iter()
+                .flatten()
+            {
+                clean(text);
+            }
+            if let Some(c) = &mut d.cause {
+                clean(&mut c.message);
+                clean(&mut c.code);
+            }
+            for i in &mut d.issues {
+                clean(&mut i.message);
+            }
+        }
+        self
     }
 
     /// The stable machine-readable code.
@@ -252,17 +292,17 @@ impl Error {
 
     /// The server's own message, verbatim (French text included), when it sent one.
     pub fn server_message(&self) -> Option<&str> {
-        self.server_message.as_deref()
+        self.details().and_then(|d| d.server_message.as_deref())
     }
 
     /// Échange's `error` field, when present.
     pub fn server_error(&self) -> Option<&str> {
-        self.server_error.as_deref()
+        self.details().and_then(|d| d.server_error.as_deref())
     }
 
     /// Seconds to wait, from a `Retry-After` header, when present.
     pub fn retry_after(&self) -> Option<u64> {
-        self.retry_after
+        self.details().and_then(|d| d.retry_after)
     }
 }
 
@@ -272,7 +312,7 @@ impl fmt::Display for Error {
         if let Some(status) = self.status {
             write!(f, " (HTTP {status})")?;
         }
-        match (&self.server_message, &self.server_error) {
+        match (self.server_message(), self.server_error()) {
             (Some(m), Some(e)) if !m.is_empty() => write!(f, ": {m} ({e})"),
             (_, Some(e)) => write!(f, ": {e}"),
             (Some(m), None) if !m.is_empty() => write!(f, ": {m}"),
@@ -287,10 +327,10 @@ impl fmt::Debug for Error {
             .field("code", &self.code.as_str())
             .field("message", &self.message)
             .field("status", &self.status)
-            .field("server_message", &self.server_message)
-            .field("server_error", &self.server_error)
-            .field("retry_after", &self.retry_after)
-            .field("cause", &self.cause)
+            .field("server_message", &self.server_message())
+            .field("server_error", &self.server_error())
+            .field("retry_after", &self.retry_after())
+            .field("cause", &self.cause())
             .finish()
     }
 }

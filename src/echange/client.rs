@@ -81,6 +81,22 @@ impl Auth for EchangeAuth {
     fn authorize(&self, req: &Request, token: &Token) -> Request {
         requests::with_bearer(req.clone(), &token.access_token)
     }
+
+    fn secrets(&self) -> Vec<String> {
+        let c = &self.credentials;
+        let pair = format!("{}:{}", c.username, c.password);
+        use base64::Engine as _;
+        let basic = base64::engine::general_purpose::STANDARD.encode(pair.as_bytes());
+        let mut v = vec![c.password.clone(), pair, basic];
+        if let Otp::Fixed(code) = &self.otp {
+            v.push(code.clone());
+        }
+        v
+    }
+
+    fn token_text(token: &Token) -> &str {
+        &token.access_token
+    }
 }
 
 /// Client for the SFTPGo user API of GÉRÉDIS « Échange ».
@@ -151,6 +167,11 @@ impl EchangeClient {
         })
     }
 
+    /// Runs a call and scrubs every secret of the client from its error.
+    async fn scrubbing<T>(&self, call: impl Future<Output = Result<T>>) -> Result<T> {
+        call.await.map_err(|e| self.session.scrub(e, &[]))
+    }
+
     /// The base URL.
     pub fn base_url(&self) -> &BaseUrl {
         &self.session.auth.base
@@ -162,7 +183,8 @@ impl EchangeClient {
 
     /// The current token: cached while fresh; concurrent callers share one request.
     pub async fn token<I: Io>(&self, io: &I) -> Result<Token> {
-        self.session.token(io).await
+        self.scrubbing(async move { self.session.token(io).await })
+            .await
     }
 
     /// Sends a Bearer request and reads the whole body; a dropped connection is explained.
@@ -180,15 +202,18 @@ impl EchangeClient {
 
     /// Lists a folder (`None` or `""` = the home or start folder).
     pub async fn list_dir<I: Io>(&self, io: &I, path: Option<&str>) -> Result<Vec<DirEntry>> {
-        let req = requests::list_dir(self.base(), path)?;
-        let dir = path.unwrap_or("");
-        let subject = responses::subject("listDir", Some(dir));
-        let drop = DropReason {
-            subject: &subject,
-            why: "the path is a file, not a folder",
-        };
-        let (head, body) = self.send(io, &req, Some(drop)).await?;
-        responses::parse_listing(dir, &head, &body, io.now_ms())
+        self.scrubbing(async move {
+            let req = requests::list_dir(self.base(), path)?;
+            let dir = path.unwrap_or("");
+            let subject = responses::subject("listDir", Some(dir));
+            let drop = DropReason {
+                subject: &subject,
+                why: "the path is a file, not a folder",
+            };
+            let (head, body) = self.send(io, &req, Some(drop)).await?;
+            responses::parse_listing(dir, &head, &body, io.now_ms())
+        })
+        .await
     }
 
     /// Every descendant of a folder, breadth-first with at most `concurrency` listings in
@@ -200,26 +225,29 @@ impl EchangeClient {
         concurrency: usize,
         max_depth: Option<u32>,
     ) -> Result<Vec<DirEntry>> {
-        use futures_util::stream::{FuturesUnordered, StreamExt};
-        let mut plan = WalkPlan::new(path.unwrap_or(""), max_depth);
-        let mut inflight = FuturesUnordered::new();
-        let concurrency = concurrency.max(1);
-        loop {
-            while inflight.len() < concurrency {
-                let Some((dir, depth)) = plan.next_folder() else {
-                    break;
-                };
-                inflight.push(async move {
-                    let r = self.list_dir(io, Some(&dir)).await;
-                    (depth, r)
-                });
+        self.scrubbing(async move {
+            use futures_util::stream::{FuturesUnordered, StreamExt};
+            let mut plan = WalkPlan::new(path.unwrap_or(""), max_depth);
+            let mut inflight = FuturesUnordered::new();
+            let concurrency = concurrency.max(1);
+            loop {
+                while inflight.len() < concurrency {
+                    let Some((dir, depth)) = plan.next_folder() else {
+                        break;
+                    };
+                    inflight.push(async move {
+                        let r = self.list_dir(io, Some(&dir)).await;
+                        (depth, r)
+                    });
+                }
+                match inflight.next().await {
+                    None => break,
+                    Some((depth, result)) => plan.add_listing(depth, result?),
+                }
             }
-            match inflight.next().await {
-                None => break,
-                Some((depth, result)) => plan.add_listing(depth, result?),
-            }
-        }
-        Ok(plan.finish())
+            Ok(plan.finish())
+        })
+        .await
     }
 
     /// Opens a download: a 2xx head with its body unread, or the server's error.
@@ -255,13 +283,16 @@ impl EchangeClient {
 
     /// Starts `POST /streamzip` and resolves when the headers arrive; the body is the zip.
     pub async fn download_zip<I: Io>(&self, io: &I, paths: &[String]) -> Result<Opened<I::Body>> {
-        let req = requests::stream_zip(self.base(), paths)?;
-        let subject = zip_subject(paths.len());
-        let drop = DropReason {
-            subject: &subject,
-            why: "a requested path does not exist or is not readable",
-        };
-        self.open_download(io, &req, drop).await
+        self.scrubbing(async move {
+            let req = requests::stream_zip(self.base(), paths)?;
+            let subject = zip_subject(paths.len());
+            let drop = DropReason {
+                subject: &subject,
+                why: "a requested path does not exist or is not readable",
+            };
+            self.open_download(io, &req, drop).await
+        })
+        .await
     }
 
     /// Starts a file download (from `offset` with a `Range` request); resolves with the open
@@ -272,17 +303,20 @@ impl EchangeClient {
         path: &str,
         offset: Option<u64>,
     ) -> Result<Opened<I::Body>> {
-        let req = requests::download_file(self.base(), path, offset)?;
-        let subject = responses::subject("downloadFile", Some(path));
-        let drop = DropReason {
-            subject: &subject,
-            why: "the file could not be read",
-        };
-        let open = self.open_download(io, &req, drop).await?;
-        if let Some(o) = offset.filter(|o| *o > 0) {
-            check_resumed(&subject, &open.head, o)?;
-        }
-        Ok(open)
+        self.scrubbing(async move {
+            let req = requests::download_file(self.base(), path, offset)?;
+            let subject = responses::subject("downloadFile", Some(path));
+            let drop = DropReason {
+                subject: &subject,
+                why: "the file could not be read",
+            };
+            let open = self.open_download(io, &req, drop).await?;
+            if let Some(o) = offset.filter(|o| *o > 0) {
+                check_resumed(&subject, &open.head, o)?;
+            }
+            Ok(open)
+        })
+        .await
     }
 
     /// Uploads the call's external body to `path` (`POST /files/upload`); `replayable` says
@@ -295,26 +329,30 @@ impl EchangeClient {
         mkdir_parents: bool,
         mtime_ms: Option<i64>,
     ) -> Result<()> {
-        let mut req = requests::upload_file(
-            self.base(),
-            path,
-            crate::http::Body::External,
-            replayable,
-            mkdir_parents,
-            mtime_ms,
-        )?;
-        req.attempt_timeout = false;
-        let subject = responses::subject("uploadFile", Some(path));
-        // SFTPGo answers an early refusal (no permission, missing parent folder, quota) and
-        // closes the connection without reading a large body; the runtime then reports a failed
-        // write and the answer is lost.
-        let drop = DropReason {
-            subject: &subject,
-            why: "it refused the upload before reading it all (no permission, a missing parent \
+        self.scrubbing(async move {
+            let mut req = requests::upload_file(
+                self.base(),
+                path,
+                crate::http::Body::External,
+                replayable,
+                mkdir_parents,
+                mtime_ms,
+            )?;
+            req.attempt_timeout = false;
+            let subject = responses::subject("uploadFile", Some(path));
+            // SFTPGo answers an early refusal (no permission, missing parent folder, quota) and
+            // closes the connection without reading a large body; the runtime then reports a failed
+            // write and the answer is lost.
+            let drop = DropReason {
+                subject: &subject,
+                why:
+                    "it refused the upload before reading it all (no permission, a missing parent \
                   folder or a full quota), or the network failed",
-        };
-        let (head, body) = self.send(io, &req, Some(drop)).await?;
-        responses::expect_success(&subject, &head, &body, io.now_ms())
+            };
+            let (head, body) = self.send(io, &req, Some(drop)).await?;
+            responses::expect_success(&subject, &head, &body, io.now_ms())
+        })
+        .await
     }
 
     async fn simple<I: Io>(&self, io: &I, req: Request, subject: String) -> Result<()> {
@@ -324,47 +362,65 @@ impl EchangeClient {
 
     /// Creates a folder (`parents`: also its missing ancestors).
     pub async fn mkdir<I: Io>(&self, io: &I, path: &str, parents: bool) -> Result<()> {
-        let req = requests::mkdir(self.base(), path, parents)?;
-        self.simple(io, req, responses::subject("mkdir", Some(path)))
-            .await
+        self.scrubbing(async move {
+            let req = requests::mkdir(self.base(), path, parents)?;
+            self.simple(io, req, responses::subject("mkdir", Some(path)))
+                .await
+        })
+        .await
     }
 
     /// Deletes a file (or a symlink itself).
     pub async fn delete_file<I: Io>(&self, io: &I, path: &str) -> Result<()> {
-        let req = requests::delete_file(self.base(), path)?;
-        self.simple(io, req, responses::subject("deleteFile", Some(path)))
-            .await
+        self.scrubbing(async move {
+            let req = requests::delete_file(self.base(), path)?;
+            self.simple(io, req, responses::subject("deleteFile", Some(path)))
+                .await
+        })
+        .await
     }
 
     /// Deletes a folder and everything in it.
     pub async fn delete_dir<I: Io>(&self, io: &I, path: &str) -> Result<()> {
-        let req = requests::delete_dir(self.base(), path)?;
-        self.simple(io, req, responses::subject("deleteDir", Some(path)))
-            .await
+        self.scrubbing(async move {
+            let req = requests::delete_dir(self.base(), path)?;
+            self.simple(io, req, responses::subject("deleteDir", Some(path)))
+                .await
+        })
+        .await
     }
 
     /// Moves or renames (an existing folder target is refused by the server).
     pub async fn move_entry<I: Io>(&self, io: &I, from: &str, to: &str) -> Result<()> {
-        let req = requests::move_entry(self.base(), from, to)?;
-        self.simple(io, req, format!("move(\"{from}\" → \"{to}\")"))
-            .await
+        self.scrubbing(async move {
+            let req = requests::move_entry(self.base(), from, to)?;
+            self.simple(io, req, format!("move(\"{from}\" → \"{to}\")"))
+                .await
+        })
+        .await
     }
 
     /// Copies a file or folder (server-side).
     pub async fn copy_entry<I: Io>(&self, io: &I, from: &str, to: &str) -> Result<()> {
-        let req = requests::copy_entry(self.base(), from, to)?;
-        self.simple(io, req, format!("copy(\"{from}\" → \"{to}\")"))
-            .await
+        self.scrubbing(async move {
+            let req = requests::copy_entry(self.base(), from, to)?;
+            self.simple(io, req, format!("copy(\"{from}\" → \"{to}\")"))
+                .await
+        })
+        .await
     }
 
     /// Invalidates the current token on the server and forgets it.
     pub async fn logout<I: Io>(&self, io: &I) -> Result<()> {
-        let Some(token) = self.session.slot().take() else {
-            return Ok(());
-        };
-        let req = requests::with_bearer(requests::logout(self.base()), &token.access_token);
-        let (head, body) = self.session.engine.send(io, &req).await?;
-        responses::expect_success("logout()", &head, &body, io.now_ms())
+        self.scrubbing(async move {
+            let Some(token) = self.session.slot().take() else {
+                return Ok(());
+            };
+            let req = requests::with_bearer(requests::logout(self.base()), &token.access_token);
+            let (head, body) = self.session.engine.send(io, &req).await?;
+            responses::expect_success("logout()", &head, &body, io.now_ms())
+        })
+        .await
     }
 }
 

@@ -459,3 +459,33 @@ fn logout_forgets_the_token_and_sends_nothing_without_one() {
     block_on(c.token(&sc.io())).unwrap();
     assert_eq!(sc.ops(), ["token", "logout", "token"]);
 }
+
+#[test]
+fn secrets_echoed_by_a_server_never_reach_an_error() {
+    // The Basic header value (and its base64), the password, and the bearer token, echoed back.
+    use base64::Engine as _;
+    let b64 = base64::engine::general_purpose::STANDARD.encode("fournisseur:motdepasse-Été:2025");
+    let echo_login = format!(
+        r#"{{"error": "bad Authorization: Basic {b64}", "message": "password motdepasse-Été:2025 refused (motdepasse-%C3%89t%C3%A9%3A2025)"}}"#
+    );
+    let sc = Script::new(vec![Reply::new(401, &echo_login)]);
+    let e = block_on(client().token(&sc.io())).unwrap_err();
+    let all = format!("{e} {e:?}");
+    for secret in [
+        b64.as_str(),
+        "motdepasse-Été:2025",
+        "motdepasse-%C3%89t%C3%A9%3A2025",
+    ] {
+        assert!(!all.contains(secret), "{secret} leaked: {all}");
+    }
+    assert!(all.contains("<redacted>"), "{all}");
+
+    let sc = Script::new(vec![
+        tok("tok-SECRET-1"),
+        Reply::new(500, r#"{"message": "boom for Bearer tok-SECRET-1"}"#),
+    ]);
+    let c = client();
+    let e = block_on(c.list_dir(&sc.io(), None)).unwrap_err();
+    let all = format!("{e} {e:?}");
+    assert!(!all.contains("tok-SECRET-1"), "{all}");
+}

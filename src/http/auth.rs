@@ -205,6 +205,28 @@ pub trait Auth {
     fn can_login(&self) -> bool {
         true
     }
+
+    /// The secrets this client holds (passwords, keys, the Basic header value …), scrubbed
+    /// from every error it returns.
+    fn secrets(&self) -> Vec<String>;
+
+    /// The text of a token, scrubbed from errors too.
+    fn token_text(token: &Self::Token) -> &str;
+}
+
+/// Most recent tokens remembered for scrubbing (a refused token may be echoed later).
+const TOKENS_REMEMBERED: usize = 8;
+
+/// The forms a secret can take in a server's echo: as is, JSON-escaped, percent-encoded.
+pub fn secret_forms(secret: &str) -> Vec<String> {
+    let mut forms = vec![secret.to_string()];
+    if let Ok(json) = serde_json::to_string(secret) {
+        forms.push(json.trim_matches('"').to_string());
+    }
+    forms.push(super::url::encode_query_value(secret));
+    forms.sort();
+    forms.dedup();
+    forms
 }
 
 /// An API's [`Auth`], its [`Engine`] and its [`TokenSlot`]: every authenticated call goes
@@ -215,16 +237,49 @@ pub struct Session<A: Auth> {
     /// Retry policy and body cap.
     pub engine: Engine,
     slot: TokenSlot<A::Token>,
+    seen: RefCell<Vec<String>>,
 }
 
 impl<A: Auth> Session<A> {
     /// A session starting with `initial` as its token (or none).
     pub fn new(auth: A, engine: Engine, initial: Option<Lease<A::Token>>) -> Session<A> {
+        let seen = initial
+            .as_ref()
+            .map(|l| vec![A::token_text(&l.value).to_string()])
+            .unwrap_or_default();
         Session {
             auth,
             engine,
             slot: TokenSlot::new(initial),
+            seen: RefCell::new(seen),
         }
+    }
+
+    fn remember(&self, token: &A::Token) {
+        let text = A::token_text(token);
+        let mut seen = self.seen.borrow_mut();
+        if !seen.iter().any(|t| t == text) {
+            if seen.len() >= TOKENS_REMEMBERED {
+                seen.remove(0);
+            }
+            seen.push(text.to_string());
+        }
+    }
+
+    /// `e` without any secret this session holds or has held (passwords, keys, tokens), in
+    /// any of the forms a server may echo them in, plus `extra` secrets of the call.
+    pub fn scrub(&self, e: crate::error::Error, extra: &[String]) -> crate::error::Error {
+        let mut secrets: Vec<String> = Vec::new();
+        for s in self
+            .auth
+            .secrets()
+            .iter()
+            .chain(self.seen.borrow().iter())
+            .chain(extra)
+        {
+            secrets.extend(secret_forms(s));
+        }
+        e.scrubbed(&secrets)
     }
 
     /// The token slot (for diagnostics and logout).
@@ -234,16 +289,22 @@ impl<A: Auth> Session<A> {
 
     /// A fresh token (cached, joined or obtained).
     pub async fn token<I: Io>(&self, io: &I) -> Result<A::Token> {
-        self.slot
+        let t = self
+            .slot
             .get(io, false, || self.auth.login(&self.engine, io))
-            .await
+            .await?;
+        self.remember(&t);
+        Ok(t)
     }
 
     /// Logs in now (joining a login already running), replacing the token held.
     pub async fn login<I: Io>(&self, io: &I) -> Result<A::Token> {
-        self.slot
+        let t = self
+            .slot
             .get(io, true, || self.auth.login(&self.engine, io))
-            .await
+            .await?;
+        self.remember(&t);
+        Ok(t)
     }
 
     /// Sends `req` with the token; after a refused token, forgets it and replays once with a

@@ -118,6 +118,25 @@ impl Auth for PedAuth {
     fn can_login(&self) -> bool {
         self.credentials.is_some()
     }
+
+    fn secrets(&self) -> Vec<String> {
+        let mut v = vec![self.api_key.clone()];
+        if let Some(c) = &self.credentials {
+            v.push(c.password.clone());
+        }
+        v
+    }
+
+    fn token_text(token: &String) -> &str {
+        token
+    }
+}
+
+/// The syndic's extranet credentials of a call, scrubbed from its errors too.
+fn syndic_secrets(syndic: Option<&super::model::Syndic>) -> Vec<String> {
+    syndic
+        .map(|s| vec![s.username.clone(), s.password.clone()])
+        .unwrap_or_default()
 }
 
 /// Header values must be visible ASCII (fetch refuses others, and line breaks would be worse).
@@ -204,6 +223,20 @@ impl PreEtatDateClient {
         &self.session.auth.base
     }
 
+    /// Runs a call and scrubs every secret of the client from its error.
+    async fn scrubbing<T>(&self, call: impl std::future::Future<Output = Result<T>>) -> Result<T> {
+        self.scrubbing_with(Vec::new(), call).await
+    }
+
+    /// [`Self::scrubbing`], with the call's own secrets (a syndic's credentials) too.
+    async fn scrubbing_with<T>(
+        &self,
+        extra: Vec<String>,
+        call: impl std::future::Future<Output = Result<T>>,
+    ) -> Result<T> {
+        call.await.map_err(|e| self.session.scrub(e, &extra))
+    }
+
     fn auth(&self) -> &PedAuth {
         &self.session.auth
     }
@@ -211,33 +244,42 @@ impl PreEtatDateClient {
     /// `POST /account/auth`: logs in now (joining a login already running) and caches the
     /// token. `invalid_input` when the client has no e-mail and password.
     pub async fn authenticate<I: Io>(&self, io: &I) -> Result<AccessToken> {
-        if !self.auth().can_login() {
-            return Err(Error::invalid_input(
-                "authenticate failed: the client has no email and password to log in with",
-            ));
-        }
-        let access_token = self.session.login(io).await?;
-        Ok(AccessToken { access_token })
+        self.scrubbing(async move {
+            if !self.auth().can_login() {
+                return Err(Error::invalid_input(
+                    "authenticate failed: the client has no email and password to log in with",
+                ));
+            }
+            let access_token = self.session.login(io).await?;
+            Ok(AccessToken { access_token })
+        })
+        .await
     }
 
     /// `GET /health` (API key only): any 2xx is healthy; returns the JSON body, if any.
     pub async fn health<I: Io>(&self, io: &I) -> Result<Value> {
-        let req = requests::health(&self.auth().base, &self.auth().api_key);
-        let (head, body) = self.session.engine.send(io, &req).await?;
-        responses::parse_health(&head, &body)
+        self.scrubbing(async move {
+            let req = requests::health(&self.auth().base, &self.auth().api_key);
+            let (head, body) = self.session.engine.send(io, &req).await?;
+            responses::parse_health(&head, &body)
+        })
+        .await
     }
 
     /// `POST /order/`: validated first (`invalid_input` before any request), never retried;
     /// replayed once after a refused token (no order was created then).
     pub async fn create_order<I: Io>(&self, io: &I, order: &OrderRequest) -> Result<Transaction> {
-        let issues = validate_order(order);
-        if !issues.is_empty() {
-            return Err(issues_to_error(op::CREATE_ORDER, &issues));
-        }
-        let a = self.auth();
-        let req = requests::create_order(&a.base, &a.api_key, "", order)?;
-        let (head, body) = self.session.send(io, &req).await?;
-        responses::parse_transaction(op::CREATE_ORDER, &head, &body)
+        self.scrubbing_with(syndic_secrets(order.syndic.as_ref()), async move {
+            let issues = validate_order(order);
+            if !issues.is_empty() {
+                return Err(issues_to_error(op::CREATE_ORDER, &issues));
+            }
+            let a = self.auth();
+            let req = requests::create_order(&a.base, &a.api_key, "", order)?;
+            let (head, body) = self.session.send(io, &req).await?;
+            responses::parse_transaction(op::CREATE_ORDER, &head, &body)
+        })
+        .await
     }
 
     /// `POST /order/{orderid}/refresh`, validated first.
@@ -247,14 +289,17 @@ impl PreEtatDateClient {
         orderid: &str,
         refresh: &RefreshRequest,
     ) -> Result<Transaction> {
-        let issues = validate_refresh(refresh);
-        if !issues.is_empty() {
-            return Err(issues_to_error(op::REQUEST_REFRESH, &issues));
-        }
-        let a = self.auth();
-        let req = requests::refresh(&a.base, &a.api_key, "", orderid, refresh)?;
-        let (head, body) = self.session.send(io, &req).await?;
-        responses::parse_transaction(op::REQUEST_REFRESH, &head, &body)
+        self.scrubbing_with(syndic_secrets(refresh.syndic.as_ref()), async move {
+            let issues = validate_refresh(refresh);
+            if !issues.is_empty() {
+                return Err(issues_to_error(op::REQUEST_REFRESH, &issues));
+            }
+            let a = self.auth();
+            let req = requests::refresh(&a.base, &a.api_key, "", orderid, refresh)?;
+            let (head, body) = self.session.send(io, &req).await?;
+            responses::parse_transaction(op::REQUEST_REFRESH, &head, &body)
+        })
+        .await
     }
 
     /// `POST /order/needrefresh`, the vendor's deprecated form of [`Self::request_refresh`].
@@ -263,14 +308,17 @@ impl PreEtatDateClient {
         io: &I,
         refresh: &LegacyRefreshRequest,
     ) -> Result<Transaction> {
-        let issues = validate_legacy_refresh(refresh);
-        if !issues.is_empty() {
-            return Err(issues_to_error(op::REQUEST_REFRESH_LEGACY, &issues));
-        }
-        let a = self.auth();
-        let req = requests::refresh_legacy(&a.base, &a.api_key, "", refresh)?;
-        let (head, body) = self.session.send(io, &req).await?;
-        responses::parse_transaction(op::REQUEST_REFRESH_LEGACY, &head, &body)
+        self.scrubbing_with(syndic_secrets(refresh.syndic.as_ref()), async move {
+            let issues = validate_legacy_refresh(refresh);
+            if !issues.is_empty() {
+                return Err(issues_to_error(op::REQUEST_REFRESH_LEGACY, &issues));
+            }
+            let a = self.auth();
+            let req = requests::refresh_legacy(&a.base, &a.api_key, "", refresh)?;
+            let (head, body) = self.session.send(io, &req).await?;
+            responses::parse_transaction(op::REQUEST_REFRESH_LEGACY, &head, &body)
+        })
+        .await
     }
 
     /// `POST /order/test/webhook-events`: asks the service to send `event` for `orderid`.
@@ -281,10 +329,13 @@ impl PreEtatDateClient {
         orderid: &str,
         event: &OrderState,
     ) -> Result<Value> {
-        let a = self.auth();
-        let req = requests::send_test_webhook(&a.base, &a.api_key, "", orderid, event)?;
-        let (head, body) = self.session.send(io, &req).await?;
-        responses::parse_ack(op::SEND_TEST_WEBHOOK, &head, &body)
+        self.scrubbing(async move {
+            let a = self.auth();
+            let req = requests::send_test_webhook(&a.base, &a.api_key, "", orderid, event)?;
+            let (head, body) = self.session.send(io, &req).await?;
+            responses::parse_ack(op::SEND_TEST_WEBHOOK, &head, &body)
+        })
+        .await
     }
 }
 
@@ -718,5 +769,47 @@ mod tests {
             assert!(!dbg.contains(secret), "{secret} leaked in {dbg}");
         }
         assert_eq!(c.base_url().as_str(), "https://h");
+    }
+
+    #[test]
+    fn secrets_echoed_by_a_server_never_reach_an_error() {
+        // A non-JSON page quoting the API key and the password; an order error quoting the
+        // syndic's credentials and the bearer token.
+        let sc = Script::new(vec![Reply::new(
+            502,
+            "<html>upstream said: X-Auth-Key API-KEY-1, {\"email\": \"user@mail.com\", \"password\": \"account-pw\"}</html>",
+        )]);
+        sc.replies
+            .borrow_mut()
+            .push_back(Reply::new(502, "again account-pw"));
+        sc.replies
+            .borrow_mut()
+            .push_back(Reply::new(502, "again API-KEY-1"));
+        let c = managed();
+        let e = block_on(c.authenticate(&sc.io())).unwrap_err();
+        let all = format!("{e} {e:?}");
+        for secret in ["API-KEY-1", "account-pw"] {
+            assert!(!all.contains(secret), "{secret} leaked: {all}");
+        }
+        let mut order = en_order();
+        order.syndic = Some(super::super::model::Syndic {
+            name: "Syndic".into(),
+            username: "syndic-login-42".into(),
+            password: "syndic-pass-42".into(),
+            url: None,
+        });
+        let sc = Script::new(vec![
+            auth_ok("jwt-SECRET"),
+            Reply::new(
+                400,
+                r#"{"message": "refused syndic-login-42 / syndic-pass-42 with Bearer jwt-SECRET", "payload": null, "success": false}"#,
+            ),
+        ]);
+        let e = block_on(c.create_order(&sc.io(), &order)).unwrap_err();
+        let all = format!("{e} {e:?}");
+        for secret in ["syndic-login-42", "syndic-pass-42", "jwt-SECRET"] {
+            assert!(!all.contains(secret), "{secret} leaked: {all}");
+        }
+        assert!(all.contains("<redacted>"));
     }
 }
