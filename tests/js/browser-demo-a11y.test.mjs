@@ -31,6 +31,21 @@ async function check(page, state, width, found) {
   for (const v of violations) found.push(`${state}@${width}: ${v.id} (${v.impact}) ${v.help} — ${v.targets.join(" | ")}`);
 }
 
+test("axe: the scan finds a planted violation (it is not vacuous)", async () => {
+  const page = await openPage(demo);
+  try {
+    await page.evaluate(() => {
+      const input = document.createElement("input");
+      input.id = "planted";
+      document.querySelector("#panel-echange .card").append(input);
+    });
+    const found = await axeScan(page, "planted");
+    assert.ok(found.some((v) => v.id === "label" && v.targets.includes("#planted")), JSON.stringify(found));
+  } finally {
+    await closePage(page);
+  }
+});
+
 for (const [width, size] of [["1280", SIZES.desktop], ["390", SIZES.phone]]) {
   test(`axe: Échange states at ${width} px have no moderate+ violation`, async () => {
     await reset();

@@ -99,7 +99,7 @@ test("sign-in: unreachable server and wrong password are readable errors; the pa
 
     // Still usable: the right password works at once.
     await loginEchange(page);
-    await page.waitForSelector("#rows tr");
+    await page.waitForSelector("#rows tr[data-path]");
     assert.equal(await page.isHidden("#ex-error"), true);
     const token = await page.textContent("#ex-token");
     assert.match(token, /fournisseur/);
@@ -129,7 +129,7 @@ test("sign-in with a 2FA code (otp-user); sign-out ends the session and clears t
     const { code } = await control("POST", "/__fake/echange/otp", { username: "otp-user" });
     await page.fill("#ex-otp", code);
     await page.click("#ex-login");
-    await page.waitForSelector("#rows tr");
+    await page.waitForSelector("#rows tr[data-path]");
     const token = (await requests()).filter((r) => r.path === "/api/v2/user/token" && r.method === "GET").pop();
     assert.equal(token.headers["x-sftpgo-otp"], code, "the code went in X-SFTPGO-OTP");
     assert.equal(await page.inputValue("#ex-otp"), "", "a used code is cleared");
@@ -148,7 +148,7 @@ test("listing: folders first, human sizes, locale dates, sorting, navigation int
   const page = await openPage(demo);
   try {
     await loginEchange(page);
-    await page.waitForSelector("#rows tr");
+    await page.waitForSelector("#rows tr[data-path]");
     const raw = await rawListing("/");
     let rows = await listingRows(page);
     assert.deepEqual(
@@ -213,7 +213,7 @@ test("zip download: progress reaches 100 % and the saved zip holds the selection
   const page = await openPage(demo);
   try {
     await loginEchange(page);
-    await page.waitForSelector("#rows tr");
+    await page.waitForSelector("#rows tr[data-path]");
     await openFolder(page, "Relevés", "Déc 2025");
     const names = ["releve-01.csv", "synthèse.xml", "Relevé n°1 (copie).csv"];
     await select(page, names);
@@ -255,7 +255,7 @@ test("zip download: Cancel mid-download stops it, nothing is saved, the page sta
   const cdp = await page.context().newCDPSession(page);
   try {
     await loginEchange(page);
-    await page.waitForSelector("#rows tr");
+    await page.waitForSelector("#rows tr[data-path]");
     await openFolder(page, "Volumineux");
     await select(page, ["annulation.bin"]);
     await page.selectOption("#ex-save", "blob");
@@ -298,7 +298,7 @@ test("zip preview lists the entries as they stream and shows CSV / XML / text in
   const page = await openPage(demo);
   try {
     await loginEchange(page);
-    await page.waitForSelector("#rows tr");
+    await page.waitForSelector("#rows tr[data-path]");
     await openFolder(page, "Relevés", "Déc 2025");
     await page.check("#sel-all");
     await page.click("#ex-preview");
@@ -340,7 +340,7 @@ test("single-file download resumes where a cut connection stopped (Range), bytes
   const page = await openPage(demo);
   try {
     await loginEchange(page);
-    await page.waitForSelector("#rows tr");
+    await page.waitForSelector("#rows tr[data-path]");
     await openFolder(page, "Relevés", "Déc 2025");
     await select(page, ["releve-01.csv"]);
     await page.selectOption("#ex-save", "blob");
@@ -376,7 +376,7 @@ test("single-file download: Pause then Resume continues from where it stopped", 
   const cdp = await page.context().newCDPSession(page);
   try {
     await loginEchange(page);
-    await page.waitForSelector("#rows tr");
+    await page.waitForSelector("#rows tr[data-path]");
     await openFolder(page, "Volumineux");
     await select(page, ["gros-8MiB.bin"]);
     await page.selectOption("#ex-save", "blob");
@@ -418,7 +418,7 @@ test("drag-and-drop upload sends the files into the folder shown, with progress"
   const page = await openPage(demo);
   try {
     await loginEchange(page);
-    await page.waitForSelector("#rows tr");
+    await page.waitForSelector("#rows tr[data-path]");
     await openFolder(page, "Archives");
     const files = [
       { name: "dépôt été.csv", text: "a;b\n1;2\n".repeat(5000) },
@@ -451,7 +451,7 @@ test("after sign-in: a server error is readable and the next action works; expir
   const page = await openPage(demo);
   try {
     await loginEchange(page);
-    await page.waitForSelector("#rows tr");
+    await page.waitForSelector("#rows tr[data-path]");
     // Every attempt of the next listing (the first and its retries) fails with a 503.
     await control("POST", "/__fake/faults", {
       method: "GET", path: "/api/v2/user/dirs", kind: "status", status: 503, times: 3,
@@ -486,7 +486,7 @@ test("phone size (390×844): the browser fits the width", async () => {
   const page = await openPage(demo, SIZES.phone);
   try {
     await loginEchange(page);
-    await page.waitForSelector("#rows tr");
+    await page.waitForSelector("#rows tr[data-path]");
     await openFolder(page, "Relevés", "Déc 2025");
     await select(page, ["releve-01.csv"]);
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);

@@ -396,8 +396,8 @@ function renderWindow() {
     rows.set(e.path, tr);
   }
   state.rows = rows;
-  tbody.prepend(spacer(start * rowH));
-  tbody.append(spacer((list.length - end) * rowH));
+  if (start > 0) tbody.prepend(spacer(start * rowH));
+  if (end < list.length) tbody.append(spacer((list.length - end) * rowH));
   // Measure the real row height once rows exist (it differs between desktop and phone layouts).
   if (rows.size) {
     const firstRow = rows.values().next().value;
