@@ -17,8 +17,6 @@ export const SIZES = { desktop: { width: 1280, height: 800 }, phone: { width: 39
 /** Where npm installed the package (node_modules/passerelle), served at /pkg/ like scripts/demo. */
 const PKG_DIR = dirname(createRequire(import.meta.url).resolve("passerelle/package.json"));
 
-/** axe-core's browser script (tests/demo/package.json, its own lock file). */
-const AXE_SCRIPT = createRequire(import.meta.url).resolve("axe-core/axe.min.js");
 
 /** `options` go to serveStatic (compress, revalidate). */
 export async function startDemo(options = {}) {
@@ -75,6 +73,14 @@ export async function loginEchange(page, password = USER.password) {
   await page.fill("#ex-user", USER.username);
   await page.fill("#ex-pass", password);
   await page.click("#ex-login");
+}
+
+/** openPage, then signed in to Échange with the seed user, the top folder listed. */
+export async function openSignedIn(demo, size = SIZES.desktop) {
+  const page = await openPage(demo, size);
+  await loginEchange(page);
+  await page.waitForSelector("#rows tr[data-path]");
+  return page;
 }
 
 export async function loginPed(page, creds = PED) {
@@ -136,7 +142,10 @@ export function focused(page) {
  * [{ id, impact, help, targets }]. Each scan is saved with `name` in tests/artifacts/.
  */
 export async function axeScan(page, name) {
-  if (!(await page.evaluate(() => typeof window.axe === "object"))) await page.addScriptTag({ path: AXE_SCRIPT });
+  if (!(await page.evaluate(() => typeof window.axe === "object"))) {
+    // axe-core's browser script: tests/demo/package.json, its own lock file (npm ci there).
+    await page.addScriptTag({ path: createRequire(import.meta.url).resolve("axe-core/axe.min.js") });
+  }
   const result = await page.evaluate(async () => {
     const r = await window.axe.run(document, { resultTypes: ["violations"] });
     return r.violations.map((v) => ({

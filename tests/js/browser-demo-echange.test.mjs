@@ -9,7 +9,7 @@ import { readFileSync } from "node:fs";
 import { unzip } from "passerelle";
 import { USER, reset, requests, rawListing, basic } from "./helpers.mjs";
 import {
-  startDemo, openPage, closePage, loginEchange, listingRows, screenshot, control, focused, assertAllIn, SIZES,
+  startDemo, openPage, openSignedIn, closePage, loginEchange, listingRows, screenshot, control, focused, assertAllIn, SIZES,
 } from "../demo/harness.mjs";
 
 const FOLDER = "Relevés/Déc 2025";
@@ -52,6 +52,15 @@ async function select(page, names) {
   for (const name of names) {
     await page.locator(`#rows tr[data-path$="/${name}"] input[type="checkbox"]`).check();
   }
+}
+
+/** Déc 2025, everything selected, zip preview run to its end (and succeeded). */
+async function previewDec(page) {
+  await openFolder(page, "Relevés", "Déc 2025");
+  await page.check("#sel-all");
+  await page.click("#ex-preview");
+  await page.waitForFunction(() => ["done", "failed"].includes(document.getElementById("preview").dataset.state), null, { timeout: 60_000 });
+  assert.equal(await page.getAttribute("#preview", "data-state"), "done", await page.textContent("#preview-error"));
 }
 
 async function waitTransfer(page, states) {
@@ -145,10 +154,8 @@ test("sign-in with a 2FA code (otp-user); sign-out ends the session and clears t
 
 test("listing: folders first, human sizes, locale dates, sorting, navigation into Relevés/Déc 2025", async () => {
   await reset();
-  const page = await openPage(demo);
+  const page = await openSignedIn(demo);
   try {
-    await loginEchange(page);
-    await page.waitForSelector("#rows tr[data-path]");
     const raw = await rawListing("/");
     let rows = await listingRows(page);
     assert.deepEqual(
@@ -210,10 +217,8 @@ test("listing: folders first, human sizes, locale dates, sorting, navigation int
 
 test("zip download: progress reaches 100 % and the saved zip holds the selection", async () => {
   await reset();
-  const page = await openPage(demo);
+  const page = await openSignedIn(demo);
   try {
-    await loginEchange(page);
-    await page.waitForSelector("#rows tr[data-path]");
     await openFolder(page, "Relevés", "Déc 2025");
     const names = ["releve-01.csv", "synthèse.xml", "Relevé n°1 (copie).csv"];
     await select(page, names);
@@ -295,15 +300,9 @@ test("zip download: Cancel mid-download stops it, nothing is saved, the page sta
 
 test("zip preview lists the entries as they stream and shows CSV / XML / text in the viewer", async () => {
   await reset();
-  const page = await openPage(demo);
+  const page = await openSignedIn(demo);
   try {
-    await loginEchange(page);
-    await page.waitForSelector("#rows tr[data-path]");
-    await openFolder(page, "Relevés", "Déc 2025");
-    await page.check("#sel-all");
-    await page.click("#ex-preview");
-    await page.waitForFunction(() => ["done", "failed"].includes(document.getElementById("preview").dataset.state), null, { timeout: 60_000 });
-    assert.equal(await page.getAttribute("#preview", "data-state"), "done", await page.textContent("#preview-error"));
+    await previewDec(page);
     const expected = (await rawListing(FOLDER)).filter((e) => e.size !== undefined).map((e) => e.name);
     const entries = await page.$$eval("#pv-rows tr", (trs) => trs.map((tr) => tr.dataset.name));
     for (const name of expected) assert.ok(entries.some((e) => e.endsWith(`/${name}`) || e === name), `${name} listed`);
@@ -337,10 +336,8 @@ test("zip preview lists the entries as they stream and shows CSV / XML / text in
 test("single-file download resumes where a cut connection stopped (Range), bytes intact", async () => {
   await reset();
   const path = `/${FOLDER}/releve-01.csv`;
-  const page = await openPage(demo);
+  const page = await openSignedIn(demo);
   try {
-    await loginEchange(page);
-    await page.waitForSelector("#rows tr[data-path]");
     await openFolder(page, "Relevés", "Déc 2025");
     await select(page, ["releve-01.csv"]);
     await page.selectOption("#ex-save", "blob");
@@ -415,10 +412,8 @@ test("single-file download: Pause then Resume continues from where it stopped", 
 
 test("drag-and-drop upload sends the files into the folder shown, with progress", async () => {
   await reset();
-  const page = await openPage(demo);
+  const page = await openSignedIn(demo);
   try {
-    await loginEchange(page);
-    await page.waitForSelector("#rows tr[data-path]");
     await openFolder(page, "Archives");
     const files = [
       { name: "dépôt été.csv", text: "a;b\n1;2\n".repeat(5000) },
@@ -448,10 +443,8 @@ test("drag-and-drop upload sends the files into the folder shown, with progress"
 
 test("after sign-in: a server error is readable and the next action works; expired tokens are renewed", async () => {
   await reset();
-  const page = await openPage(demo);
+  const page = await openSignedIn(demo);
   try {
-    await loginEchange(page);
-    await page.waitForSelector("#rows tr[data-path]");
     // Every attempt of the next listing (the first and its retries) fails with a 503.
     await control("POST", "/__fake/faults", {
       method: "GET", path: "/api/v2/user/dirs", kind: "status", status: 503, times: 3,
@@ -617,10 +610,8 @@ test("refused upload (read-only account): the 403 is shown next to the drop zone
 
 test("1,500-entry folder: loading indicator, a failed refresh shows its error in view, next to the actions", async () => {
   await reset();
-  const page = await openPage(demo);
+  const page = await openSignedIn(demo);
   try {
-    await loginEchange(page);
-    await page.waitForSelector("#rows tr[data-path]");
     await openFolder(page, "Lot-1500");
     assert.equal(await page.getAttribute("#listing", "aria-rowcount"), "1501");
     // Scrolled to the end of the listing, as a user looking for the last file.
@@ -749,14 +740,9 @@ test("keyboard focus after sign-in, zip, Cancel, preview and file download never
 
 test("language switch re-renders every message on screen (errors, transfer, preview, title, tabs) both ways", async () => {
   await reset();
-  const page = await openPage(demo);
+  const page = await openSignedIn(demo);
   try {
-    await loginEchange(page);
-    await page.waitForSelector("#rows tr[data-path]");
-    await openFolder(page, "Relevés", "Déc 2025");
-    await page.check("#sel-all");
-    await page.click("#ex-preview");
-    await page.waitForFunction(() => document.getElementById("preview").dataset.state === "done", null, { timeout: 60_000 });
+    await previewDec(page);
     // An error on screen too (a folder that fails to open).
     await control("POST", "/__fake/faults", { method: "GET", path: "/api/v2/user/dirs", kind: "status", status: 404, times: 1 });
     await page.click("#ex-reload");
@@ -826,10 +812,8 @@ test("focus ring has 3:1 contrast against its surroundings; the tab bar is insid
 
 test("file management: new folder, rename, copy, delete (confirmation names the targets); server errors verbatim", async () => {
   await reset();
-  const page = await openPage(demo);
+  const page = await openSignedIn(demo);
   try {
-    await loginEchange(page);
-    await page.waitForSelector("#rows tr[data-path]");
     await openFolder(page, "Archives");
     const names = async () => (await listingRows(page)).map((r) => r.name).sort();
 

@@ -315,16 +315,21 @@ function renderCrumbs() {
         span.tabIndex = -1; // focus lands here after a folder change (the clicked button is gone)
         li.append(span);
       } else {
-        const b = document.createElement("button");
-        b.type = "button";
-        b.className = "link";
-        b.textContent = item.label;
-        b.addEventListener("click", () => openFolder(item.path));
-        li.append(b);
+        li.append(folderButton(item.label, item.path, "link"));
       }
       return li;
     }),
   );
+}
+
+/** A button that opens `path` (breadcrumb items, folder names in the listing). */
+function folderButton(label, path, className) {
+  const b = document.createElement("button");
+  b.type = "button";
+  b.className = className;
+  b.textContent = label;
+  b.addEventListener("click", () => openFolder(path));
+  return b;
 }
 
 /** Folders first, then by the chosen key; names compared once per pair with a shared collator. */
@@ -367,9 +372,7 @@ function renderRows({ resort = false, rebuild = true } = {}) {
 function renderWindow() {
   const tbody = $("rows");
   const list = state.view;
-  const scroller = $("ex-scroll");
-  const head = $("listing").tHead?.offsetHeight ?? 0;
-  const rowH = state.rowH || 38;
+  const { scroller, head, rowH } = geometry();
   const viewH = scroller.clientHeight || 600;
   const top = Math.max(0, scroller.scrollTop - head);
   const start = Math.max(0, Math.floor(top / rowH) - OVERSCAN);
@@ -410,6 +413,11 @@ function renderWindow() {
   }
 }
 
+/** The listing's scroller, its header height and the row height (measured, or a first guess). */
+function geometry() {
+  return { scroller: $("ex-scroll"), head: $("listing").tHead?.offsetHeight ?? 0, rowH: state.rowH || 38 };
+}
+
 function spacer(px) {
   const tr = document.createElement("tr");
   tr.className = "spacer";
@@ -448,12 +456,7 @@ function makeRow(e, i) {
   name.setAttribute("translate", "no");
   name.title = e.name;
   if (e.type === "dir") {
-    const b = document.createElement("button");
-    b.type = "button";
-    b.className = "link folder";
-    b.textContent = e.name;
-    b.addEventListener("click", () => openFolder(e.path));
-    name.append(b);
+    name.append(folderButton(e.name, e.path, "link folder"));
   } else {
     const s = document.createElement("span");
     s.className = e.type === "symlink" ? "file symlink" : "file";
@@ -501,9 +504,7 @@ function syncChecks() {
 function focusEntry(path) {
   const i = state.view.findIndex((e) => e.path === path);
   if (i < 0) return false;
-  const scroller = $("ex-scroll");
-  const head = $("listing").tHead?.offsetHeight ?? 0;
-  const rowH = state.rowH || 38;
+  const { scroller, head, rowH } = geometry();
   const y = head + i * rowH;
   if (y < scroller.scrollTop + head || y + rowH > scroller.scrollTop + scroller.clientHeight) {
     scroller.scrollTop = Math.max(0, y - scroller.clientHeight / 3);
