@@ -201,6 +201,7 @@ test("webhook inspector: test event read back, documents labelled, PDF opened fr
     const en = await page.$$eval("#wh-doc-rows tr", (trs) => trs.map((tr) => tr.cells[0].textContent));
     assert.deepEqual(en, sent.body.documents.map((d) => documentTypeLabel(d.doctype, "en")));
     assert.equal(await page.getAttribute("html", "lang"), "en");
+    await assertAllIn(page, "en");
     await page.setViewportSize(SIZES.phone);
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     assert.ok(overflow <= 0, `no horizontal scrolling (${overflow}px too wide)`);
@@ -305,6 +306,10 @@ test("a second order for the same lot asks first: Cancel sends nothing, confirmi
     await page.waitForFunction(() => document.getElementById("order-summary").textContent === "Commande créée.");
     assert.equal(await page.isHidden("#dlg"), true);
     assert.equal((await control("GET", "/__fake/ped/orders")).orders.length, 3);
+    // The transaction card and the messages follow a language switch.
+    await page.click('.lang-btn[data-lang="en"]');
+    assert.equal(await page.textContent("#order-summary"), "Order created.");
+    await assertAllIn(page, "en");
   } finally {
     await closePage(page);
   }
