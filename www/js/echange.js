@@ -246,6 +246,7 @@ export async function navigate(path, { keep = false } = {}) {
   }
   const gen = ++state.listing;
   const dir = normalise(path);
+  const asked = performance.now();
   $("browser").setAttribute("aria-busy", "true");
   $("ex-loading").hidden = false;
   live($("ex-busy-status"), () => t("listingBusy", { dir }));
@@ -264,13 +265,16 @@ export async function navigate(path, { keep = false } = {}) {
     }
     renderCrumbs();
     timed("render", () => renderRows({ resort: true, rebuild: true }));
+    // Click to drawn: the request, the library's parsing of the listing, and the drawing.
+    requestAnimationFrame(() => setTimeout(() => performance.measure("demo:open:frame", { start: asked, end: performance.now() })));
     live($("ex-busy-status"), () => t("listingDone", { n: entries.length, dir }));
     syncToken();
     return true;
   } catch (err) {
     if (gen === state.listing) {
       live($("ex-busy-status"), null);
-      errors.show(box, err, "list");
+      // A refresh after a failed operation keeps that operation's error (it says more).
+      if (!(keep && !box.hidden)) errors.show(box, err, "list");
     }
     return false;
   } finally {
