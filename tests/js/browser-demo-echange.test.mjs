@@ -9,7 +9,7 @@ import { readFileSync } from "node:fs";
 import { unzip } from "passerelle";
 import { USER, reset, requests, rawListing, basic } from "./helpers.mjs";
 import {
-  startDemo, openPage, closePage, loginEchange, listingRows, screenshot, control, SIZES,
+  startDemo, openPage, openSignedIn, closePage, loginEchange, listingRows, screenshot, control, focused, assertAllIn, SIZES,
 } from "../demo/harness.mjs";
 
 const FOLDER = "Relevés/Déc 2025";
@@ -52,6 +52,15 @@ async function select(page, names) {
   for (const name of names) {
     await page.locator(`#rows tr[data-path$="/${name}"] input[type="checkbox"]`).check();
   }
+}
+
+/** Déc 2025, everything selected, zip preview run to its end (and succeeded). */
+async function previewDec(page) {
+  await openFolder(page, "Relevés", "Déc 2025");
+  await page.check("#sel-all");
+  await page.click("#ex-preview");
+  await page.waitForFunction(() => ["done", "failed"].includes(document.getElementById("preview").dataset.state), null, { timeout: 60_000 });
+  assert.equal(await page.getAttribute("#preview", "data-state"), "done", await page.textContent("#preview-error"));
 }
 
 async function waitTransfer(page, states) {
@@ -99,7 +108,7 @@ test("sign-in: unreachable server and wrong password are readable errors; the pa
 
     // Still usable: the right password works at once.
     await loginEchange(page);
-    await page.waitForSelector("#rows tr");
+    await page.waitForSelector("#rows tr[data-path]");
     assert.equal(await page.isHidden("#ex-error"), true);
     const token = await page.textContent("#ex-token");
     assert.match(token, /fournisseur/);
@@ -129,7 +138,7 @@ test("sign-in with a 2FA code (otp-user); sign-out ends the session and clears t
     const { code } = await control("POST", "/__fake/echange/otp", { username: "otp-user" });
     await page.fill("#ex-otp", code);
     await page.click("#ex-login");
-    await page.waitForSelector("#rows tr");
+    await page.waitForSelector("#rows tr[data-path]");
     const token = (await requests()).filter((r) => r.path === "/api/v2/user/token" && r.method === "GET").pop();
     assert.equal(token.headers["x-sftpgo-otp"], code, "the code went in X-SFTPGO-OTP");
     assert.equal(await page.inputValue("#ex-otp"), "", "a used code is cleared");
@@ -145,10 +154,8 @@ test("sign-in with a 2FA code (otp-user); sign-out ends the session and clears t
 
 test("listing: folders first, human sizes, locale dates, sorting, navigation into Relevés/Déc 2025", async () => {
   await reset();
-  const page = await openPage(demo);
+  const page = await openSignedIn(demo);
   try {
-    await loginEchange(page);
-    await page.waitForSelector("#rows tr");
     const raw = await rawListing("/");
     let rows = await listingRows(page);
     assert.deepEqual(
@@ -210,10 +217,8 @@ test("listing: folders first, human sizes, locale dates, sorting, navigation int
 
 test("zip download: progress reaches 100 % and the saved zip holds the selection", async () => {
   await reset();
-  const page = await openPage(demo);
+  const page = await openSignedIn(demo);
   try {
-    await loginEchange(page);
-    await page.waitForSelector("#rows tr");
     await openFolder(page, "Relevés", "Déc 2025");
     const names = ["releve-01.csv", "synthèse.xml", "Relevé n°1 (copie).csv"];
     await select(page, names);
@@ -225,6 +230,7 @@ test("zip download: progress reaches 100 % and the saved zip holds the selection
     assert.equal(done.percent, "100");
     assert.equal(await page.$eval("#tr-bar", (b) => b.value), 100);
     assert.match(done.text, /Terminé/);
+    assert.match(done.text, / en \d+,\d s\.$/, `French decimal comma: ${done.text}`);
     assert.equal(download.suggestedFilename(), "Déc 2025.zip");
     const zip = readFileSync(await download.path());
     assert.equal(Number(done.bytes), zip.byteLength, "bytes shown = bytes saved");
@@ -254,7 +260,7 @@ test("zip download: Cancel mid-download stops it, nothing is saved, the page sta
   const cdp = await page.context().newCDPSession(page);
   try {
     await loginEchange(page);
-    await page.waitForSelector("#rows tr");
+    await page.waitForSelector("#rows tr[data-path]");
     await openFolder(page, "Volumineux");
     await select(page, ["annulation.bin"]);
     await page.selectOption("#ex-save", "blob");
@@ -294,15 +300,9 @@ test("zip download: Cancel mid-download stops it, nothing is saved, the page sta
 
 test("zip preview lists the entries as they stream and shows CSV / XML / text in the viewer", async () => {
   await reset();
-  const page = await openPage(demo);
+  const page = await openSignedIn(demo);
   try {
-    await loginEchange(page);
-    await page.waitForSelector("#rows tr");
-    await openFolder(page, "Relevés", "Déc 2025");
-    await page.check("#sel-all");
-    await page.click("#ex-preview");
-    await page.waitForFunction(() => ["done", "failed"].includes(document.getElementById("preview").dataset.state), null, { timeout: 60_000 });
-    assert.equal(await page.getAttribute("#preview", "data-state"), "done", await page.textContent("#preview-error"));
+    await previewDec(page);
     const expected = (await rawListing(FOLDER)).filter((e) => e.size !== undefined).map((e) => e.name);
     const entries = await page.$$eval("#pv-rows tr", (trs) => trs.map((tr) => tr.dataset.name));
     for (const name of expected) assert.ok(entries.some((e) => e.endsWith(`/${name}`) || e === name), `${name} listed`);
@@ -336,10 +336,8 @@ test("zip preview lists the entries as they stream and shows CSV / XML / text in
 test("single-file download resumes where a cut connection stopped (Range), bytes intact", async () => {
   await reset();
   const path = `/${FOLDER}/releve-01.csv`;
-  const page = await openPage(demo);
+  const page = await openSignedIn(demo);
   try {
-    await loginEchange(page);
-    await page.waitForSelector("#rows tr");
     await openFolder(page, "Relevés", "Déc 2025");
     await select(page, ["releve-01.csv"]);
     await page.selectOption("#ex-save", "blob");
@@ -375,7 +373,7 @@ test("single-file download: Pause then Resume continues from where it stopped", 
   const cdp = await page.context().newCDPSession(page);
   try {
     await loginEchange(page);
-    await page.waitForSelector("#rows tr");
+    await page.waitForSelector("#rows tr[data-path]");
     await openFolder(page, "Volumineux");
     await select(page, ["gros-8MiB.bin"]);
     await page.selectOption("#ex-save", "blob");
@@ -414,10 +412,8 @@ test("single-file download: Pause then Resume continues from where it stopped", 
 
 test("drag-and-drop upload sends the files into the folder shown, with progress", async () => {
   await reset();
-  const page = await openPage(demo);
+  const page = await openSignedIn(demo);
   try {
-    await loginEchange(page);
-    await page.waitForSelector("#rows tr");
     await openFolder(page, "Archives");
     const files = [
       { name: "dépôt été.csv", text: "a;b\n1;2\n".repeat(5000) },
@@ -447,10 +443,8 @@ test("drag-and-drop upload sends the files into the folder shown, with progress"
 
 test("after sign-in: a server error is readable and the next action works; expired tokens are renewed", async () => {
   await reset();
-  const page = await openPage(demo);
+  const page = await openSignedIn(demo);
   try {
-    await loginEchange(page);
-    await page.waitForSelector("#rows tr");
     // Every attempt of the next listing (the first and its retries) fails with a 503.
     await control("POST", "/__fake/faults", {
       method: "GET", path: "/api/v2/user/dirs", kind: "status", status: 503, times: 3,
@@ -485,7 +479,7 @@ test("phone size (390×844): the browser fits the width", async () => {
   const page = await openPage(demo, SIZES.phone);
   try {
     await loginEchange(page);
-    await page.waitForSelector("#rows tr");
+    await page.waitForSelector("#rows tr[data-path]");
     await openFolder(page, "Relevés", "Déc 2025");
     await select(page, ["releve-01.csv"]);
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
@@ -496,5 +490,495 @@ test("phone size (390×844): the browser fits the width", async () => {
     await screenshot(page, "echange-browser-1280");
   } finally {
     await closePage(page);
+  }
+});
+
+// ───────────────────────── issue 13: trust with real credentials and folders ─────────────────────────
+
+/** Drops in-memory files on the drop zone, as a user dragging them from the desktop. */
+async function dropFiles(page, files) {
+  const dt = await page.evaluateHandle((list) => {
+    const dt = new DataTransfer();
+    for (const f of list) dt.items.add(new File([f.text], f.name, { type: "text/plain" }));
+    return dt;
+  }, files);
+  await page.dispatchEvent("#drop", "dragenter", { dataTransfer: dt });
+  await page.dispatchEvent("#drop", "drop", { dataTransfer: dt });
+}
+
+const listings = async () => (await requests()).filter((r) => r.path === "/api/v2/user/dirs" && r.method === "GET").length;
+
+/** Waits until the fake has served `n` listings and the page has drawn the last one. */
+async function waitListings(page, n) {
+  for (let i = 0; i < 600 && (await listings()) < n; i++) await new Promise((r) => setTimeout(r, 50));
+  assert.ok((await listings()) >= n, `${n} listings expected`);
+  await page.waitForFunction(() => !document.getElementById("browser").hasAttribute("aria-busy"));
+}
+
+/** Whole element inside the viewport. */
+function inViewport(page, selector) {
+  return page.$eval(selector, (el) => {
+    const r = el.getBoundingClientRect();
+    return r.height > 0 && r.top >= 0 && r.bottom <= window.innerHeight;
+  });
+}
+
+test("slow network: Enter before the module is ready sends no credentials anywhere; the forms work once ready", async () => {
+  await reset();
+  const context = await demo.browser.newContext({ viewport: SIZES.desktop, locale: "fr-FR" });
+  const page = await context.newPage();
+  const seen = [];
+  page.on("request", (r) => seen.push({ url: r.url(), method: r.method(), body: r.postData() ?? "" }));
+  // The module is held back until the keys have been pressed: the window the issue describes
+  // (form visible, module not ready), made as long as needed instead of timed.
+  let release;
+  const gate = new Promise((ok) => (release = ok));
+  await page.route(/\/pkg\/.*\.wasm$/, async (route) => {
+    await gate;
+    await route.continue();
+  });
+  try {
+    await page.goto(`${demo.url}/`, { waitUntil: "domcontentloaded" });
+    await page.waitForSelector("#ex-pass");
+    assert.equal(await page.getAttribute("html", "data-ready"), null, "the module is not ready yet");
+    assert.equal(await page.isDisabled("#ex-login"), true, "sign-in cannot be pressed before the module is ready");
+    await page.fill("#ex-user", USER.username);
+    await page.fill("#ex-pass", USER.password);
+    await page.press("#ex-pass", "Enter");
+    await page.click("#tab-ped");
+    await page.fill("#ped-key", "ped-test-key");
+    await page.fill("#ped-email", "notaire@example.fr");
+    await page.fill("#ped-pass", "Secret-Été-2025");
+    await page.press("#ped-pass", "Enter");
+    await page.press('#order-form [data-path="address"]', "Enter");
+    assert.equal(await page.getAttribute("html", "data-ready"), null, "all of it happened before the module was ready");
+    release();
+    // Had a form been submitted natively, this document would have been replaced ("not found")
+    // and would never become ready.
+    await page.waitForSelector('html[data-ready="1"]', { timeout: 30_000 });
+    assert.equal(page.url(), `${demo.url}/`);
+    assert.equal(await page.inputValue("#ped-pass"), "Secret-Été-2025", "same document, fields intact");
+    const own = seen.filter((r) => r.url.startsWith(demo.url));
+    for (const r of own) {
+      assert.equal(r.method, "GET", `${r.method} ${r.url}`);
+      for (const secret of ["Été", "%C3%89t%C3%A9", "password", "motdepasse", "Secret"]) {
+        assert.ok(!r.url.includes(secret) && !r.body.includes(secret), `no credential in ${r.url}`);
+      }
+    }
+    // Once ready, Enter signs in, to the Échange server only.
+    await page.click("#tab-echange");
+    await page.press("#ex-pass", "Enter");
+    await page.waitForSelector("#rows tr[data-path]");
+  } finally {
+    await context.close();
+  }
+});
+
+test("refused upload (read-only account): the 403 is shown next to the drop zone and survives the refresh", async () => {
+  await reset();
+  const page = await openPage(demo);
+  try {
+    await page.fill("#ex-user", "lecteur");
+    await page.fill("#ex-pass", "lecteur-pw");
+    await page.click("#ex-login");
+    await page.waitForSelector("#rows tr[data-path]");
+    await openFolder(page, "Archives");
+    const before = await listings();
+    await dropFiles(page, [{ name: "refusé.txt", text: "0123456789" }]);
+    const end = await waitTransfer(page, ["done", "failed", "cancelled"]);
+    assert.equal(end.state, "failed");
+    // The upload checks the folder (one listing) and refreshes it afterwards (another).
+    await waitListings(page, before + 2);
+    assert.equal(await page.isVisible("#browser-error"), true, "the error is still there after the refresh");
+    assert.equal(await page.getAttribute("#browser-error", "data-code"), "forbidden");
+    const text = await page.textContent("#browser-error");
+    assert.match(text, /envoi de fichiers/);
+    assert.match(text, /« Forbidden »/, "the server's own words");
+    assert.match(text, /HTTP 403/);
+    assert.equal(await inViewport(page, "#browser-error"), true, "scrolled into view");
+    const gap = await page.evaluate(() => {
+      const drop = document.getElementById("drop").getBoundingClientRect();
+      const err = document.getElementById("browser-error").getBoundingClientRect();
+      return err.top - drop.bottom;
+    });
+    assert.ok(gap >= 0 && gap < 200, `the error sits just under the drop zone (${gap}px)`);
+    await screenshot(page, "echange-upload-refused-1280");
+  } finally {
+    await closePage(page);
+  }
+});
+
+test("1,500-entry folder: loading indicator, a failed refresh shows its error in view, next to the actions", async () => {
+  await reset();
+  const page = await openSignedIn(demo);
+  try {
+    await openFolder(page, "Lot-1500");
+    assert.equal(await page.getAttribute("#listing", "aria-rowcount"), "1501");
+    // Scrolled to the end of the listing, as a user looking for the last file.
+    await page.$eval("#ex-scroll", (el) => (el.scrollTop = el.scrollHeight));
+    await page.waitForSelector('#rows tr[data-path="/Lot-1500/f1499.csv"]');
+    const pageHeight = await page.evaluate(() => document.documentElement.scrollHeight);
+    assert.ok(pageHeight < 4000, `the page does not grow with the folder (${pageHeight}px)`);
+
+    // A slow listing: the indicator shows while it runs, and goes away after.
+    await control("POST", "/__fake/faults", { method: "GET", path: "/api/v2/user/dirs", kind: "slow", delay_ms: 2500 });
+    await page.click("#ex-reload");
+    await page.waitForSelector("#ex-loading", { state: "visible" });
+    assert.equal(await page.getAttribute("#browser", "aria-busy"), "true");
+    await page.waitForSelector("#ex-loading", { state: "hidden", timeout: 30_000 });
+
+    // A failed refresh: the error is drawn above the listing, on screen.
+    await page.$eval("#ex-scroll", (el) => (el.scrollTop = el.scrollHeight));
+    await page.evaluate(() => window.scrollTo(0, document.documentElement.scrollHeight));
+    await control("POST", "/__fake/faults", { method: "GET", path: "/api/v2/user/dirs", kind: "status", status: 503, times: 3 });
+    await page.click("#ex-reload");
+    await page.waitForSelector("#browser-error:not([hidden])", { timeout: 60_000 });
+    assert.equal(await page.getAttribute("#browser-error", "data-code"), "server");
+    assert.equal(await inViewport(page, "#browser-error"), true, "the error is in view");
+    const before = await page.evaluate(() => Boolean(
+      document.getElementById("browser-error").compareDocumentPosition(document.getElementById("listing")) &
+        Node.DOCUMENT_POSITION_FOLLOWING));
+    assert.ok(before, "the error comes before the listing");
+    await screenshot(page, "echange-1500-error-1280");
+  } finally {
+    await closePage(page);
+  }
+});
+
+test("upload over an existing file asks first: Cancel keeps it, Replace replaces it, 'only the others' skips it", async () => {
+  await reset();
+  const page = await openPage(demo);
+  const path = `/${FOLDER}/releve-01.csv`;
+  try {
+    await loginEchange(page);
+    await page.waitForSelector("#rows tr[data-path]");
+    await openFolder(page, "Relevés", "Déc 2025");
+    const original = await fakeSha(path);
+    const small = "0123456789";
+
+    await dropFiles(page, [{ name: "releve-01.csv", text: small }]);
+    await page.waitForSelector("#dlg[open]");
+    const body = await page.textContent("#dlg");
+    assert.match(body, /Remplacer/);
+    assert.match(body, /« releve-01\.csv »/, "names the file");
+    assert.match(body, /Ko/, "says how big the existing file is");
+    assert.equal(await focused(page), "dlg-cancel", "the safe choice has the focus");
+    await page.keyboard.press("Escape");
+    await page.waitForSelector("#dlg", { state: "hidden" });
+    assert.deepEqual(await fakeSha(path), original, "cancelled: the file is untouched");
+    assert.equal(await page.isHidden("#transfer"), true, "nothing was sent");
+
+    // Two files, one clashing: "only the others" sends the new one alone.
+    await dropFiles(page, [{ name: "releve-01.csv", text: small }, { name: "nouveau.txt", text: "neuf" }]);
+    await page.waitForSelector("#dlg[open]");
+    await page.click("#dlg-alt");
+    let done = await waitTransfer(page, ["done", "failed", "cancelled"]);
+    assert.equal(done.state, "done", done.text);
+    assert.match(done.text, /1 fichier/);
+    assert.deepEqual(await fakeSha(path), original, "the clashing file was skipped");
+    assert.equal((await fakeSha(`/${FOLDER}/nouveau.txt`)).size, 4);
+
+    await dropFiles(page, [{ name: "releve-01.csv", text: small }]);
+    await page.waitForSelector("#dlg[open]");
+    await page.click("#dlg-ok");
+    done = await waitTransfer(page, ["done", "failed", "cancelled"]);
+    assert.equal(done.state, "done", done.text);
+    assert.equal((await fakeSha(path)).sha256, sha256(Buffer.from(small)), "replaced after confirmation");
+  } finally {
+    await closePage(page);
+  }
+});
+
+test("keyboard focus after sign-in, zip, Cancel, preview and file download never falls to the page", async () => {
+  await reset();
+  await control("POST", "/__fake/echange/generate", { path: "/Volumineux/focus.bin", size: 64 * 1024 * 1024 });
+  const page = await openPage(demo);
+  const cdp = await page.context().newCDPSession(page);
+  try {
+    await page.fill("#ex-user", USER.username);
+    await page.fill("#ex-pass", USER.password);
+    await page.focus("#ex-login");
+    await page.keyboard.press("Enter");
+    await page.waitForSelector("#rows tr[data-path]");
+    assert.equal(await focused(page), "browser-title", "after sign-in: the files heading");
+
+    await openFolder(page, "Volumineux");
+    await select(page, ["focus.bin"]);
+    await page.selectOption("#ex-save", "blob");
+    await cdp.send("Network.enable");
+    await cdp.send("Network.emulateNetworkConditions", { offline: false, latency: 0, downloadThroughput: 2_000_000, uploadThroughput: -1 });
+    await page.focus("#ex-zip");
+    await page.keyboard.press("Enter");
+    await page.waitForSelector("#transfer[data-state=running]");
+    assert.equal(await focused(page), "tr-cancel", "a running zip: Cancel is one key away");
+    await page.keyboard.press("Enter");
+    const end = await waitTransfer(page, ["cancelled", "done", "failed"]);
+    assert.equal(end.state, "cancelled");
+    assert.equal(await focused(page), "ex-zip", "after Cancel: back on the button that started it");
+    await cdp.send("Network.emulateNetworkConditions", { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
+
+    await page.click('#crumbs button:text-is("Accueil")');
+    await page.waitForSelector('#crumbs [aria-current="page"]:text-is("Accueil")');
+    await openFolder(page, "Relevés", "Déc 2025");
+    await select(page, ["releve-01.csv"]);
+    await page.focus("#ex-preview");
+    await page.keyboard.press("Enter");
+    await page.waitForFunction(() => document.getElementById("preview").dataset.state === "done", null, { timeout: 60_000 });
+    await page.waitForFunction(() => document.activeElement?.id === "ex-preview");
+
+    await page.focus("#ex-file");
+    const [download] = await Promise.all([page.waitForEvent("download"), page.keyboard.press("Enter")]);
+    assert.ok(download);
+    const done = await waitTransfer(page, ["done", "failed", "interrupted"]);
+    assert.equal(done.state, "done");
+    assert.equal(await focused(page), "ex-file", "after a download: back on its button");
+  } finally {
+    await cdp.detach().catch(() => {});
+    await closePage(page);
+  }
+});
+
+test("language switch re-renders every message on screen (errors, transfer, preview, title, tabs) both ways", async () => {
+  await reset();
+  const page = await openSignedIn(demo);
+  try {
+    await previewDec(page);
+    // An error on screen too (a folder that fails to open).
+    await control("POST", "/__fake/faults", { method: "GET", path: "/api/v2/user/dirs", kind: "status", status: 404, times: 1 });
+    await page.click("#ex-reload");
+    await page.waitForSelector("#browser-error:not([hidden])");
+    await assertAllIn(page, "fr");
+
+    await page.click('.lang-btn[data-lang="en"]');
+    assert.equal(await page.title(), "Passerelle — Échange and PRE-ETAT.DATE");
+    assert.equal(await page.getAttribute('[role="tablist"]', "aria-label"), "Tools");
+    assert.match(await page.textContent("#browser-error"), /^Failed: folder listing/);
+    assert.match(await page.textContent("#pv-status"), /entries, archive complete/);
+    assert.match(await page.textContent("#tr-text"), /entries, archive complete/);
+    assert.match(await page.getAttribute("#pv-rows button", "aria-label"), /^Show /);
+    await assertAllIn(page, "en");
+    await screenshot(page, "echange-english-1280");
+
+    await page.click('.lang-btn[data-lang="fr"]');
+    assert.equal(await page.title(), "Passerelle — Échange et PRE-ETAT.DATE");
+    assert.match(await page.textContent("#browser-error"), /^Échec : liste du dossier/);
+    await assertAllIn(page, "fr");
+  } finally {
+    await closePage(page);
+  }
+});
+
+test("focus ring has 3:1 contrast against its surroundings; the tab bar is inside a landmark", async () => {
+  await reset();
+  const page = await openPage(demo);
+  try {
+    const landmark = await page.$eval('[role="tablist"]', (el) =>
+      el.closest("header, nav, main, aside, footer, [role=banner], [role=navigation], [role=main]")?.tagName ?? null);
+    assert.ok(landmark, "the tablist has a landmark around it");
+    const ratio = async (selector) => {
+      await page.keyboard.press("Tab"); // keyboard modality: :focus-visible applies
+      await page.focus(selector);
+      return page.$eval(selector, (el) => {
+        const rgb = (s) => (s.match(/[\d.]+/g) ?? []).map(Number);
+        const lum = ([r, g, b]) => {
+          const c = [r, g, b].map((v) => {
+            v /= 255;
+            return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+          });
+          return 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2];
+        };
+        const style = getComputedStyle(el);
+        if (style.outlineStyle === "none" || parseFloat(style.outlineWidth) < 2) return 0;
+        // An inset ring (negative offset) is drawn on the element's own background.
+        let bgEl = parseFloat(style.outlineOffset) < 0 ? el : el.parentElement;
+        let bg = getComputedStyle(bgEl).backgroundColor;
+        while (bgEl && (bg === "rgba(0, 0, 0, 0)" || bg === "transparent")) {
+          bgEl = bgEl.parentElement;
+          bg = bgEl ? getComputedStyle(bgEl).backgroundColor : "rgb(255, 255, 255)";
+        }
+        const a = lum(rgb(style.outlineColor));
+        const b = lum(rgb(bg));
+        return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+      });
+    };
+    for (const sel of ["#ex-user", "#ex-demo-fill", "#tab-echange", "#tab-ped", '.lang-btn[data-lang="en"]', "#ex-login"]) {
+      const r = await ratio(sel);
+      assert.ok(r >= 3, `${sel}: focus ring contrast ${r.toFixed(2)}:1`);
+    }
+  } finally {
+    await closePage(page);
+  }
+});
+
+test("file management: new folder, rename, copy, delete (confirmation names the targets); server errors verbatim", async () => {
+  await reset();
+  const page = await openSignedIn(demo);
+  try {
+    await openFolder(page, "Archives");
+    const names = async () => (await listingRows(page)).map((r) => r.name).sort();
+
+    // New folder: created, listed, focused.
+    await page.click("#ex-mkdir");
+    await page.waitForSelector("#dlg[open]");
+    assert.equal(await focused(page), "dlg-input");
+    await page.keyboard.type("Projets 2026");
+    await page.keyboard.press("Enter");
+    await page.waitForSelector('#rows tr[data-path="/Archives/Projets 2026"]');
+    assert.equal((await rawListing("/Archives")).find((e) => e.name === "Projets 2026")?.size, undefined, "a folder on the server");
+    assert.match(await page.textContent("#ex-note"), /Dossier « Projets 2026 » créé/);
+    assert.equal(await page.evaluate(() => document.activeElement.closest("tr")?.dataset.path), "/Archives/Projets 2026");
+
+    // An existing name: the server's refusal, in its own words.
+    const tok = await fetch(`${demo.fake}/api/v2/user/token`, { headers: { authorization: basic(USER.username, USER.password) } }).then((r) => r.json());
+    const raw = await fetch(`${demo.fake}/api/v2/user/dirs?path=${encodeURIComponent("/Archives/Vide")}`, {
+      method: "POST", headers: { authorization: `Bearer ${tok.access_token}` },
+    });
+    assert.ok(raw.status >= 400);
+    const serverText = (await raw.json()).message;
+    await page.click("#ex-mkdir");
+    await page.fill("#dlg-input", "Vide");
+    await page.click("#dlg-ok");
+    await page.waitForSelector("#browser-error:not([hidden])");
+    const err = await page.textContent("#browser-error");
+    assert.ok(err.includes(serverText), `server text verbatim: ${err}`);
+    assert.match(err, /création du dossier/);
+
+    // Rename: the stem is preselected; the new name replaces the old one.
+    await select(page, ["2024.csv"]);
+    await page.click("#ex-rename");
+    await page.waitForSelector("#dlg[open]");
+    assert.equal(await page.inputValue("#dlg-input"), "2024.csv");
+    await page.keyboard.type("2024-clos"); // replaces the selected stem, keeps ".csv"
+    await page.keyboard.press("Enter");
+    await page.waitForSelector('#rows tr[data-path="/Archives/2024-clos.csv"]');
+    assert.ok(!(await names()).includes("2024.csv"));
+    const renamed = await fakeSha("/Archives/2024-clos.csv");
+    assert.ok(renamed.size > 0);
+
+    // Copy: a "(copie)" name is proposed next to the original.
+    await select(page, ["ancien rapport.xml"]);
+    await page.click("#ex-copy");
+    await page.waitForSelector("#dlg[open]");
+    assert.equal(await page.inputValue("#dlg-input"), "/Archives/ancien rapport (copie).xml");
+    await page.click("#dlg-ok");
+    await page.waitForSelector('#rows tr[data-path="/Archives/ancien rapport (copie).xml"]');
+    assert.deepEqual(await fakeSha("/Archives/ancien rapport (copie).xml"), await fakeSha("/Archives/ancien rapport.xml"));
+
+    // Delete: the confirmation names each target (a folder "and everything in it").
+    await select(page, ["vide.txt", "Projets 2026"]);
+    await page.click("#ex-delete");
+    await page.waitForSelector("#dlg[open]");
+    const dlg = await page.textContent("#dlg");
+    assert.match(dlg, /le fichier « vide\.txt »/);
+    assert.match(dlg, /le dossier « Projets 2026 » et tout son contenu/);
+    assert.equal(await focused(page), "dlg-cancel", "the safe choice has the focus");
+    await page.click("#dlg-cancel");
+    assert.ok((await names()).includes("vide.txt"), "cancel deletes nothing");
+    await page.click("#ex-delete");
+    await page.waitForSelector("#dlg[open]");
+    assert.equal(await page.textContent("#dlg-ok"), "Supprimer 2 élément(s)");
+    await page.click("#dlg-ok");
+    await page.waitForSelector('#rows tr[data-path="/Archives/vide.txt"]', { state: "detached" });
+    const server = (await rawListing("/Archives")).map((e) => e.name);
+    assert.ok(!server.includes("vide.txt") && !server.includes("Projets 2026"), server.join(", "));
+    assert.match(await page.textContent("#ex-note"), /2 élément\(s\) supprimé\(s\)/);
+    assert.notEqual(await focused(page), "BODY");
+    await screenshot(page, "echange-manage-1280");
+  } finally {
+    await closePage(page);
+  }
+});
+
+test("read-only account: a refused delete shows the server's 403 verbatim", async () => {
+  await reset();
+  const page = await openPage(demo);
+  try {
+    await page.fill("#ex-user", "lecteur");
+    await page.fill("#ex-pass", "lecteur-pw");
+    await page.click("#ex-login");
+    await page.waitForSelector("#rows tr[data-path]");
+    await select(page, ["lisez-moi.txt"]);
+    await page.click("#ex-delete");
+    await page.click("#dlg-ok");
+    await page.waitForSelector("#browser-error:not([hidden])");
+    assert.equal(await page.getAttribute("#browser-error", "data-code"), "forbidden");
+    assert.match(await page.textContent("#browser-error"), /suppression.*« Forbidden »/s);
+    assert.ok((await rawListing("/", { username: "lecteur", password: "lecteur-pw" })).some((e) => e.name === "lisez-moi.txt"));
+  } finally {
+    await closePage(page);
+  }
+});
+
+test("small things: save dialog closed or unavailable is said; old transfer box goes; 2FA hint; touch wording; no mid-word breaks at 390 px", async () => {
+  await reset();
+  // A browser whose save dialog is closed by the user, then one where it cannot open at all.
+  const page = await openPage(demo, SIZES.desktop);
+  try {
+    await page.evaluate(() => {
+      window.__picker = "closed";
+      window.showSaveFilePicker = async () => {
+        if (window.__picker === "closed") throw new DOMException("The user aborted a request.", "AbortError");
+        throw new DOMException("Must be handling a user gesture to show a file picker.", "SecurityError");
+      };
+    });
+    await loginEchange(page);
+    await page.waitForSelector("#rows tr[data-path]");
+    await openFolder(page, "Relevés", "Déc 2025");
+    await select(page, ["releve-01.csv"]);
+    assert.equal(await page.inputValue("#ex-save"), "auto");
+    await page.click("#ex-file");
+    await page.waitForSelector("#ex-note:not([hidden])");
+    assert.match(await page.textContent("#ex-note"), /Aucun fichier choisi/);
+    await page.evaluate(() => (window.__picker = "broken"));
+    const [download] = await Promise.all([page.waitForEvent("download"), page.click("#ex-file")]);
+    assert.equal(download.suggestedFilename(), "releve-01.csv");
+    assert.match(await page.textContent("#ex-note"), /n'est pas disponible ici : le téléchargement passe par la mémoire/);
+    const done = await waitTransfer(page, ["done", "failed"]);
+    assert.equal(done.state, "done");
+    // Another folder: the finished transfer box is gone.
+    await page.click('#crumbs button:text-is("Relevés")');
+    await page.waitForSelector('#crumbs [aria-current="page"]:text-is("Relevés")');
+    assert.equal(await page.isHidden("#transfer"), true);
+    await page.click("#ex-logout");
+
+    // otp-user without a code: the error says a 2FA code may be missing.
+    await page.fill("#ex-user", "otp-user");
+    await page.fill("#ex-pass", "otp-Secret-1");
+    await page.click("#ex-login");
+    await page.waitForFunction(() => document.getElementById("ex-error").dataset.code === "unauthorized");
+    assert.match(await page.textContent("#ex-error"), /saisissez aussi le code 2FA/);
+  } finally {
+    await closePage(page);
+  }
+
+  const phone = await openPage(demo, SIZES.phone, { hasTouch: true, isMobile: true });
+  try {
+    const help = await phone.textContent("#drop-help");
+    assert.match(help, /toucher/);
+    assert.doesNotMatch(help, /Entrée/);
+    await loginEchange(phone);
+    await phone.waitForSelector("#rows tr[data-path]");
+    await openFolder(phone, "Relevés", "Déc 2025");
+    // Every word of every name sits on one line (a word cut across two lines has two boxes).
+    const broken = await phone.$$eval("#rows .file, #rows .folder", (els) => {
+      const out = [];
+      for (const el of els) {
+        const node = el.firstChild;
+        for (const m of node.textContent.matchAll(/\S+/g)) {
+          const range = document.createRange();
+          range.setStart(node, m.index);
+          range.setEnd(node, m.index + m[0].length);
+          const tops = new Set([...range.getClientRects()].filter((r) => r.width > 0).map((r) => Math.round(r.top)));
+          if (tops.size > 1) out.push(m[0]);
+        }
+      }
+      return out;
+    });
+    assert.deepEqual(broken, [], "no word broken across lines");
+    const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 0, `no horizontal scrolling (${overflow}px)`);
+    await screenshot(phone, "echange-names-390-view", "#ex-scroll");
+  } finally {
+    await closePage(phone);
   }
 });

@@ -6,7 +6,9 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { validateOrder, documentTypeLabel } from "passerelle";
 import { reset } from "./helpers.mjs";
-import { startDemo, openPage, closePage, loginPed, screenshot, control, PED, SIZES } from "../demo/harness.mjs";
+import {
+  startDemo, openPage, closePage, loginPed, screenshot, control, focused, assertAllIn, PED, SIZES,
+} from "../demo/harness.mjs";
 
 let demo;
 before(async () => {
@@ -199,6 +201,7 @@ test("webhook inspector: test event read back, documents labelled, PDF opened fr
     const en = await page.$$eval("#wh-doc-rows tr", (trs) => trs.map((tr) => tr.cells[0].textContent));
     assert.deepEqual(en, sent.body.documents.map((d) => documentTypeLabel(d.doctype, "en")));
     assert.equal(await page.getAttribute("html", "lang"), "en");
+    await assertAllIn(page, "en");
     await page.setViewportSize(SIZES.phone);
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     assert.ok(overflow <= 0, `no horizontal scrolling (${overflow}px too wide)`);
@@ -251,6 +254,130 @@ test("keyboard: tabs switch with the arrow keys and focus is visible", async () 
         .filter((el) => !(el.labels?.length || el.getAttribute("aria-label") || el.getAttribute("aria-labelledby") || el.textContent.trim()))
         .map((el) => el.id || el.outerHTML.slice(0, 80)));
     assert.deepEqual(unnamed, []);
+  } finally {
+    await closePage(page);
+  }
+});
+
+// ───────────────────────── issue 13 ─────────────────────────
+
+async function signedIn(page) {
+  await loginPed(page);
+  await page.waitForFunction(() => /Authentifié/.test(document.getElementById("ped-token").textContent));
+}
+
+async function fillValid(page) {
+  await page.fill(input("syndic.url"), "https://extranet.example.com");
+  for (const [path, value] of Object.entries(VALID)) await page.fill(input(path), value);
+}
+
+test("a second order for the same lot asks first: Cancel sends nothing, confirming sends it", async () => {
+  await reset();
+  const page = await openPage(demo);
+  try {
+    await signedIn(page);
+    await fillValid(page);
+    await page.click("#order-submit");
+    await page.waitForSelector("#tx:not([hidden])");
+    const first = await page.textContent("#tx-id");
+    assert.equal((await control("GET", "/__fake/ped/orders")).orders.length, 1);
+
+    // The form is still filled: pressing the button again asks before a second order.
+    await page.click("#order-submit");
+    await page.waitForSelector("#dlg[open]");
+    const text = await page.textContent("#dlg");
+    assert.ok(text.includes(first), "the dialog names the order already created");
+    assert.match(text, /seconde commande/);
+    assert.equal(await focused(page), "dlg-cancel");
+    await page.click("#dlg-cancel");
+    await page.waitForSelector("#dlg", { state: "hidden" });
+    assert.equal((await control("GET", "/__fake/ped/orders")).orders.length, 1, "nothing sent");
+    assert.equal(await focused(page), "order-submit", "focus back on the button");
+
+    await page.click("#order-submit");
+    await page.waitForSelector("#dlg[open]");
+    await page.click("#dlg-ok");
+    await page.waitForFunction((id) => document.getElementById("tx-id").textContent !== id, first);
+    assert.equal((await control("GET", "/__fake/ped/orders")).orders.length, 2, "sent after confirmation");
+
+    // Another lot: no question.
+    await page.fill(input("address"), "12 RUE NEUVE");
+    await page.click("#order-submit");
+    await page.waitForFunction(() => document.getElementById("order-summary").textContent === "Commande créée.");
+    assert.equal(await page.isHidden("#dlg"), true);
+    assert.equal((await control("GET", "/__fake/ped/orders")).orders.length, 3);
+    // The transaction card and the messages follow a language switch.
+    await page.click('.lang-btn[data-lang="en"]');
+    assert.equal(await page.textContent("#order-summary"), "Order created.");
+    await assertAllIn(page, "en");
+  } finally {
+    await closePage(page);
+  }
+});
+
+test("required fields are marked before any submit, as validateOrder requires them", async () => {
+  await reset();
+  const page = await openPage(demo);
+  try {
+    const blank = {
+      address: "", city: "", zipcode: "", owners: [{ firstname: "", lastname: "" }],
+      invoice: { address: "", city: "", zipcode: "", lastname: "" },
+      method: "extranet", syndic: { name: "", username: "", password: "" },
+      all_due_paid: false, test_mode: true,
+    };
+    const want = [...new Set(validateOrder(blank).filter((i) => i.code === "required").map((i) => i.path))]
+      .filter((p) => !["owners", "syndic"].includes(p)).sort();
+    await page.click("#tab-ped");
+    const marked = await page.$$eval('#order-form [aria-required="true"]', (els) => els.map((e) => e.dataset.path).sort());
+    assert.deepEqual(marked, want);
+    const stars = await page.$$eval("#order-form .req", (els) => els.filter((e) => e.offsetParent !== null).length);
+    assert.equal(stars, want.length, "each one shows its asterisk");
+    assert.match(await page.textContent("#order-required"), /astérisque/);
+    assert.deepEqual(await visibleErrors(page), [], "no error before the user does anything");
+  } finally {
+    await closePage(page);
+  }
+});
+
+test("English: field errors never show internal paths; a bad webhook says nothing was sent; focus stays after sign-in", async () => {
+  await reset();
+  const page = await openPage(demo);
+  try {
+    await page.click('.lang-btn[data-lang="en"]');
+    await page.click("#tab-ped");
+    await page.fill("#ped-key", PED.apiKey);
+    await page.fill("#ped-email", PED.email);
+    await page.fill("#ped-pass", PED.password);
+    await page.focus("#ped-login");
+    await page.keyboard.press("Enter");
+    await page.waitForFunction(() => /Authenticated/.test(document.getElementById("ped-token").textContent));
+    assert.equal(await focused(page), "ped-login", "focus stays on the button (never the page body)");
+
+    await page.fill(input("lots"), "x".repeat(5001));
+    await page.click("#order-submit");
+    const texts = await page.$$eval("#order-form .field-error", (ps) => ps.filter((p) => !p.hidden).map((p) => p.textContent));
+    assert.ok(texts.length > 3);
+    for (const text of texts) {
+      assert.doesNotMatch(text, /\w\[\d+\]|\b[a-z_]+\.[a-z_]+\b|\bis required\b/, `no internal path: ${text}`);
+    }
+    assert.ok(texts.includes("Required."));
+    assert.ok(texts.some((x) => /^Too long \(at most [\d,]+ characters\)\.$/.test(x)), texts.join(" | "));
+    await assertAllIn(page, "en");
+
+    await page.fill("#wh-body", '{"status": 12}');
+    await page.click("#wh-parse");
+    await page.waitForSelector("#wh-error:not([hidden])");
+    const err = await page.textContent("#wh-error");
+    assert.doesNotMatch(err, /before sending/);
+    assert.match(err, /nothing was sent/);
+    assert.equal(await page.$eval("#wh-error span[lang=en]", (s) => s.textContent.length > 0), true, "the library's detail is marked as English");
+    await page.click('.lang-btn[data-lang="fr"]');
+    const fr = await page.textContent("#wh-error");
+    assert.match(fr, /rien n'a été envoyé/);
+    assert.match(fr, /Détail technique \(en anglais\)/);
+    const frTexts = await page.$$eval("#order-form .field-error", (ps) => ps.filter((p) => !p.hidden).map((p) => p.textContent));
+    assert.ok(frTexts.includes("Champ obligatoire."), frTexts.join(" | "));
+    await assertAllIn(page, "fr");
   } finally {
     await closePage(page);
   }

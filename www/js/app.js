@@ -1,5 +1,7 @@
 // Entry point: loads the WebAssembly module through the package's "./web" entry (no bundler),
 // reads the optional demo configuration, wires the language switch, the tabs and both panels.
+// Until then the forms cannot send anything: they use method="dialog" (a native submission
+// outside a <dialog> goes nowhere) and their submit buttons start disabled; setup enables them.
 import init from "passerelle/web";
 import { t, setLang, apply } from "./i18n.js";
 import * as echange from "./echange.js";
@@ -83,6 +85,7 @@ async function main() {
   ped.setup(config);
   boot.hidden = true;
   document.documentElement.dataset.ready = "1";
+  performance.mark("demo:ready"); // first moment a sign-in can be sent (tests report it)
 }
 
 main();

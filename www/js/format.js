@@ -3,6 +3,25 @@ import { t, locale, getLang } from "./i18n.js";
 
 const UNITS = { fr: ["o", "Ko", "Mo", "Go", "To"], en: ["B", "KB", "MB", "GB", "TB"] };
 
+// Intl formatters are costly to build: one per locale and style, reused (a 20,000-entry folder
+// formats thousands of sizes and dates).
+const cache = new Map();
+function formatter(kind, options) {
+  const key = `${kind}|${locale()}|${JSON.stringify(options)}`;
+  let f = cache.get(key);
+  if (!f) {
+    f = kind === "date" ? new Intl.DateTimeFormat(locale(), options) : kind === "collator"
+      ? new Intl.Collator(locale(), options) : new Intl.NumberFormat(locale(), options);
+    cache.set(key, f);
+  }
+  return f;
+}
+
+/** 0.04 → "0,0" (fr) / "0.0" (en): a number with `digits` decimals in the UI locale. */
+export function number(value, digits = 0) {
+  return formatter("number", { maximumFractionDigits: digits, minimumFractionDigits: digits }).format(value);
+}
+
 /** 1536 → "1,5 Ko" (fr) / "1.5 KB" (en); binary multiples (1 Ko = 1024 o). */
 export function size(bytes) {
   if (typeof bytes !== "number" || !Number.isFinite(bytes) || bytes < 0) return t("none");
@@ -14,11 +33,11 @@ export function size(bytes) {
     i++;
   }
   const digits = i === 0 || v >= 100 ? 0 : 1;
-  return `${new Intl.NumberFormat(locale(), { maximumFractionDigits: digits, minimumFractionDigits: digits }).format(v)} ${units[i]}`;
+  return `${number(v, digits)} ${units[i]}`;
 }
 
 export function percent(fraction) {
-  return new Intl.NumberFormat(locale(), { style: "percent", maximumFractionDigits: 0 }).format(
+  return formatter("number", { style: "percent", maximumFractionDigits: 0 }).format(
     Math.max(0, Math.min(1, fraction)),
   );
 }
@@ -32,7 +51,7 @@ export function dateTime(iso, withSeconds = false) {
   if (!iso) return t("none");
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return String(iso);
-  return new Intl.DateTimeFormat(locale(), { dateStyle: "medium", timeStyle: withSeconds ? "medium" : "short" }).format(d);
+  return formatter("date", { dateStyle: "medium", timeStyle: withSeconds ? "medium" : "short" }).format(d);
 }
 
 export function dateOnly(ymd) {
@@ -40,11 +59,11 @@ export function dateOnly(ymd) {
   const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(ymd);
   if (!m) return String(ymd);
   const d = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
-  return new Intl.DateTimeFormat(locale(), { dateStyle: "long", timeZone: "UTC" }).format(d);
+  return formatter("date", { dateStyle: "long", timeZone: "UTC" }).format(d);
 }
 
 export function timeOfDay(date) {
-  return new Intl.DateTimeFormat(locale(), { timeStyle: "medium" }).format(date);
+  return formatter("date", { timeStyle: "medium" }).format(date);
 }
 
 /** 754 s → "12 min 34 s". */
@@ -60,5 +79,10 @@ export function duration(ms) {
 
 /** Compares names the way a person expects (accents, numbers: "f2" < "f10"). */
 export function compareNames(a, b) {
-  return a.localeCompare(b, locale(), { numeric: true, sensitivity: "base" });
+  return collator().compare(a, b);
+}
+
+/** The collator behind compareNames (for sorting many names: `collator().compare`). */
+export function collator() {
+  return formatter("collator", { numeric: true, sensitivity: "base" });
 }

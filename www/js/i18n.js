@@ -2,6 +2,66 @@
 // data-i18n-attr="attr:key" (an attribute); dynamic text goes through t(key, params).
 
 const FR = {
+  pageTitle: "Passerelle — Échange et PRE-ETAT.DATE",
+  bytes: "octets",
+  tools: "Outils",
+  manage: "Gestion des fichiers",
+  mkdir: "Nouveau dossier",
+  rename: "Renommer ou déplacer",
+  copy: "Copier",
+  delete: "Supprimer",
+  listingBusy: "Chargement du dossier {dir}…",
+  listingDone: "{n} élément(s) dans {dir}.",
+  dropHelpTouch: "ou toucher ici pour les choisir ; ils sont envoyés dans le dossier affiché.",
+  mkdirTitle: "Nouveau dossier dans {dir}",
+  mkdirLabel: "Nom du dossier",
+  mkdirOk: "Créer le dossier",
+  mkdirDone: "Dossier « {name} » créé.",
+  renameTitle: "Renommer ou déplacer « {name} »",
+  renameLabel: "Nouveau nom, ou chemin complet pour déplacer (/dossier/nom)",
+  renameOk: "Renommer ou déplacer",
+  renameDone: "« {from} » renommé ou déplacé en « {to} ».",
+  copyTitle: "Copier « {name} »",
+  copyTitleMany: "Copier {n} éléments",
+  copyLabelOne: "Chemin de la copie",
+  copyLabelMany: "Dossier de destination",
+  copyOk: "Copier",
+  copyDone: "{n} élément(s) copié(s) vers « {to} ».",
+  copySuffix: "copie",
+  deleteTitle: "Supprimer définitivement ?",
+  deleteIntro: "Ces éléments seront supprimés du serveur, sans corbeille :",
+  deleteFile: "le fichier « {name} »",
+  deleteDir: "le dossier « {name} » et tout son contenu",
+  deleteMore: "… et {n} autre(s)",
+  deleteOk: "Supprimer {n} élément(s)",
+  deleteDone: "{n} élément(s) supprimé(s).",
+  nameEmpty: "Indiquez un nom.",
+  nameBad: "Un nom sans « / », autre que « . » ou « .. ».",
+  pathSame: "C'est déjà son emplacement.",
+  overwriteTitle: "Remplacer des fichiers existants ?",
+  overwriteIntro: "Ces fichiers existent déjà dans « {dir} » :",
+  overwriteLine: "« {name} » : {old}, modifié le {date} — remplacé par {new}",
+  overwriteOk: "Remplacer",
+  overwriteSkip: "Envoyer seulement les autres",
+  overwriteTargetTitle: "Remplacer « {name} » ?",
+  overwriteTarget: "« {to} » existe déjà ({size}) et sera remplacé.",
+  dlgCancel: "Annuler",
+  dlgOk: "Confirmer",
+  saveDialogClosed: "Aucun fichier choisi : rien n'a été téléchargé.",
+  saveFallback: "La boîte « Enregistrer sous » n'est pas disponible ici : le téléchargement passe par la mémoire (jusqu'à {max}).",
+  otpHint: "Si ce compte utilise la double authentification, saisissez aussi le code 2FA.",
+  requiredNote: "Les champs marqués d'un astérisque (*) sont obligatoires.",
+  requiredWord: "obligatoire",
+  v_too_long_max: "Texte trop long (au plus {max} caractères).",
+  e_webhook: "Ce corps n'est pas un webhook PRE-ETAT.DATE lisible (rien n'a été envoyé).",
+  err_detail_en: "Détail technique (en anglais) :",
+  secondTitle: "Envoyer une seconde commande ?",
+  secondBody: "La commande n° {id} pour ce lot ({address}) vient d'être créée. Une nouvelle commande ouvre un dossier distinct, facturé à part.",
+  secondOk: "Envoyer une seconde commande",
+  op_mkdir: "création du dossier",
+  op_move: "renommage ou déplacement",
+  op_copy: "copie",
+  op_delete: "suppression",
   skip: "Aller au contenu",
   tagline: "Échange (GÉRÉDIS) et PRE-ETAT.DATE depuis le navigateur, en WebAssembly",
   tabEchange: "Échange",
@@ -26,7 +86,7 @@ const FR = {
   reload: "Actualiser",
   breadcrumb: "Fil d'Ariane",
   home: "Accueil",
-  actions: "Actions",
+  actions: "Téléchargements",
   zipDownload: "Télécharger en zip",
   zipPreview: "Aperçu du contenu du zip",
   fileDownload: "Télécharger le fichier",
@@ -123,6 +183,7 @@ const FR = {
   orderSending: "Envoi…",
   orderSent: "Commande créée.",
   v_required: "Champ obligatoire.",
+  v_invalid: "Valeur refusée.",
   v_required_owners: "Au moins un propriétaire.",
   v_required_syndic: "Les informations du syndic sont obligatoires pour la méthode extranet.",
   v_required_documents: "Au moins un document pour la méthode « envoi ».",
@@ -220,6 +281,66 @@ const FR = {
 };
 
 const EN = {
+  pageTitle: "Passerelle — Échange and PRE-ETAT.DATE",
+  bytes: "bytes",
+  tools: "Tools",
+  manage: "File management",
+  mkdir: "New folder",
+  rename: "Rename or move",
+  copy: "Copy",
+  delete: "Delete",
+  listingBusy: "Loading folder {dir}…",
+  listingDone: "{n} item(s) in {dir}.",
+  dropHelpTouch: "or tap here to choose them; they are sent to the folder shown.",
+  mkdirTitle: "New folder in {dir}",
+  mkdirLabel: "Folder name",
+  mkdirOk: "Create the folder",
+  mkdirDone: "Folder “{name}” created.",
+  renameTitle: "Rename or move “{name}”",
+  renameLabel: "New name, or a full path to move it (/folder/name)",
+  renameOk: "Rename or move",
+  renameDone: "“{from}” renamed or moved to “{to}”.",
+  copyTitle: "Copy “{name}”",
+  copyTitleMany: "Copy {n} items",
+  copyLabelOne: "Path of the copy",
+  copyLabelMany: "Destination folder",
+  copyOk: "Copy",
+  copyDone: "{n} item(s) copied to “{to}”.",
+  copySuffix: "copy",
+  deleteTitle: "Delete permanently?",
+  deleteIntro: "These items will be deleted from the server, with no recycle bin:",
+  deleteFile: "the file “{name}”",
+  deleteDir: "the folder “{name}” and everything in it",
+  deleteMore: "… and {n} more",
+  deleteOk: "Delete {n} item(s)",
+  deleteDone: "{n} item(s) deleted.",
+  nameEmpty: "Enter a name.",
+  nameBad: "A name without “/”, other than “.” or “..”.",
+  pathSame: "That is already where it is.",
+  overwriteTitle: "Replace existing files?",
+  overwriteIntro: "These files already exist in “{dir}”:",
+  overwriteLine: "“{name}”: {old}, modified {date} — replaced by {new}",
+  overwriteOk: "Replace",
+  overwriteSkip: "Send only the others",
+  overwriteTargetTitle: "Replace “{name}”?",
+  overwriteTarget: "“{to}” already exists ({size}) and will be replaced.",
+  dlgCancel: "Cancel",
+  dlgOk: "Confirm",
+  saveDialogClosed: "No file chosen: nothing was downloaded.",
+  saveFallback: "The “Save as” dialog is not available here: the download goes through memory (up to {max}).",
+  otpHint: "If this account uses two-factor authentication, enter the 2FA code too.",
+  requiredNote: "Fields marked with an asterisk (*) are required.",
+  requiredWord: "required",
+  v_too_long_max: "Too long (at most {max} characters).",
+  e_webhook: "This body is not a readable PRE-ETAT.DATE webhook (nothing was sent).",
+  err_detail_en: "Details:",
+  secondTitle: "Send a second order?",
+  secondBody: "Order {id} for this lot ({address}) has just been created. A new order opens a separate file, billed separately.",
+  secondOk: "Send a second order",
+  op_mkdir: "folder creation",
+  op_move: "rename or move",
+  op_copy: "copy",
+  op_delete: "deletion",
   skip: "Skip to content",
   tagline: "Échange (GÉRÉDIS) and PRE-ETAT.DATE from the browser, in WebAssembly",
   tabEchange: "Échange",
@@ -244,7 +365,7 @@ const EN = {
   reload: "Reload",
   breadcrumb: "Breadcrumb",
   home: "Home",
-  actions: "Actions",
+  actions: "Downloads",
   zipDownload: "Download as zip",
   zipPreview: "Preview zip contents",
   fileDownload: "Download file",
@@ -341,6 +462,7 @@ const EN = {
   orderSending: "Sending…",
   orderSent: "Order created.",
   v_required: "Required.",
+  v_invalid: "Value refused.",
   v_required_owners: "At least one owner.",
   v_required_syndic: "Managing agent details are required for the extranet method.",
   v_required_documents: "At least one document for the upload method.",
@@ -436,7 +558,7 @@ const EN = {
   pedFillAll: "Fill in the API key, the e-mail and the password.",
 };
 
-const DICTS = { fr: FR, en: EN };
+export const DICTS = { fr: FR, en: EN };
 let lang = "fr";
 const listeners = [];
 
@@ -476,10 +598,38 @@ export function setLang(next) {
   lang = next;
   document.documentElement.lang = next;
   apply();
+  for (const el of live.elements) {
+    if (el.isConnected && el.__live) paint(el);
+    else live.elements.delete(el);
+  }
   for (const fn of listeners) fn(next);
 }
 
 /** Runs `fn` after every language switch (to re-render dynamic text). */
 export function onLangChange(fn) {
   listeners.push(fn);
+}
+
+/**
+ * Dynamic text that follows the language: `live(el, () => t("key", {...}))` sets the text now and
+ * again after every switch while `el` is in the page. The function may also render `el` itself
+ * (return undefined). `live(el, null)` empties `el` and forgets it. Figures that depend on the
+ * language (sizes, dates) must be formatted inside the function.
+ */
+export function live(el, fn) {
+  if (!fn) {
+    live.elements.delete(el);
+    el.__live = null;
+    el.textContent = "";
+    return;
+  }
+  el.__live = fn;
+  live.elements.add(el);
+  paint(el);
+}
+live.elements = new Set();
+
+function paint(el) {
+  const out = el.__live();
+  if (typeof out === "string") el.textContent = out;
 }

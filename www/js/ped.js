@@ -1,9 +1,10 @@
 // The PRE-ETAT.DATE panel: account sign-in, order form with live validateOrder messages,
 // transaction card with refresh, webhook inspector.
 import { PreEtatDateClient, validateOrder, parseWebhook, documentTypeLabel } from "passerelle/web";
-import { t, getLang, onLangChange } from "./i18n.js";
+import { t, getLang, onLangChange, live } from "./i18n.js";
 import * as fmt from "./format.js";
 import * as errors from "./errors.js";
+import { ask } from "./dialog.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -19,6 +20,8 @@ const state = {
   webhook: null,
   pdfUrl: null,
   fakeLog: false,
+  lastOrder: null, // { key, orderid, address } of the order created last (second-order check)
+  busy: new Set(), // buttons whose request is running
 };
 let demo = null;
 
@@ -37,6 +40,8 @@ export function setup(config) {
     e.preventDefault();
     login();
   });
+  $("ped-login").disabled = false;
+  $("order-submit").disabled = false;
 
   const form = $("order-form");
   for (const label of form.querySelectorAll(".grid-form > label")) wrapField(label);
@@ -60,6 +65,7 @@ export function setup(config) {
   });
   form.querySelector('[data-path="method"]').addEventListener("change", () => {
     syncMethod();
+    markRequired();
     validate();
   });
   form.addEventListener("submit", (e) => {
@@ -67,6 +73,7 @@ export function setup(config) {
     submit();
   });
   syncMethod();
+  markRequired();
   $("tx-refresh").addEventListener("click", refresh);
   $("wh-send").addEventListener("click", sendWebhook);
   $("wh-parse").addEventListener("click", inspect);
@@ -76,6 +83,7 @@ export function setup(config) {
     if (note.dataset.key) note.textContent = t(note.dataset.key);
     renumberOwners();
     validate();
+    markRequired();
     renderToken();
     if (state.tx) renderTx(state.tx);
     if (state.webhook) renderWebhook(state.webhook);
@@ -91,10 +99,10 @@ async function login() {
   const apiKey = $("ped-key").value.trim();
   const email = $("ped-email").value.trim();
   const password = $("ped-pass").value;
-  if (!/^https?:\/\/[^\s/]+/i.test(baseUrl)) return errors.showText(box, t("badUrl"));
-  if (!apiKey || !email || !password) return errors.showText(box, t("pedFillAll"));
-  $("ped-login").disabled = true;
-  $("ped-token").textContent = t("connecting");
+  if (!/^https?:\/\/[^\s/]+/i.test(baseUrl)) return errors.showText(box, "badUrl");
+  if (!apiKey || !email || !password) return errors.showText(box, "pedFillAll");
+  if (!busy($("ped-login"), true)) return;
+  live($("ped-token"), () => t("connecting"));
   const client = new PreEtatDateClient({ baseUrl, apiKey, email, password });
   try {
     const { access_token } = await client.authenticate();
@@ -106,11 +114,27 @@ async function login() {
     renderToken();
   } catch (err) {
     client.free();
-    $("ped-token").textContent = "";
+    live($("ped-token"), null);
     errors.show(box, err, "ped_login");
   } finally {
-    $("ped-login").disabled = false;
+    busy($("ped-login"), false);
   }
+}
+
+/**
+ * Marks a button as working (aria-disabled; a disabled button would drop the keyboard focus to
+ * the page) and refuses a second press meanwhile. Returns false when it was already busy.
+ */
+function busy(btn, on) {
+  if (on) {
+    if (state.busy.has(btn)) return false;
+    state.busy.add(btn);
+    btn.setAttribute("aria-disabled", "true");
+  } else {
+    state.busy.delete(btn);
+    btn.removeAttribute("aria-disabled");
+  }
+  return true;
 }
 
 /** The `exp` claim of a JWT, read locally for display (the token itself is never shown). */
@@ -126,12 +150,12 @@ function jwtExpiry(token) {
 
 function renderToken() {
   if (!state.client) return;
-  const el = $("ped-token");
-  const left = state.expiresAt ? state.expiresAt.getTime() - Date.now() : 0;
-  el.textContent =
-    state.expiresAt && left > 0
-      ? t("pedConnected", { email: state.email, left: fmt.duration(left) })
-      : t("pedConnectedNoExp", { email: state.email });
+  const at = state.expiresAt;
+  const email = state.email;
+  live($("ped-token"), () => {
+    const left = at ? at.getTime() - Date.now() : 0;
+    return at && left > 0 ? t("pedConnected", { email, left: fmt.duration(left) }) : t("pedConnectedNoExp", { email });
+  });
 }
 
 // ───────────────────────────── order form ─────────────────────────────
@@ -172,6 +196,7 @@ function addOwner() {
   for (const label of fields) wrapField(label);
   $("owners").append(wrap);
   renumberOwners();
+  markRequired();
 }
 
 /** Keeps data-path indexes dense (owners[0], owners[1]…) after a removal. */
@@ -258,13 +283,44 @@ function collect() {
   return { order, local };
 }
 
+/**
+ * The message shown under a field, in the page's language. The library's English sentence names
+ * the field by its JSON path ("owners[0].lastname is required"): only its figures are reused.
+ */
 function issueText(issue) {
   if (issue.code === "bad_json") return t("documentsBadJson");
-  const specific = `v_${issue.code}_${issue.path}`;
-  const key = ["owners", "syndic", "documents"].includes(issue.path) && issue.code === "required" ? specific : `v_${issue.code}`;
+  if (["owners", "syndic", "documents"].includes(issue.path) && issue.code === "required") {
+    return t(`v_required_${issue.path}`);
+  }
+  const max = /at most (\d+)/.exec(issue.message ?? "")?.[1];
+  if (issue.code === "too_long" && max) return t("v_too_long_max", { max: fmt.number(Number(max)) });
+  const key = `v_${issue.code}`;
   const text = t(key);
-  // In English, the library's own sentence is precise (it names the field and the limit).
-  return getLang() === "en" && !key.startsWith("v_required_") && issue.message ? issue.message : text === key ? issue.message : text;
+  return text === key ? t("v_invalid") : text;
+}
+
+/**
+ * Marks the fields validateOrder requires (asked of the library with an empty order, so the
+ * marks follow its rules): a red asterisk and aria-required, before any submit.
+ */
+function markRequired() {
+  const { order } = collect();
+  const blank = JSON.parse(JSON.stringify(order), (k, v) => (typeof v === "string" && k !== "method" ? "" : v));
+  let required;
+  try {
+    required = new Set(validateOrder(blank).filter((i) => i.code === "required").map((i) => i.path));
+  } catch {
+    return;
+  }
+  for (const input of $("order-form").querySelectorAll("[data-path]")) {
+    const on = required.has(input.dataset.path);
+    if (on) input.setAttribute("aria-required", "true");
+    else input.removeAttribute("aria-required");
+    // The asterisk is drawn by CSS after the label text (aria-required says it to screen readers).
+    input.closest("label")?.querySelector("span[data-i18n]")?.classList.toggle("req", on);
+  }
+  const note = $("order-required");
+  live(note, () => t("requiredNote"));
 }
 
 /** Runs validateOrder and shows each issue next to its field (touched fields, or all after a submit). */
@@ -291,7 +347,11 @@ function validate() {
   const ownersBox = form.querySelector('.field-error[data-for="owners"]');
   ownersBox.hidden = !(ownersIssue && state.submitted);
   ownersBox.textContent = ownersIssue ? issueText(ownersIssue) : "";
-  $("order-summary").textContent = state.submitted && issues.length ? t("orderInvalid", { n: issues.length }) : "";
+  const sum = $("order-summary");
+  if (state.submitted && issues.length) {
+    summary(() => t("orderInvalid", { n: issues.length }));
+    sum.dataset.kind = "invalid";
+  } else if (sum.dataset.kind === "invalid") summary(null);
   return { order, issues };
 }
 
@@ -338,27 +398,61 @@ async function submit() {
     return;
   }
   if (!state.client) {
-    errors.showText(box, t("pedNeedLogin"));
+    errors.showText(box, "pedNeedLogin");
     $("ped-key").focus();
     return;
   }
   const btn = $("order-submit");
-  btn.disabled = true;
-  $("order-summary").textContent = t("orderSending");
+  if (state.busy.has(btn)) return;
+  // The form stays filled after an order: pressing the button again for the same lot would
+  // create (and bill) a second order. Ask first.
+  const key = lotKey(order);
+  const last = state.lastOrder;
+  if (last && last.key === key) {
+    const answer = await ask({
+      title: () => t("secondTitle"),
+      body: (el) => {
+        const p = document.createElement("p");
+        p.textContent = t("secondBody", { id: last.orderid, address: last.address });
+        el.append(p);
+      },
+      ok: () => t("secondOk"),
+      danger: true,
+    });
+    if (!answer) return;
+  }
+  busy(btn, true);
+  summary(() => t("orderSending"));
   try {
     const tx = await state.client.createOrder(order);
     state.tx = tx;
+    state.lastOrder = { key, orderid: tx.orderid, address: [order.address, order.zipcode, order.city].filter(Boolean).join(", ") };
     renderTx(tx);
-    $("order-summary").textContent = t("orderSent");
+    summary(() => t("orderSent"));
     $("wh-order").value = tx.orderid;
     $("tx").focus?.();
   } catch (err) {
-    $("order-summary").textContent = "";
+    summary(null);
     errors.show(box, err, "order");
   } finally {
-    btn.disabled = false;
+    busy(btn, false);
     renderToken();
   }
+}
+
+/** What identifies the lot of an order (same lot, same owners: most likely the same order). */
+function lotKey(order) {
+  const norm = (v) => String(v ?? "").trim().toLowerCase().replace(/\s+/g, " ");
+  return JSON.stringify([
+    norm(order.address), norm(order.additional), norm(order.zipcode), norm(order.city), norm(order.lots),
+    (order.owners ?? []).map((o) => [norm(o.firstname), norm(o.lastname)]),
+  ]);
+}
+
+function summary(fn) {
+  const el = $("order-summary");
+  delete el.dataset.kind;
+  live(el, fn);
 }
 
 function badge(el, value) {
@@ -394,9 +488,9 @@ function renderTx(tx) {
 async function refresh() {
   const box = $("order-error");
   errors.clear(box);
-  if (!state.client || !state.tx) return errors.showText(box, t("pedNeedLogin"));
+  if (!state.client || !state.tx) return errors.showText(box, "pedNeedLogin");
   const btn = $("tx-refresh");
-  btn.disabled = true;
+  if (!busy(btn, true)) return;
   const comment = $("refresh-comment").value;
   try {
     const tx = await state.client.requestRefresh(state.tx.orderid, {
@@ -406,11 +500,11 @@ async function refresh() {
     });
     state.tx = tx;
     renderTx(tx);
-    $("order-summary").textContent = t("refreshDone");
+    summary(() => t("refreshDone"));
   } catch (err) {
     errors.show(box, err, "refresh");
   } finally {
-    btn.disabled = false;
+    busy(btn, false);
   }
 }
 
@@ -422,10 +516,10 @@ async function sendWebhook() {
   setNote("");
   const orderid = $("wh-order").value.trim();
   const event = $("wh-event").value;
-  if (!state.client) return errors.showText(box, t("pedNeedLogin"));
-  if (!orderid) return errors.showText(box, t("whNeedOrder"));
+  if (!state.client) return errors.showText(box, "pedNeedLogin");
+  if (!orderid) return errors.showText(box, "whNeedOrder");
   const btn = $("wh-send");
-  btn.disabled = true;
+  if (!busy(btn, true)) return;
   try {
     await state.client.sendTestWebhook(orderid, event);
     const body = state.fakeLog ? await readBackFromFake(orderid, event) : null;
@@ -440,7 +534,7 @@ async function sendWebhook() {
   } catch (err) {
     errors.show(box, err, "webhook_send");
   } finally {
-    btn.disabled = false;
+    busy(btn, false);
   }
 }
 
@@ -468,7 +562,7 @@ function inspect() {
   const box = $("wh-error");
   errors.clear(box);
   const raw = $("wh-body").value.trim();
-  if (!raw) return errors.showText(box, t("whEmpty"));
+  if (!raw) return errors.showText(box, "whEmpty");
   try {
     const ev = parseWebhook(raw);
     state.webhook = ev;

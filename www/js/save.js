@@ -33,6 +33,7 @@ export async function openSink(mode, suggestedName, type = "application/octet-st
     }
     const writable = await handle.createWritable();
     const sink = {
+      kind: "picker",
       name: handle.name ?? suggestedName,
       written: 0,
       async write(chunk) {
@@ -63,6 +64,7 @@ export async function openSink(mode, suggestedName, type = "application/octet-st
     }
   };
   const sink = {
+    kind: "blob",
     name: suggestedName,
     written: 0,
     async write(chunk) {

@@ -1,6 +1,7 @@
 // The transfer box: one transfer at a time, with a progress bar (bytes, %, speed), Cancel, and
-// optional Pause / Resume (single-file downloads).
-import { t } from "./i18n.js";
+// optional Pause / Resume (single-file downloads). Texts follow the language switch; focus goes
+// to Cancel when a transfer starts and back to the control that started it when it ends.
+import { t, live } from "./i18n.js";
 import * as fmt from "./format.js";
 
 const $ = (id) => document.getElementById(id);
@@ -8,16 +9,18 @@ const $ = (id) => document.getElementById(id);
 export class Transfer {
   /**
    * @param {object} o
-   * @param {string} o.title   heading of the box
+   * @param {() => string} o.title   heading of the box (re-run after a language switch)
    * @param {boolean} [o.pausable]
    * @param {() => void} [o.onIdle]  called when the transfer has ended (buttons re-enabled)
+   * @param {HTMLElement} [o.origin] where focus returns when the transfer ends
    */
-  constructor({ title, pausable = false, onIdle }) {
+  constructor({ title, pausable = false, onIdle, origin }) {
     this.controller = new AbortController();
     this.signal = this.controller.signal;
     this.cancelled = false;
     this.paused = false;
     this.onIdle = onIdle;
+    this.origin = origin ?? null;
     this.started = performance.now();
     this.samples = [];
     this.lastPaint = 0;
@@ -27,11 +30,11 @@ export class Transfer {
     this.cancelBtn = $("tr-cancel");
     this.pauseBtn = $("tr-pause");
     this.resumeBtn = $("tr-resume");
-    $("tr-title").textContent = title;
+    live($("tr-title"), title);
     this.box.hidden = false;
     this.box.dataset.state = "running";
     this.bar.removeAttribute("value"); // indeterminate until the first figures arrive
-    this.text.textContent = "";
+    live(this.text, () => "");
     this.cancelBtn.hidden = false;
     this.cancelBtn.disabled = false;
     this.pauseBtn.hidden = !pausable;
@@ -41,6 +44,9 @@ export class Transfer {
       this.paused = true;
       this.controller.abort();
     };
+    // One key press away from stopping it (the buttons that started it are now disabled).
+    this.box.scrollIntoView?.({ block: "nearest" });
+    this.cancelBtn.focus();
   }
 
   cancel() {
@@ -72,7 +78,7 @@ export class Transfer {
   }
 
   paint(loaded, total, approx) {
-    const speed = fmt.speed(this.speed());
+    const bps = this.speed();
     if (typeof total === "number" && total > 0) {
       let fraction = loaded / total;
       if (approx) fraction = Math.min(fraction, 0.99);
@@ -80,20 +86,23 @@ export class Transfer {
       this.bar.max = 100;
       this.bar.value = Math.round(fraction * 1000) / 10;
       this.box.dataset.percent = String(Math.floor(fraction * 100));
-      this.text.textContent = t(approx ? "trProgressApprox" : "trProgress", {
-        loaded: fmt.size(loaded),
-        total: fmt.size(total),
-        pct: fmt.percent(fraction),
-        speed,
-      });
+      live(this.text, () =>
+        t(approx ? "trProgressApprox" : "trProgress", {
+          loaded: fmt.size(loaded),
+          total: fmt.size(total),
+          pct: fmt.percent(fraction),
+          speed: fmt.speed(bps),
+        }),
+      );
     } else {
       this.bar.removeAttribute("value");
-      this.text.textContent = t("trProgressUnknown", { loaded: fmt.size(loaded), speed });
+      live(this.text, () => t("trProgressUnknown", { loaded: fmt.size(loaded), speed: fmt.speed(bps) }));
     }
   }
 
+  /** A message under the bar: a function returning the text (re-run after a language switch). */
   message(text) {
-    this.text.textContent = text;
+    live(this.text, text);
   }
 
   /** Success: the bar shows 100 %. */
@@ -102,7 +111,7 @@ export class Transfer {
     this.bar.value = 100;
     this.box.dataset.percent = "100";
     this.box.dataset.state = "done";
-    this.text.textContent = text;
+    live(this.text, text);
     this.end();
   }
 
@@ -115,7 +124,7 @@ export class Transfer {
   stop(state, text) {
     this.settle();
     this.box.dataset.state = state;
-    this.text.textContent = text;
+    live(this.text, text || (() => ""));
     this.end();
   }
 
@@ -123,7 +132,7 @@ export class Transfer {
   suspend(state, text, onResume) {
     this.settle();
     this.box.dataset.state = state;
-    this.text.textContent = text;
+    live(this.text, text);
     this.cancelBtn.disabled = false;
     this.pauseBtn.hidden = true;
     this.resumeBtn.hidden = false;
@@ -134,7 +143,7 @@ export class Transfer {
     this.cancelBtn.onclick = () => {
       this.resumeBtn.hidden = true;
       this.cancelled = true;
-      this.stop("cancelled", t("trCancelled", { loaded: fmt.size(this.loaded ?? 0) }));
+      this.stop("cancelled", () => t("trCancelled", { loaded: fmt.size(this.loaded ?? 0) }));
       this.onSuspendCancel?.();
     };
     this.resumeBtn.focus();
@@ -142,9 +151,16 @@ export class Transfer {
   }
 
   end() {
+    const hadFocus = this.box.contains(document.activeElement) || document.activeElement === document.body;
     this.cancelBtn.hidden = true;
     this.pauseBtn.hidden = true;
     this.resumeBtn.hidden = true;
     this.onIdle?.();
+    // The focused button just disappeared: back to where the user started, or the box's title.
+    if (hadFocus || document.activeElement === document.body || !document.activeElement) {
+      const o = this.origin;
+      if (o?.isConnected && !o.disabled && o.offsetParent !== null) o.focus();
+      else $("tr-title").focus();
+    }
   }
 }
