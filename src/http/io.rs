@@ -4,7 +4,7 @@
 //! them, reads the clock, and knows whether the caller aborted. The engine ([`super::engine`],
 //! [`super::auth`]) decides everything else — retries, token reuse, replays, limits — as plain
 //! Rust, so that every behaviour is tested natively with a scripted `Io`
-//! ([`super::script`], test builds only). On `wasm32`, `super::fetch::FetchIo` implements it
+//! (`http/script.rs`, test builds only). On `wasm32`, `super::fetch::FetchIo` implements it
 //! on gloo-net's request and response types.
 
 use std::future::Future;
