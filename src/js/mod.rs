@@ -18,11 +18,14 @@ use crate::error::Error;
 
 /// The one way a Rust future becomes a JavaScript promise: every exported async method goes
 /// through it, so every rejection is a `PasserelleError` (or a value the method built itself).
+/// The future is boxed first, so that `future_to_promise` exists once in the module instead of
+/// once per method.
 pub(crate) fn promise<F>(fut: F) -> js_sys::Promise
 where
     F: Future<Output = Result<JsValue, JsValue>> + 'static,
 {
-    wasm_bindgen_futures::future_to_promise(fut)
+    let boxed: std::pin::Pin<Box<dyn Future<Output = Result<JsValue, JsValue>>>> = Box::pin(fut);
+    wasm_bindgen_futures::future_to_promise(boxed)
 }
 
 /// Serialises a result as plain JSON-compatible JavaScript values (numbers, not BigInts).

@@ -43,7 +43,8 @@ pub fn uint(obj: &JsValue, what: &str, key: &str, max: f64) -> Result<Option<f64
         Some(v) => match v.as_f64() {
             Some(n) if n.is_finite() && n >= 0.0 && n.fract() == 0.0 && n <= max => Ok(Some(n)),
             _ => Err(Error::invalid_input(format!(
-                "{what}: option `{key}` must be a whole number between 0 and {max}"
+                "{what}: option `{key}` must be a whole number between 0 and {}",
+                max as u64
             ))),
         },
     }

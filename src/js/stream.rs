@@ -49,6 +49,8 @@ pub fn body_stream(
     let g1 = guard.clone();
     let failure =
         Closure::<dyn FnMut(f64, JsValue) -> JsValue>::new(move |loaded: f64, reason: JsValue| {
+            // Whole bytes, printed without float formatting.
+            let loaded = loaded.max(0.0) as u64;
             let kind = g1
                 .borrow()
                 .as_ref()

@@ -24,7 +24,7 @@ pub fn jwt_expiry(token: &str) -> Option<u64> {
     let claims: Value = serde_json::from_slice(&bytes).ok()?;
     let exp = match claims.get("exp")? {
         Value::Number(n) => n.as_f64()?,
-        Value::String(s) => s.trim().parse::<f64>().ok()?,
+        Value::String(s) => seconds_of(s.trim())?,
         _ => return None,
     };
     // Negative, NaN or absurd values (beyond year 9999) are ignored.
@@ -33,6 +33,17 @@ pub fn jwt_expiry(token: &str) -> Option<u64> {
     } else {
         None
     }
+}
+
+/// Whole seconds of a decimal string (`"1742927559"`, `"1742927559.9"`), without a float
+/// parser (it would add ~10 KB of tables to the wasm module).
+fn seconds_of(s: &str) -> Option<f64> {
+    let (whole, frac) = s.split_once('.').unwrap_or((s, ""));
+    let digits = |t: &str| t.bytes().all(|b| b.is_ascii_digit());
+    if whole.is_empty() || whole.len() > 15 || !digits(whole) || !digits(frac) {
+        return None;
+    }
+    whole.parse::<u64>().ok().map(|n| n as f64)
 }
 
 /// A token fresh from `/account/auth` (or given with e-mail and password): renewed
