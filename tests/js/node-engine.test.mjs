@@ -154,13 +154,24 @@ test("validateOrder returns issues for any object; createOrder rejects the same 
   assert.equal((await requests()).length, 0, "nothing was sent, not even a login");
 });
 
+/** A port on 127.0.0.1 where nothing listens (bound, then closed). */
+async function closedPort() {
+  const { createServer } = await import("node:net");
+  const srv = createServer();
+  await new Promise((ok) => srv.listen(0, "127.0.0.1", ok));
+  const { port } = srv.address();
+  await new Promise((ok) => srv.close(ok));
+  return port;
+}
+
 test("a network error carries the runtime's error as `cause`", async () => {
-  const c = new EchangeClient({ baseUrl: "http://127.0.0.1:9", ...USER, retries: 0 });
+  const c = new EchangeClient({ baseUrl: `http://127.0.0.1:${await closedPort()}`, ...USER, retries: 0 });
   const e = await rejection(c.listDir("/"));
   assert.equal(e.code, "network");
   assert.ok(e.cause instanceof Error, "cause is an Error");
   assert.equal(e.cause.code, "ECONNREFUSED");
   assert.match(e.message, /ECONNREFUSED/);
+  assert.doesNotMatch(e.message, /SFTPGo does this/, "a refused connection is not explained as a drop");
 });
 
 test("messages: one path is '1 path' everywhere; the 2FA message names letters and digits", async () => {

@@ -368,8 +368,22 @@ test("validateOrder: external_id not blank, lengths bounded, no control characte
   assert.deepEqual(validateOrder(fullOrder({ comment: "ligne 1\nligne 2" })), [], "comments may span lines");
 });
 
-test("validateOrder: a missing or unknown method, or a wrongly typed field, throws invalid_input", () => {
-  for (const bad of [{}, fullOrder({ method: "fax" }), fullOrder({ owners: "Dupont" }), fullOrder({ all_due_paid: "oui" }), null, "order", 42]) {
+test("validateOrder: a missing or unknown method, or a wrongly typed field, is an issue, not a throw", () => {
+  for (const [bad, path] of [
+    [{}, "method"], [fullOrder({ method: "fax" }), "method"], [fullOrder({ owners: "Dupont" }), "owners"],
+    [fullOrder({ all_due_paid: "oui" }), "all_due_paid"], [fullOrder({ syndic: { ...SYNDIC, password: 1234 } }), "syndic.password"],
+  ]) {
+    const issues = validateOrder(bad);
+    assert.ok(issues.some((i) => i.path === path), `${path} in ${JSON.stringify(issues)}`);
+    const text = JSON.stringify(issues);
+    for (const secret of [SYNDIC.password, SYNDIC.username, "Dupont", "oui", "1234"]) {
+      assert.ok(!text.includes(secret), `${secret} quoted in ${text}`);
+    }
+  }
+});
+
+test("validateOrder: anything that is not an object throws invalid_input", () => {
+  for (const bad of [null, "order", 42]) {
     let err;
     try {
       validateOrder(bad);
