@@ -19,8 +19,8 @@ function reach(file, seen = new Set()) {
   if (!/\.(c|m)?js$/.test(file)) return seen;
   const code = readFileSync(file, "utf8");
   const specs = [
-    ...code.matchAll(/(?:^|[\s;}])(?:import|export)\s[^'"]*?from\s*["'](\.[^"']+)["']/g),
-    ...code.matchAll(/(?:^|[\s;}])import\s*["'](\.[^"']+)["']/g),
+    ...code.matchAll(/\b(?:import|export)\b[^'";]*?\bfrom\s*["'](\.[^"']+)["']/g),
+    ...code.matchAll(/\bimport\s*["'](\.[^"']+)["']/g),
     ...code.matchAll(/\brequire\(\s*["'](\.[^"']+)["']\s*\)/g),
     ...code.matchAll(/new URL\(\s*["'](\.{0,2}\/?[^"']+\.wasm)["']\s*,\s*import\.meta\.url\s*\)/g),
   ].map((m) => m[1]);
