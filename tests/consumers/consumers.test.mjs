@@ -90,7 +90,10 @@ async function expectation() {
   // The root entry as installed in the repository (scripts/test's npm-install stage) gives the
   // reference for the two pure PRE-ETAT.DATE calls.
   const ref = await import("passerelle");
-  return { entries, files, label: ref.documentTypeLabel(1), orderIssues: ref.validateOrder({}).length };
+  const { ORDER } = await import("./shared/order.js");
+  const orderIssues = ref.validateOrder(ORDER).map((i) => i.code);
+  assert.ok(orderIssues.includes("invalid_zipcode"), `the sample order has a bad postal code: ${orderIssues}`);
+  return { entries, files, label: ref.documentTypeLabel(1), orderIssues };
 }
 
 function check(result, where) {
@@ -102,7 +105,7 @@ function check(result, where) {
   assert.deepEqual(strip(result.files), strip(expected.files), `${where}: files read through unzip`);
   assert.equal(result.notFound, "not_found", `${where}: a missing folder rejects with a PasserelleError`);
   assert.equal(result.label, expected.label, `${where}: documentTypeLabel`);
-  assert.equal(result.orderIssues, expected.orderIssues, `${where}: validateOrder`);
+  assert.deepEqual(result.orderIssues, expected.orderIssues, `${where}: validateOrder`);
 }
 
 // ───────────────────────────── preparing a consumer ─────────────────────────────
@@ -140,7 +143,7 @@ async function writeSources(c, dir) {
     plain: "browser-main.js", wrangler: "worker-main.js", "node-esm": "node-main.js", "node-cjs": "node-main.js",
     ts: "main.ts",
   }[c.kind];
-  const files = { "api.js": api, "scenario.js": scenario };
+  const files = { "api.js": api, "scenario.js": scenario, "order.js": readFileSync(`${SHARED}/order.js`, "utf8") };
   files[c.kind === "ts" ? "main.ts" : c.kind === "webpack" ? "index.js" : "main.js"] = readFileSync(`${SHARED}/${main}`, "utf8");
   if (c.kind === "esbuild") files["node.js"] = readFileSync(`${SHARED}/node-main.js`, "utf8");
   for (const [name, text] of Object.entries(files)) {
@@ -197,7 +200,8 @@ async function withServer(cwd, args, url, use, where) {
     const deadline = Date.now() + 90_000;
     for (;;) {
       if (child.exitCode !== null) throw new Error(`${where}: the server exited (${child.exitCode}):\n${output}`);
-      const ok = await fetch(url, { signal: AbortSignal.timeout(5_000) }).then((r) => r.status < 500, () => false);
+      // Any HTTP answer means the server is up.
+      const ok = await fetch(url, { signal: AbortSignal.timeout(5_000) }).then(() => true, () => false);
       if (ok) break;
       if (Date.now() > deadline) throw new Error(`${where}: no answer from ${url}:\n${output}`);
       await new Promise((r) => setTimeout(r, 300));
@@ -274,7 +278,7 @@ const KINDS = {
     }
     const port = await freePort();
     const url = `http://127.0.0.1:${port}/`;
-    await withServer(dir, [wrangler, "dev", "--ip", "127.0.0.1", "--port", String(port)], `${url}?fake=`, async () => {
+    await withServer(dir, [wrangler, "dev", "--ip", "127.0.0.1", "--port", String(port)], url, async () => {
       const res = await fetch(`${url}?fake=${encodeURIComponent(fake)}`);
       check(await res.json(), `${c.name} dev`);
     }, `${c.name} dev`);

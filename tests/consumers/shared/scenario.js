@@ -4,6 +4,7 @@
 // error, and call two PRE-ETAT.DATE functions. Returns plain data that run.mjs checks against
 // what the fake server itself reports.
 import { EchangeClient, PasserelleError, unzip, documentTypeLabel, validateOrder } from "./api.js";
+import { ORDER } from "./order.js";
 
 export const FOLDER = "Relevés/Déc 2025";
 
@@ -33,6 +34,6 @@ export async function scenario(baseUrl) {
     files,
     notFound,
     label: documentTypeLabel(1),
-    orderIssues: validateOrder({}).length,
+    orderIssues: validateOrder(ORDER).map((i) => i.code),
   };
 }
