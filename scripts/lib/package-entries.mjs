@@ -54,26 +54,18 @@ for (const { name } of FLAVOURS) {
   support = text;
 }
 const SUPPORT_NOTE = `// passerelle ${version}: the JavaScript half of the package (from src/js/support.js).\n`;
-await build({
-  stdin: { contents: support, loader: "js" },
-  format: "esm",
-  platform: "neutral",
-  target: "es2020",
-  ...MINIFY,
-  banner: { js: SUPPORT_NOTE },
-  outfile: join(pkgDir, "support.js"),
-  logLevel: "warning",
-});
-await build({
-  stdin: { contents: support, loader: "js" },
-  format: "cjs",
-  platform: "neutral",
-  target: "es2020",
-  ...MINIFY,
-  banner: { js: SUPPORT_NOTE },
-  outfile: join(pkgDir, "support.cjs"),
-  logLevel: "warning",
-});
+for (const [format, file] of [["esm", "support.js"], ["cjs", "support.cjs"]]) {
+  await build({
+    stdin: { contents: support, loader: "js" },
+    format,
+    platform: "neutral",
+    target: "es2020",
+    ...MINIFY,
+    banner: { js: SUPPORT_NOTE },
+    outfile: join(pkgDir, file),
+    logLevel: "warning",
+  });
+}
 
 // ───────────────────────────── entry bundles ─────────────────────────────
 
