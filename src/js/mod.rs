@@ -6,7 +6,10 @@
 mod echange;
 mod error;
 // Some option readers serve only one API; a single-API build leaves them unused.
-#[cfg_attr(not(all(feature = "echange", feature = "pre-etat-date")), allow(dead_code))]
+#[cfg_attr(
+    not(all(feature = "echange", feature = "pre-etat-date")),
+    allow(dead_code)
+)]
 mod options;
 #[cfg(feature = "pre-etat-date")]
 mod pre_etat_date;
