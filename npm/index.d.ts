@@ -622,5 +622,7 @@ export declare function parseWebhook(body: WebhookBody): WebhookEvent;
  */
 export declare function documentTypeLabel(code: number, lang?: "fr" | "en"): string;
 
+// ───────────────────────────── Diagnostics ─────────────────────────────
+
 /** Current size of the WebAssembly linear memory, in bytes (a diagnostic for memory tests). */
 export declare function wasmMemoryBytes(): number;

@@ -38,11 +38,14 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+#[cfg(feature = "echange")]
 pub mod echange;
 pub mod error;
 pub mod http;
+#[cfg(feature = "pre-etat-date")]
 pub mod pre_etat_date;
 pub mod time;
+#[cfg(feature = "unzip")]
 pub mod unzip;
 
 #[cfg(target_arch = "wasm32")]

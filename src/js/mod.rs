@@ -2,11 +2,20 @@
 //! API and convert results and errors. TypeScript declarations are hand-written in
 //! `npm/index.d.ts` (no `any` in public signatures).
 
+#[cfg(feature = "echange")]
 mod echange;
 mod error;
+// Some option readers serve only one API; a single-API build leaves them unused.
+#[cfg_attr(
+    not(all(feature = "echange", feature = "pre-etat-date")),
+    allow(dead_code)
+)]
 mod options;
+#[cfg(feature = "pre-etat-date")]
 mod pre_etat_date;
+#[cfg(any(feature = "echange", feature = "unzip"))]
 mod stream;
+#[cfg(feature = "unzip")]
 mod unzip;
 
 use std::future::Future;

@@ -39,7 +39,7 @@ test("the main entry compiles with only Node's types (no DOM lib)", () =>
     ["consumer.ts"]));
 
 test("the public declarations contain no `any`", () => {
-  for (const file of ["index.d.ts", "web.d.ts"]) {
+  for (const file of ["index.d.ts", "echange.d.ts", "pre-etat-date.d.ts", "web.d.ts"]) {
     const code = readFileSync(`${PKG_DIR}/${file}`, "utf8")
       .replace(/\/\*[\s\S]*?\*\//g, "")
       .replace(/\/\/.*$/gm, "");
@@ -47,34 +47,36 @@ test("the public declarations contain no `any`", () => {
   }
 });
 
-// The declarations and the runtime agree: every runtime export is declared, and every declared
-// class that exists at runtime has exactly the declared methods. (Exports typed ahead of their
-// implementation are listed as a diagnostic, not a failure.)
-test("index.d.ts matches the package's runtime exports", async (t) => {
-  const dts = readFileSync(`${PKG_DIR}/index.d.ts`, "utf8").replace(/\/\*[\s\S]*?\*\//g, "").replace(/\/\/.*$/gm, "");
-  const declared = new Map();
-  for (const m of dts.matchAll(/^export declare (class|function) (\w+)/gm)) declared.set(m[2], m[1]);
-  const runtime = await import("passerelle");
-  const INTERNAL = new Set(["initSync"]); // wasm-bindgen's loader, re-exported by the glue
-  for (const name of Object.keys(runtime)) {
-    if (INTERNAL.has(name)) continue;
-    assert.ok(declared.has(name), `runtime export ${name} is not declared in index.d.ts`);
-    assert.equal(typeof runtime[name], "function", `${name} is a class or function`);
-  }
-  const missing = [...declared.keys()].filter((n) => !(n in runtime));
-  assert.deepEqual(missing, [], "every export declared in index.d.ts exists at runtime");
-  for (const [name, kind] of declared) {
-    if (kind !== "class" || !(name in runtime)) continue;
-    const body = dts.slice(dts.indexOf(`export declare class ${name}`)).split(/^}/m)[0];
-    const declaredMethods = [...body.matchAll(/^ {2}(\w+)\(/gm)].map((m) => m[1]).filter((m) => m !== "constructor").sort();
-    const runtimeMethods = Object.getOwnPropertyNames(runtime[name].prototype)
-      .filter((m) => m !== "constructor" && !m.startsWith("__")
-        && typeof Object.getOwnPropertyDescriptor(runtime[name].prototype, m).value === "function")
-      .sort();
-    assert.deepEqual(runtimeMethods, declaredMethods, `methods of ${name}`);
-    const declaredProps = new Set([...body.matchAll(/^ {2}(?:readonly )?(\w+)\??:/gm)].map((m) => m[1]));
-    for (const [prop, desc] of Object.entries(Object.getOwnPropertyDescriptors(runtime[name].prototype))) {
-      if (desc.get) assert.ok(declaredProps.has(prop), `getter ${name}.${prop} is not declared`);
+// The declarations and the runtime agree, for every entry: every runtime export is declared,
+// and every declared class has exactly the declared methods.
+const ENTRIES = [
+  ["passerelle", "index.d.ts"], ["passerelle/echange", "echange.d.ts"], ["passerelle/pre-etat-date", "pre-etat-date.d.ts"],
+];
+for (const [entry, file] of ENTRIES) {
+  test(`${file} matches the runtime exports of "${entry}"`, async () => {
+    const dts = readFileSync(`${PKG_DIR}/${file}`, "utf8").replace(/\/\*[\s\S]*?\*\//g, "").replace(/\/\/.*$/gm, "");
+    const declared = new Map();
+    for (const m of dts.matchAll(/^export declare (class|function) (\w+)/gm)) declared.set(m[2], m[1]);
+    const runtime = await import(entry);
+    for (const name of Object.keys(runtime)) {
+      assert.ok(declared.has(name), `runtime export ${name} is not declared in ${file}`);
+      assert.equal(typeof runtime[name], "function", `${name} is a class or function`);
     }
-  }
-});
+    const missing = [...declared.keys()].filter((n) => !(n in runtime));
+    assert.deepEqual(missing, [], `every export declared in ${file} exists at runtime`);
+    for (const [name, kind] of declared) {
+      if (kind !== "class" || !(name in runtime)) continue;
+      const body = dts.slice(dts.indexOf(`export declare class ${name}`)).split(/^}/m)[0];
+      const declaredMethods = [...body.matchAll(/^ {2}(\w+)\(/gm)].map((m) => m[1]).filter((m) => m !== "constructor").sort();
+      const runtimeMethods = Object.getOwnPropertyNames(runtime[name].prototype)
+        .filter((m) => m !== "constructor" && !m.startsWith("__")
+          && typeof Object.getOwnPropertyDescriptor(runtime[name].prototype, m).value === "function")
+        .sort();
+      assert.deepEqual(runtimeMethods, declaredMethods, `methods of ${name}`);
+      const declaredProps = new Set([...body.matchAll(/^ {2}(?:readonly )?(\w+)\??:/gm)].map((m) => m[1]));
+      for (const [prop, desc] of Object.entries(Object.getOwnPropertyDescriptors(runtime[name].prototype))) {
+        if (desc.get) assert.ok(declaredProps.has(prop), `getter ${name}.${prop} is not declared`);
+      }
+    }
+  });
+}

@@ -1,0 +1,179 @@
+// Usage: node package-entries.mjs <build dir> <pkg dir> <repo root>
+// Writes the npm package's entry files from wasm-bindgen's `--target web` output (one folder per
+// API flavour in <build dir>: <flavour>/<flavour>.js, <flavour>_bg.wasm, snippets/), with esbuild:
+//
+//   <entry>.js          ESM, the .wasm embedded (base64 of raw DEFLATE) and instantiated
+//                       synchronously at import: no top-level await, no asset URL, so every
+//                       bundler and Node load it with no configuration.
+//   <entry>.cjs         the same as CommonJS, for `require` (Node 20.0+, webpack, …).
+//   <entry>.node.js     Node's `import`: re-exports <entry>.cjs (one instance for import + require).
+//   <entry>.workerd.js  ESM importing wasm/<flavour>_bg.wasm as a module (Workers compile no
+//                       WebAssembly from bytes at run time; wrangler bundles it as CompiledWasm).
+//   web.js              the no-bundler entry: `await init()` fetches wasm/passerelle_bg.wasm.
+//   support.js/.cjs     the error class and stream helpers (src/js/support.js), one file shared
+//                       by every entry so `instanceof PasserelleError` holds across entries.
+//   <entry>.d.ts/.d.cts the declarations of npm/index.d.ts that the entry exports.
+import { build } from "esbuild";
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { deflateRawSync } from "node:zlib";
+
+const [buildDir, pkgDir, root] = process.argv.slice(2);
+
+/** Flavours: cargo features → entry name and the index.d.ts sections it declares. */
+export const FLAVOURS = [
+  { name: "passerelle", entry: "index", sections: ["Errors", "Common options", "Échange", "Streaming unzip", "PRE-ETAT.DATE", "Diagnostics"] },
+  { name: "echange", entry: "echange", sections: ["Errors", "Common options", "Échange", "Streaming unzip", "Diagnostics"] },
+  { name: "pre-etat-date", entry: "pre-etat-date", sections: ["Errors", "Common options", "PRE-ETAT.DATE", "Diagnostics"] },
+];
+
+const version = JSON.parse(readFileSync(join(pkgDir, "package.json"), "utf8")).version;
+const fail = (msg) => {
+  console.error(`package-entries: ${msg}`);
+  process.exit(1);
+};
+
+/** Every file under `dir`, as paths relative to it. */
+function walk(dir, prefix = "") {
+  return readdirSync(join(dir, prefix), { withFileTypes: true }).flatMap((d) =>
+    d.isDirectory() ? walk(dir, join(prefix, d.name)) : [join(prefix, d.name)]);
+}
+
+// ───────────────────────────── the shared support snippet ─────────────────────────────
+
+// Whitespace and syntax only: names stay (`EchangeClient.name`, stack traces); saves ~2.5 KB gzip
+// per entry.
+const MINIFY = { minifyWhitespace: true, minifySyntax: true };
+
+let support;
+for (const { name } of FLAVOURS) {
+  const found = walk(join(buildDir, name)).filter((p) => p.endsWith("src/js/support.js"));
+  if (found.length !== 1) fail(`${name}: expected one src/js/support.js snippet, found ${found.length}: ${found}`);
+  const text = readFileSync(join(buildDir, name, found[0]), "utf8");
+  if (support !== undefined && text !== support) fail("the support.js snippets of the flavours differ");
+  support = text;
+}
+const SUPPORT_NOTE = `// passerelle ${version}: the JavaScript half of the package (from src/js/support.js).\n`;
+for (const [format, file] of [["esm", "support.js"], ["cjs", "support.cjs"]]) {
+  await build({
+    stdin: { contents: support, loader: "js" },
+    format,
+    platform: "neutral",
+    target: "es2020",
+    ...MINIFY,
+    banner: { js: SUPPORT_NOTE },
+    outfile: join(pkgDir, file),
+    logLevel: "warning",
+  });
+}
+
+// ───────────────────────────── entry bundles ─────────────────────────────
+
+/** esbuild plugin: the support snippet and the .wasm stay external, under their package paths. */
+const externals = (supportPath, wasmPath) => ({
+  name: "passerelle-externals",
+  setup(b) {
+    b.onResolve({ filter: /src\/js\/support\.js$/ }, () => ({ path: supportPath, external: true }));
+    b.onResolve({ filter: /^@wasm$/ }, () => ({ path: wasmPath, external: true }));
+  },
+});
+
+/** esbuild plugin: the glue's default module URL points at the package's wasm/ folder. */
+const wasmUrl = (name) => ({
+  name: "passerelle-wasm-url",
+  setup(b) {
+    b.onLoad({ filter: new RegExp(`/${name}\\.js$`) }, (args) => {
+      const from = `new URL('${name}_bg.wasm', import.meta.url)`;
+      const code = readFileSync(args.path, "utf8");
+      if (!code.includes(from)) fail(`${args.path}: no \`${from}\` to rewrite`);
+      return { contents: code.replace(from, `new URL('./wasm/${name}_bg.wasm', import.meta.url)`), loader: "js" };
+    });
+  },
+});
+
+async function bundle(dir, contents, outfile, format, plugins, what) {
+  await build({
+    stdin: { contents, resolveDir: dir, sourcefile: "entry.js", loader: "js" },
+    bundle: true,
+    format,
+    platform: "neutral",
+    target: "es2020",
+    legalComments: "none",
+    ...MINIFY,
+    banner: { js: `// passerelle ${version}: ${what}. Generated by scripts/build; do not edit.` },
+    outfile,
+    plugins,
+    logLevel: "warning",
+    // wasm-bindgen's glue repeats a key in its imports object, and its default async loader
+    // (`new URL(…, import.meta.url)`, tree-shaken away from the embedded entries) reads import.meta.
+    logOverride: { "duplicate-object-key": "silent", "empty-import-meta": "silent" },
+  });
+}
+
+const sizes = [];
+mkdirSync(join(pkgDir, "wasm"), { recursive: true });
+for (const { name, entry } of FLAVOURS) {
+  const dir = join(buildDir, name);
+  const glue = `./${name}.js`;
+  const wasm = readFileSync(join(dir, `${name}_bg.wasm`));
+  copyFileSync(join(dir, `${name}_bg.wasm`), join(pkgDir, "wasm", `${name}_bg.wasm`));
+  const names = [...readFileSync(join(dir, `${name}.js`), "utf8").matchAll(/^export (?:class|function) (\w+)/gm)]
+    .map((m) => m[1]);
+  if (names.length === 0) fail(`${name}: the glue exports nothing`);
+  const reexports = `export { ${names.join(", ")} } from "${glue}";\n` +
+    `export { PasserelleError } from "./support/src/js/support.js";\n`;
+  const wasmPath = `./wasm/${name}_bg.wasm`;
+  const deflated = deflateRawSync(wasm, { level: 9 }).toString("base64");
+  const embedded =
+    `import { initSync } from "${glue}";\n` +
+    `import { embeddedModule } from ${JSON.stringify(join(root, "npm/inflate.js"))};\n` +
+    `initSync({ module: embeddedModule("${deflated}", ${wasm.length}) });\n` + reexports;
+  const what = (kind) => `the \`passerelle${entry === "index" ? "" : `/${entry}`}\` entry, ${kind}`;
+  await bundle(dir, embedded, join(pkgDir, `${entry}.js`), "esm", [externals("./support.js", wasmPath)],
+    what("ES module with the WebAssembly embedded"));
+  await bundle(dir, embedded, join(pkgDir, `${entry}.cjs`), "cjs", [externals("./support.cjs", wasmPath)],
+    what("CommonJS with the WebAssembly embedded"));
+  // Node's `import` reuses the CommonJS build, so that `import` and `require` in one process
+  // share one module instance (the same classes, one WebAssembly memory).
+  const all = [...names, "PasserelleError"].sort();
+  writeFileSync(join(pkgDir, `${entry}.node.js`),
+    `// passerelle ${version}: ${what("for Node's import (the CommonJS build, so import and require share it)")}.` +
+    ` Generated by scripts/build; do not edit.\n` +
+    `import cjs from "./${entry}.cjs";\n\nexport const { ${all.join(", ")} } = cjs;\n`);
+  const workerd =
+    `import wasmModule from "@wasm";\n` +
+    `import { initSync } from "${glue}";\n` +
+    `initSync({ module: wasmModule });\n` + reexports;
+  await bundle(dir, workerd, join(pkgDir, `${entry}.workerd.js`), "esm", [externals("./support.js", wasmPath)],
+    what("for Cloudflare Workers (imports the .wasm as a module)"));
+  if (name === "passerelle") {
+    const web = `export { default, initSync } from "${glue}";\n` + reexports;
+    await bundle(dir, web, join(pkgDir, "web.js"), "esm", [externals("./support.js", wasmPath), wasmUrl(name)],
+      "the `passerelle/web` entry for pages without a bundler (`await init()` fetches the .wasm)");
+  }
+  sizes.push(`${entry}: ${names.length} exports + PasserelleError; .wasm ${wasm.length} B, embedded ${deflated.length} B base64`);
+}
+
+// ───────────────────────────── declarations ─────────────────────────────
+
+const dts = readFileSync(join(root, "npm/index.d.ts"), "utf8");
+const HEADING = /^\/\/ ─+ (.+?) ─+$/gm;
+const heads = [...dts.matchAll(HEADING)];
+if (heads.length === 0) fail("npm/index.d.ts has no `// ─── Section ───` headings");
+const preamble = dts.slice(0, heads[0].index);
+const sections = new Map(heads.map((h, i) => [h[1], dts.slice(h.index, heads[i + 1]?.index ?? dts.length)]));
+const known = new Set(FLAVOURS.flatMap((f) => f.sections));
+for (const title of sections.keys()) {
+  if (!known.has(title)) fail(`npm/index.d.ts section "${title}" is in no entry (scripts/lib/package-entries.mjs FLAVOURS)`);
+}
+for (const { entry, sections: wanted } of FLAVOURS) {
+  const head = entry === "index" ? preamble
+    : `// Type declarations for the \`passerelle/${entry}\` entry (the parts of index.d.ts it exports).\n` +
+      preamble.split("\n").filter((l) => !l.startsWith("// Type declarations")).join("\n");
+  const text = head + wanted.filter((t) => sections.has(t)).map((t) => sections.get(t)).join("");
+  writeFileSync(join(pkgDir, `${entry}.d.ts`), text);
+  writeFileSync(join(pkgDir, `${entry}.d.cts`), text);
+}
+copyFileSync(join(root, "npm/web.d.ts"), join(pkgDir, "web.d.ts"));
+if (!existsSync(join(pkgDir, "index.d.ts"))) fail("index.d.ts not written");
+console.log(sizes.join("\n"));
