@@ -56,6 +56,9 @@ extern "C" {
     /// Whether a value is a `ReadableStream` (has `getReader`).
     #[wasm_bindgen(js_name = isReadableStream)]
     pub fn is_readable_stream(value: &JsValue) -> bool;
+    /// True in browsers (where the HTTP cache could answer an API request).
+    #[wasm_bindgen(js_name = isBrowser)]
+    fn in_browser() -> bool;
     /// `[name, code, message]` of a runtime's network error; the message is left empty when
     /// it may quote request data (a header value).
     #[wasm_bindgen(js_name = networkErrorFields)]
@@ -350,11 +353,17 @@ impl FetchIo {
             Method::Post => gloo_net::http::Method::POST,
             Method::Delete => gloo_net::http::Method::DELETE,
         };
-        let builder = RequestBuilder::new(&req.url)
+        let mut builder = RequestBuilder::new(&req.url)
             .method(method)
             .headers(Headers::from_raw(headers))
             .redirect(web_sys::RequestRedirect::Manual)
             .abort_signal(Some(signal));
+        if in_browser() {
+            // An API answer must never come from the browser's HTTP cache (a file changed on
+            // the server would come back with its old content). Workers and Node have no such
+            // cache, and older workerd compatibility dates refuse the field.
+            builder = builder.cache(web_sys::RequestCache::NoStore);
+        }
         let mut stream = None;
         let built = match &req.body {
             Body::Empty => builder.build(),
