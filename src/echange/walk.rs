@@ -196,13 +196,16 @@ mod tests {
         assert!(!p.has_pending());
     }
 
+    /// A plan with the default limits but one changed by `f`.
+    fn plan_with(f: impl FnOnce(&mut WalkLimits)) -> WalkPlan {
+        let mut limits = WalkLimits::default();
+        f(&mut limits);
+        WalkPlan::with_limits("/", limits)
+    }
+
     #[test]
     fn an_endless_tree_stops_at_the_folder_depth_budget() {
-        let limits = WalkLimits {
-            max_folder_depth: 5,
-            ..WalkLimits::default()
-        };
-        let mut p = WalkPlan::with_limits("/", limits);
+        let mut p = plan_with(|l| l.max_folder_depth = 5);
         let mut listed = 0;
         let err = loop {
             let (dir, depth) = p
@@ -230,12 +233,10 @@ mod tests {
 
     #[test]
     fn a_requested_depth_is_not_an_error_even_past_the_budget() {
-        let limits = WalkLimits {
-            max_depth: Some(3),
-            max_folder_depth: 3,
-            ..WalkLimits::default()
-        };
-        let mut p = WalkPlan::with_limits("/", limits);
+        let mut p = plan_with(|l| {
+            l.max_depth = Some(3);
+            l.max_folder_depth = 3;
+        });
         while let Some((dir, depth)) = p.next_folder() {
             let sub = if dir == "/" {
                 "/a".to_string()
@@ -250,11 +251,7 @@ mod tests {
 
     #[test]
     fn the_entry_budget_counts_every_entry() {
-        let limits = WalkLimits {
-            max_entries: 4,
-            ..WalkLimits::default()
-        };
-        let mut p = WalkPlan::with_limits("/", limits);
+        let mut p = plan_with(|l| l.max_entries = 4);
         p.next_folder();
         p.add(
             1,
@@ -273,7 +270,7 @@ mod tests {
         );
         assert!(!p.has_pending());
         // Exactly at the budget is fine.
-        let mut p = WalkPlan::with_limits("/", limits);
+        let mut p = plan_with(|l| l.max_entries = 4);
         p.next_folder();
         p.add(1, (0..4).map(|i| entry(&format!("/{i}"), false)).collect())
             .unwrap();

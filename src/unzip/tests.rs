@@ -698,18 +698,22 @@ fn first_error_bytewise(archive: &[u8], limits: Limits) -> (Error, usize) {
     }
 }
 
+/// Reads `archive` byte by byte with the default limits; it must fail `limit_exceeded` with a
+/// message holding every `needle`. Returns the most bytes buffered before the refusal.
+fn refused_over_limit(archive: &[u8], needles: &[&str]) -> usize {
+    let (err, most) = first_error_bytewise(archive, Limits::default());
+    assert_eq!(err.code(), ErrorCode::LimitExceeded, "{}", err.message());
+    for needle in needles {
+        assert!(err.message().contains(needle), "{}", err.message());
+    }
+    most
+}
+
 #[test]
 fn long_names_are_refused_before_they_are_buffered() {
     let long = vec![b'n'; 60_000];
     let archive = stored_archive(&long, b"data", 0);
-    let (err, most) = first_error_bytewise(&archive, Limits::default());
-    assert_eq!(err.code(), ErrorCode::LimitExceeded);
-    assert!(
-        err.message().contains("60000-byte entry name"),
-        "{}",
-        err.message()
-    );
-    assert!(err.message().contains("maxNameBytes"), "{}", err.message());
+    let most = refused_over_limit(&archive, &["60000-byte entry name", "maxNameBytes"]);
     assert!(most <= 30, "{most} bytes buffered before the refusal");
     // At the limit the name is fine; raising the limit lets longer names through.
     let at = vec![b'n'; usize::from(DEFAULT_MAX_NAME_BYTES)];
@@ -724,37 +728,22 @@ fn long_names_are_refused_before_they_are_buffered() {
 
 #[test]
 fn extra_fields_and_comments_are_bounded() {
-    let mut archive = stored_archive(b"f.txt", b"x", 0);
-    // A 40,000-byte extra field in the local header (a patched length is enough: the check
-    // comes before the bytes are awaited).
-    archive[28..30].copy_from_slice(&40_000u16.to_le_bytes());
-    let (err, most) = first_error_bytewise(&archive, Limits::default());
-    assert_eq!(err.code(), ErrorCode::LimitExceeded);
-    assert!(err.message().contains("extra field"), "{}", err.message());
+    // Patched lengths are enough: the checks come before the bytes are awaited.
+    let patched = |at: fn(usize) -> usize, len: u16| {
+        let mut a = stored_archive(b"f.txt", b"x", 0);
+        let i = at(a.len());
+        a[i..i + 2].copy_from_slice(&len.to_le_bytes());
+        a
+    };
+    // A 40,000-byte extra field in the local header.
+    let most = refused_over_limit(&patched(|_| 28, 40_000), &["extra field", "local header"]);
     assert!(most <= 30);
-
-    let mut archive = stored_archive(b"f.txt", b"x", 0);
-    let cd = 30 + 5 + 1;
-    archive[cd + 32..cd + 34].copy_from_slice(&20_000u16.to_le_bytes());
-    let (err, _) = first_error_bytewise(&archive, Limits::default());
-    assert_eq!(err.code(), ErrorCode::LimitExceeded);
-    assert!(err.message().contains("comment"), "{}", err.message());
-    assert!(
-        err.message().contains("central directory"),
-        "{}",
-        err.message()
-    );
-
-    let mut archive = stored_archive(b"f.txt", b"x", 0);
-    let end = archive.len() - 22;
-    archive[end + 20..end + 22].copy_from_slice(&30_000u16.to_le_bytes());
-    let (err, _) = first_error_bytewise(&archive, Limits::default());
-    assert_eq!(err.code(), ErrorCode::LimitExceeded);
-    assert!(
-        err.message().contains("end of central directory"),
-        "{}",
-        err.message()
-    );
+    // A 20,000-byte comment in the central record (it starts after the 36-byte entry).
+    let central = patched(|_| 36 + 32, 20_000);
+    refused_over_limit(&central, &["comment", "central directory"]);
+    // A 30,000-byte archive comment in the end record.
+    let end = patched(|len| len - 22 + 20, 30_000);
+    refused_over_limit(&end, &["comment", "end of central directory"]);
 }
 
 #[test]
