@@ -287,16 +287,29 @@ export declare class EchangeClient {
 
 /** Options of `unzip`; exceeding a limit rejects with code `"limit_exceeded"`. */
 export interface UnzipOptions extends CallOptions {
-  /** Largest uncompressed size of one entry, in bytes; default: no limit. */
+  /**
+   * Largest uncompressed size of one entry, in bytes; default: no limit for `stream()`, and
+   * 256 MiB for `bytes()`/`text()` (counted while reading).
+   */
   maxEntryBytes?: number;
   /** Largest uncompressed size of all entries together, in bytes; default: no limit. */
   maxTotalBytes?: number;
+  /** Largest entry name, in bytes (0–65535); default 4096. Checked before the name is read. */
+  maxNameBytes?: number;
+  /** Largest extra field of an entry, in bytes (0–65535); default 16384. */
+  maxExtraBytes?: number;
+  /** Largest entry or archive comment, in bytes (0–65535); default 16384. */
+  maxCommentBytes?: number;
+  /** Largest number of entries; default: no limit. */
+  maxEntries?: number;
 }
 
 /**
  * One entry of a zip archive read forward-only (yielded by `unzip`, never constructed). Read its
  * data before moving the iterator on: unread data is then skipped and its `bytes`/`text`/`stream`
- * reject.
+ * reject. Its content can be read once: a second read, or a read after `free()`, rejects with
+ * code `"invalid_input"`. An entry holds no WebAssembly memory: the run's memory is released
+ * when the loop ends, fails or is broken out of.
  */
 export declare class ZipEntry {
   /** Not constructible: entries come from iterating `unzip(…)`. */
@@ -307,13 +320,13 @@ export declare class ZipEntry {
   readonly is_dir: boolean;
   /** ISO 8601, UTC (from the extended timestamp field when present). */
   readonly last_modified: string;
-  /** The whole content (bounded by `maxEntryBytes`). */
+  /** The whole content (bounded by `maxEntryBytes`, default 256 MiB). */
   bytes(): Promise<Uint8Array>;
   /** The content decoded as UTF-8 (invalid sequences become U+FFFD). */
   text(): Promise<string>;
   /** The content as a stream, produced as it is read from the archive. */
   stream(): ReadableStream<Uint8Array>;
-  /** Releases the WebAssembly memory held by this entry. */
+  /** Marks the entry released: later reads reject with `"invalid_input"`. */
   free(): void;
 }
 

@@ -17,7 +17,7 @@ use super::model::{DirEntry, Token};
 use super::requests::{self, Credentials};
 use super::responses;
 use super::token::plan;
-use super::walk::WalkPlan;
+use super::walk::{WalkLimits, WalkPlan};
 use crate::error::{Error, ErrorCode, Result};
 use crate::http::{Auth, BaseUrl, Engine, Io, Lease, Opened, Request, ResponseBody, Session};
 
@@ -217,17 +217,19 @@ impl EchangeClient {
     }
 
     /// Every descendant of a folder, breadth-first with at most `concurrency` listings in
-    /// flight, sorted by path. Symlinks are listed, not followed. `max_depth` 1 = children only.
+    /// flight, sorted by path. Symlinks are listed, not followed. `limits.max_depth` 1 =
+    /// children only; past the budget (`max_folder_depth`, `max_entries`) the walk fails with
+    /// `limit_exceeded` instead of growing without end.
     pub async fn walk<I: Io>(
         &self,
         io: &I,
         path: Option<&str>,
         concurrency: usize,
-        max_depth: Option<u32>,
+        limits: WalkLimits,
     ) -> Result<Vec<DirEntry>> {
         self.scrubbing(async move {
             use futures_util::stream::{FuturesUnordered, StreamExt};
-            let mut plan = WalkPlan::new(path.unwrap_or(""), max_depth);
+            let mut plan = WalkPlan::with_limits(path.unwrap_or(""), limits);
             let mut inflight = FuturesUnordered::new();
             let concurrency = concurrency.max(1);
             loop {
@@ -242,7 +244,7 @@ impl EchangeClient {
                 }
                 match inflight.next().await {
                     None => break,
-                    Some((depth, result)) => plan.add_listing(depth, result?),
+                    Some((depth, result)) => plan.add(depth, result?)?,
                 }
             }
             Ok(plan.finish())

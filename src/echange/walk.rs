@@ -4,31 +4,90 @@
 use std::collections::VecDeque;
 
 use super::model::{DirEntry, EntryType};
+use crate::error::{Error, ErrorCode, Result};
 
 /// Default number of listings in flight.
 pub const DEFAULT_CONCURRENCY: usize = 8;
 
+/// Default of [`WalkLimits::max_entries`]: 100,000 entries.
+pub const DEFAULT_MAX_ENTRIES: u64 = 100_000;
+
+/// Default of [`WalkLimits::max_folder_depth`]: 64 levels of folders.
+pub const DEFAULT_MAX_FOLDER_DEPTH: u32 = 64;
+
+/// Bounds of a walk.
+///
+/// * `max_depth` is the caller's *requested* depth (`find -maxdepth`): entries deeper than it
+///   are not listed, silently.
+/// * `max_folder_depth` and `max_entries` are a *budget* against a server whose tree never
+///   ends: going past either fails with [`ErrorCode::LimitExceeded`] instead of growing
+///   without end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WalkLimits {
+    /// Depth of the deepest entries returned (`Some(1)` = only the root's children); `None` =
+    /// no requested depth (the budget still applies).
+    pub max_depth: Option<u32>,
+    /// Deepest folder level the walk may need to list (children at depth `n` are in a folder at
+    /// level `n - 1`); a sub-folder deeper than this, not cut off by `max_depth`, fails the walk.
+    pub max_folder_depth: u32,
+    /// Most entries the walk may collect; one more fails it.
+    pub max_entries: u64,
+}
+
+impl Default for WalkLimits {
+    fn default() -> WalkLimits {
+        WalkLimits {
+            max_depth: None,
+            max_folder_depth: DEFAULT_MAX_FOLDER_DEPTH,
+            max_entries: DEFAULT_MAX_ENTRIES,
+        }
+    }
+}
+
+impl WalkLimits {
+    /// No budget at all (what [`WalkPlan::new`] uses), with a requested depth.
+    pub fn unbounded(max_depth: Option<u32>) -> WalkLimits {
+        WalkLimits {
+            max_depth,
+            max_folder_depth: u32::MAX,
+            max_entries: u64::MAX,
+        }
+    }
+}
+
 /// Breadth-first plan of a recursive listing.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct WalkPlan {
     pending: VecDeque<(String, u32)>,
-    max_depth: Option<u32>,
+    limits: WalkLimits,
     found: Vec<DirEntry>,
 }
 
 impl WalkPlan {
     /// Starts at `root` (listed at depth 1: its children are depth 1). `max_depth` limits the
-    /// depth of returned entries (`Some(1)` = only the root's children).
+    /// depth of returned entries (`Some(1)` = only the root's children). No budget: prefer
+    /// [`with_limits`](Self::with_limits).
     pub fn new(root: &str, max_depth: Option<u32>) -> WalkPlan {
+        WalkPlan::with_limits(root, WalkLimits::unbounded(max_depth))
+    }
+
+    /// Starts at `root` with a requested depth and a budget; [`add`](Self::add) fails with
+    /// [`ErrorCode::LimitExceeded`] when the budget is exceeded.
+    pub fn with_limits(root: &str, limits: WalkLimits) -> WalkPlan {
         let mut pending = VecDeque::new();
-        if max_depth != Some(0) {
+        if limits.max_depth != Some(0) {
             pending.push_back((root.to_string(), 1));
         }
         WalkPlan {
             pending,
-            max_depth,
+            limits,
             found: Vec::new(),
         }
+    }
+
+    /// The limits in force.
+    pub fn limits(&self) -> WalkLimits {
+        self.limits
     }
 
     /// The next folder to list and the depth of its children.
@@ -37,15 +96,48 @@ impl WalkPlan {
     }
 
     /// Records the listing of a folder whose children are at `depth`. Sub-folders are queued
-    /// (symlinks are never followed).
-    pub fn add_listing(&mut self, depth: u32, entries: Vec<DirEntry>) {
+    /// (symlinks are never followed). Fails with [`ErrorCode::LimitExceeded`] when the entries
+    /// found exceed `max_entries`, or a sub-folder to list lies deeper than `max_folder_depth`;
+    /// the plan then has nothing pending.
+    pub fn add(&mut self, depth: u32, entries: Vec<DirEntry>) -> Result<()> {
+        let l = self.limits;
+        let total = (self.found.len() as u64).saturating_add(entries.len() as u64);
+        if total > l.max_entries {
+            self.pending.clear();
+            return Err(Error::new(
+                ErrorCode::LimitExceeded,
+                format!(
+                    "walk() stopped: the tree holds more than {} entries (maxEntries); walk a \
+                     smaller folder, set maxDepth, or raise maxEntries",
+                    l.max_entries
+                ),
+            ));
+        }
         for e in entries {
-            let deeper = self.max_depth.is_none_or(|m| depth < m);
+            let deeper = l.max_depth.is_none_or(|m| depth < m);
             if e.entry_type == EntryType::Dir && deeper {
+                if depth >= l.max_folder_depth {
+                    self.pending.clear();
+                    return Err(Error::new(
+                        ErrorCode::LimitExceeded,
+                        format!(
+                            "walk() stopped: the tree is deeper than {} levels of folders \
+                             (maxFolderDepth); set maxDepth to list only the upper levels",
+                            l.max_folder_depth
+                        ),
+                    ));
+                }
                 self.pending.push_back((e.path.clone(), depth + 1));
             }
             self.found.push(e);
         }
+        Ok(())
+    }
+
+    /// [`add`](Self::add) for plans from [`new`](Self::new), which have no budget and so never
+    /// fail. (Kept while the client moves to `with_limits` + `add`.)
+    pub fn add_listing(&mut self, depth: u32, entries: Vec<DirEntry>) {
+        let _ = self.add(depth, entries);
     }
 
     /// Whether folders remain to be listed.
@@ -102,5 +194,104 @@ mod tests {
         link.entry_type = EntryType::Symlink;
         p.add_listing(1, vec![link]);
         assert!(!p.has_pending());
+    }
+
+    /// A plan with the default limits but one changed by `f`.
+    fn plan_with(f: impl FnOnce(&mut WalkLimits)) -> WalkPlan {
+        let mut limits = WalkLimits::default();
+        f(&mut limits);
+        WalkPlan::with_limits("/", limits)
+    }
+
+    #[test]
+    fn an_endless_tree_stops_at_the_folder_depth_budget() {
+        let mut p = plan_with(|l| l.max_folder_depth = 5);
+        let mut listed = 0;
+        let err = loop {
+            let (dir, depth) = p
+                .next_folder()
+                .expect("a folder is pending until the error");
+            listed += 1;
+            let sub = if dir == "/" {
+                "/a".to_string()
+            } else {
+                format!("{dir}/a")
+            };
+            if let Err(e) = p.add(depth, vec![entry(&sub, true)]) {
+                break e;
+            }
+        };
+        assert_eq!(err.code(), ErrorCode::LimitExceeded);
+        assert!(
+            err.message().contains("maxFolderDepth"),
+            "{}",
+            err.message()
+        );
+        assert_eq!(listed, 5, "folders at levels 0..=4 were listed");
+        assert!(!p.has_pending());
+    }
+
+    #[test]
+    fn a_requested_depth_is_not_an_error_even_past_the_budget() {
+        let mut p = plan_with(|l| {
+            l.max_depth = Some(3);
+            l.max_folder_depth = 3;
+        });
+        while let Some((dir, depth)) = p.next_folder() {
+            let sub = if dir == "/" {
+                "/a".to_string()
+            } else {
+                format!("{dir}/a")
+            };
+            p.add(depth, vec![entry(&sub, true)]).unwrap();
+        }
+        let paths: Vec<String> = p.finish().into_iter().map(|e| e.path).collect();
+        assert_eq!(paths, ["/a", "/a/a", "/a/a/a"]);
+    }
+
+    #[test]
+    fn the_entry_budget_counts_every_entry() {
+        let mut p = plan_with(|l| l.max_entries = 4);
+        p.next_folder();
+        p.add(
+            1,
+            vec![entry("/d", true), entry("/f", false), entry("/g", false)],
+        )
+        .unwrap();
+        p.next_folder();
+        let err = p
+            .add(2, vec![entry("/d/x", false), entry("/d/y", false)])
+            .unwrap_err();
+        assert_eq!(err.code(), ErrorCode::LimitExceeded);
+        assert!(
+            err.message().contains("more than 4 entries"),
+            "{}",
+            err.message()
+        );
+        assert!(!p.has_pending());
+        // Exactly at the budget is fine.
+        let mut p = plan_with(|l| l.max_entries = 4);
+        p.next_folder();
+        p.add(1, (0..4).map(|i| entry(&format!("/{i}"), false)).collect())
+            .unwrap();
+    }
+
+    #[test]
+    fn defaults_and_the_unbounded_plan() {
+        let d = WalkLimits::default();
+        assert_eq!(
+            (d.max_depth, d.max_folder_depth, d.max_entries),
+            (None, 64, 100_000)
+        );
+        let mut p = WalkPlan::new("/", None);
+        assert_eq!(p.limits(), WalkLimits::unbounded(None));
+        p.next_folder();
+        p.add_listing(
+            1,
+            (0..200_001)
+                .map(|i| entry(&format!("/{i}"), false))
+                .collect(),
+        );
+        assert_eq!(p.finish().len(), 200_001);
     }
 }

@@ -24,8 +24,9 @@ use crate::error::{Error, ErrorCode, Result};
 /// Most same-origin redirect hops followed for one request.
 pub const MAX_REDIRECTS: u32 = 5;
 
-/// Default cap for a body read whole (JSON answers, error pages): 256 MiB. Downloads stream.
-pub const DEFAULT_MAX_BODY_BYTES: usize = 256 << 20;
+/// Default cap for a body read whole (JSON answers, error pages): 64 MiB — a listing of half a
+/// million entries is about 50 MB. Downloads stream and have no cap.
+pub const DEFAULT_MAX_BODY_BYTES: usize = 64 << 20;
 
 /// Retry policy and body cap of one client.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

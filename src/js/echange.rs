@@ -114,11 +114,20 @@ impl JsEchangeClient {
             let concurrency = options::uint(&options, "walk()", "concurrency", 64.0)?
                 .map(|n| n.max(1.0) as usize)
                 .unwrap_or(crate::echange::walk::DEFAULT_CONCURRENCY);
-            let max_depth =
-                options::uint(&options, "walk()", "maxDepth", u32::MAX as f64)?.map(|n| n as u32);
+            let mut limits = crate::echange::walk::WalkLimits {
+                max_depth: options::uint(&options, "walk()", "maxDepth", u32::MAX as f64)?
+                    .map(|n| n as u32),
+                ..Default::default()
+            };
+            if let Some(n) = options::uint(&options, "walk()", "maxEntries", 1e15)? {
+                limits.max_entries = n as u64;
+            }
+            if let Some(n) = options::uint(&options, "walk()", "maxFolderDepth", u32::MAX as f64)? {
+                limits.max_folder_depth = n as u32;
+            }
             let io = common.io(options::signal(&options, "walk()")?);
             let entries = client
-                .walk(&io, path.as_deref(), concurrency, max_depth)
+                .walk(&io, path.as_deref(), concurrency, limits)
                 .await?;
             to_value(&entries)
         })

@@ -202,3 +202,179 @@ export function networkErrorFields(error) {
   if (!/^[A-Z][A-Z0-9_]{1,63}$/.test(code)) code = "";
   return [name.slice(0, 60), code, message];
 }
+
+// ───────────────────────────── unzip ─────────────────────────────
+
+/** The reader of a ReadableStream, or undefined when `stream` has no getReader(). */
+export function streamReader(stream) {
+  if (stream === null || typeof stream !== "object" || typeof stream.getReader !== "function") {
+    return undefined;
+  }
+  return stream.getReader();
+}
+
+/** The next chunk of a stream reader: a Uint8Array, or undefined at the end. */
+export async function readStreamChunk(reader) {
+  const r = await reader.read();
+  if (r.done) return undefined;
+  if (!(r.value instanceof Uint8Array)) {
+    throw makeError("invalid_input", "unzip(): the stream must yield Uint8Array chunks");
+  }
+  return r.value;
+}
+
+/** Cancels a stream reader; a rejection of cancel() is swallowed (the caller has the real error). */
+export function cancelReader(reader) {
+  try {
+    Promise.resolve(reader.cancel()).catch(() => {});
+  } catch (_) {
+    // A reader whose cancel() throws is already unusable.
+  }
+}
+
+const ENTRY_TOKEN = Symbol("ZipEntry");
+
+/**
+ * One entry of an archive read by `unzip()`: a handle on its run (an index), holding no
+ * WebAssembly memory. Its content can be read once, with `bytes()`, `text()` or `stream()`; a
+ * second read, or a read after `free()`, rejects with a PasserelleError (`invalid_input`).
+ */
+export class ZipEntry {
+  #read;
+  #index;
+  #cap;
+  #name;
+  #isDir;
+  #lastModified;
+  #state = "fresh";
+
+  constructor(token, read, fields, cap) {
+    if (token !== ENTRY_TOKEN) throw new TypeError("ZipEntry is not constructible: iterate unzip(…)");
+    this.#read = read;
+    [this.#index, this.#name, this.#isDir, this.#lastModified] = fields;
+    this.#cap = cap;
+  }
+
+  /** Path inside the archive (`/`-separated; folders end with `/`). */
+  get name() {
+    return this.#name;
+  }
+
+  /** Whether the entry is a folder. */
+  get is_dir() {
+    return this.#isDir;
+  }
+
+  /** ISO 8601 UTC modification time. */
+  get last_modified() {
+    return this.#lastModified;
+  }
+
+  #take(what) {
+    if (this.#state !== "fresh") {
+      const why = this.#state === "used" ? "its content was already read" : "it was released with free()";
+      throw makeError("invalid_input", `unzip(): cannot ${what} entry ${JSON.stringify(this.#name)}: ${why}; an entry's content can be read once`);
+    }
+    this.#state = "used";
+  }
+
+  async #collect(what) {
+    this.#take(what);
+    const blocks = [];
+    let total = 0;
+    for (;;) {
+      const block = await this.#read(this.#index);
+      if (block === undefined) break;
+      total += block.byteLength;
+      if (total > this.#cap) {
+        blocks.length = 0;
+        throw makeError("limit_exceeded", `unzip: the entry is larger than ${this.#cap} bytes; read it with stream() or raise maxEntryBytes`);
+      }
+      blocks.push(block);
+    }
+    if (blocks.length === 1) return blocks[0];
+    const out = new Uint8Array(total);
+    let at = 0;
+    for (const b of blocks) {
+      out.set(b, at);
+      at += b.byteLength;
+    }
+    return out;
+  }
+
+  /** The whole content (bounded by `maxEntryBytes`, default 256 MiB, counted while reading). */
+  bytes() {
+    return this.#collect("read");
+  }
+
+  /** The content decoded as UTF-8 (invalid sequences become U+FFFD). */
+  async text() {
+    return new TextDecoder("utf-8").decode(await this.#collect("read"));
+  }
+
+  /** The content as a ReadableStream<Uint8Array>, produced as it is read. */
+  stream() {
+    try {
+      this.#take("stream");
+    } catch (err) {
+      return new ReadableStream({ start: (c) => c.error(err) });
+    }
+    const read = this.#read;
+    const index = this.#index;
+    return new ReadableStream(
+      {
+        async pull(controller) {
+          const chunk = await read(index);
+          if (chunk === undefined) controller.close();
+          else controller.enqueue(chunk);
+        },
+      },
+      { highWaterMark: 0 },
+    );
+  }
+
+  /** Marks the entry released: later reads reject. (An entry holds no WebAssembly memory.) */
+  free() {
+    this.#state = "released";
+  }
+}
+
+/**
+ * The AsyncIterable of `unzip()`: `next()` resolves to `[index, name, isDir, lastModified]` or
+ * undefined at the end; `read(index)` to the entry's next block or undefined; `cancel()` ends the
+ * run and releases its memory.
+ */
+export function unzipIterable(next, read, cancel, collectCap) {
+  let done = false;
+  const finish = () => {
+    if (!done) {
+      done = true;
+      cancel();
+    }
+  };
+  return {
+    [Symbol.asyncIterator]() {
+      return {
+        async next() {
+          if (done) return { done: true, value: undefined };
+          let fields;
+          try {
+            fields = await next();
+          } catch (err) {
+            finish();
+            throw err;
+          }
+          if (fields === undefined) {
+            finish();
+            return { done: true, value: undefined };
+          }
+          return { done: false, value: new ZipEntry(ENTRY_TOKEN, read, fields, collectCap) };
+        },
+        async return() {
+          finish();
+          return { done: true, value: undefined };
+        },
+      };
+    },
+  };
+}

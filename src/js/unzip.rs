@@ -1,62 +1,115 @@
 //! `unzip(stream, opts)` for JavaScript: an async iterable of `ZipEntry`, read forward-only from
 //! a `ReadableStream<Uint8Array>` through the pure [`crate::unzip::ZipStreamReader`].
 //!
+//! The JavaScript side (`unzipIterable` and the `ZipEntry` class in `support.js`) holds the
+//! entries; this side holds one session per `unzip()` run and answers three calls: the next
+//! entry, the next data block of an entry, and cancel. An entry is only a handle (an index) on
+//! its session, so keeping entries keeps no WebAssembly memory. The session's reader state (input
+//! buffer, inflater, output block) is dropped as soon as the run ends — archive complete, error,
+//! or the loop broken out of — without waiting for a garbage collection.
+//!
 //! Entries are forward-only: moving the iterator on skips whatever the caller did not read of
-//! the current entry, and the previous entry's `bytes()`/`text()`/`stream()` then reject.
+//! the current entry, and the previous entry's reads then reject.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use js_sys::{Promise, Reflect, Uint8Array};
+use js_sys::{Array, Promise, Uint8Array};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::{future_to_promise, JsFuture};
+use wasm_bindgen_futures::JsFuture;
 use web_sys::AbortSignal;
 
 use super::error::{is_passerelle_error, to_js};
 use super::options;
-use super::stream::async_iterable;
 use crate::error::{Error, ErrorCode};
-use crate::unzip::{EntryMeta, Event, Limits, ZipStreamReader};
+use crate::unzip::{Event, Limits, ZipStreamReader, MAX_DATA_BLOCK};
 
 const WHAT: &str = "unzip()";
 
-struct State {
+/// Default bound for `bytes()`/`text()` when `maxEntryBytes` is not set: larger entries must be
+/// read with `stream()`. The bytes gather in JavaScript memory, block by block, and the bound is
+/// checked before each block is added.
+const DEFAULT_COLLECT_CAP: f64 = (256u64 << 20) as f64;
+
+#[wasm_bindgen(module = "/src/js/support.js")]
+extern "C" {
+    /// A JavaScript stream's reader, or `undefined` when `stream` is not a `ReadableStream`.
+    #[wasm_bindgen(js_name = streamReader, catch)]
+    fn stream_reader(stream: &JsValue) -> Result<JsValue, JsValue>;
+    /// Resolves to the next `Uint8Array` chunk, or `undefined` at the end of the stream.
+    #[wasm_bindgen(js_name = readStreamChunk)]
+    fn read_stream_chunk(reader: &JsValue) -> Promise;
+    /// Cancels a reader; a rejection of `cancel()` is swallowed.
+    #[wasm_bindgen(js_name = cancelReader)]
+    fn cancel_reader(reader: &JsValue);
+    /// The async iterable of `ZipEntry` over the three session calls.
+    #[wasm_bindgen(js_name = unzipIterable)]
+    fn unzip_iterable(
+        next: &JsValue,
+        read: &JsValue,
+        cancel: &JsValue,
+        collect_cap: f64,
+    ) -> JsValue;
+}
+
+/// The reader state of a run; dropped when the run ends.
+struct Live {
     zip: ZipStreamReader,
     input_done: bool,
-    /// Index of the entry the iterator is on (0 = none yet).
-    current: u64,
-    /// Whether the current entry's data has been read to its end.
-    current_done: bool,
-    finished: bool,
-    busy: bool,
+    /// The part of the last source chunk not fed yet (fed in blocks of at most 64 KiB, so a huge
+    /// chunk from the source never sits in WebAssembly memory whole).
+    pending: Option<(Uint8Array, u32)>,
 }
 
 struct Session {
-    state: RefCell<State>,
-    reader: JsValue,
+    /// `None` once the run ended (finished, failed or cancelled).
+    live: RefCell<Option<Live>>,
+    reader: RefCell<Option<JsValue>>,
     signal: Option<AbortSignal>,
-    /// Largest entry `bytes()`/`text()` gather in memory (`stream()` has no such bound).
-    collect_cap: u64,
+    /// Index of the entry the iterator is on (0 = none yet).
+    current: Cell<u64>,
+    /// Whether the current entry's data has been read to its end.
+    current_done: Cell<bool>,
+    busy: Cell<bool>,
 }
-
-/// Default bound for `bytes()`/`text()` when `maxEntryBytes` is not set: larger entries must be
-/// read with `stream()` (a zip bomb must not exhaust wasm memory).
-const DEFAULT_COLLECT_CAP: u64 = 256 << 20;
 
 fn unzip_error(code: ErrorCode, message: &str) -> JsValue {
     to_js(&Error::new(code, format!("unzip: {message}")))
 }
 
+/// What pulling the reader state produced.
+enum Pull {
+    Event(Event),
+    Failed(JsValue),
+    NeedChunk,
+}
+
 impl Session {
+    /// Ends the run: drops the reader state and cancels the source (when it is not over).
+    fn release(&self, cancel_source: bool) {
+        self.live.borrow_mut().take();
+        if let Some(reader) = self.reader.borrow_mut().take() {
+            if cancel_source {
+                cancel_reader(&reader);
+            }
+        }
+    }
+
+    fn ended_error() -> JsValue {
+        to_js(&Error::invalid_input(
+            "unzip(): this archive's reading is over (finished, failed or cancelled)",
+        ))
+    }
+
     /// Reads the next chunk from the source stream; `None` at its end.
-    async fn read_chunk(&self) -> Result<Option<Vec<u8>>, JsValue> {
+    async fn read_chunk(&self) -> Result<Option<Uint8Array>, JsValue> {
         if crate::http::fetch::is_aborted(self.signal.as_ref()) {
-            let _ = self.cancel_source();
             return Err(unzip_error(ErrorCode::Aborted, "aborted"));
         }
-        let read = Reflect::get(&self.reader, &JsValue::from_str("read"))?;
-        let read: js_sys::Function = read.dyn_into()?;
-        let result = JsFuture::from(Promise::resolve(&read.call0(&self.reader)?))
+        let Some(reader) = self.reader.borrow().clone() else {
+            return Err(Self::ended_error());
+        };
+        let value = JsFuture::from(read_stream_chunk(&reader))
             .await
             .map_err(|cause| {
                 if is_passerelle_error(&cause) {
@@ -68,324 +121,216 @@ impl Session {
                     )
                 }
             })?;
-        if Reflect::get(&result, &JsValue::from_str("done"))?.is_truthy() {
+        if value.is_undefined() {
             return Ok(None);
         }
-        let value = Reflect::get(&result, &JsValue::from_str("value"))?;
-        if !value.is_instance_of::<Uint8Array>() {
-            return Err(to_js(&Error::invalid_input(
-                "unzip(): the stream must yield Uint8Array chunks",
-            )));
-        }
-        Ok(Some(Uint8Array::from(value).to_vec()))
+        Ok(Some(value.unchecked_into()))
     }
 
-    fn cancel_source(&self) -> Result<(), JsValue> {
-        let cancel: js_sys::Function =
-            Reflect::get(&self.reader, &JsValue::from_str("cancel"))?.dyn_into()?;
-        let p = cancel.call0(&self.reader)?;
-        // Swallow a rejection of cancel(): the caller already has the real error.
-        swallow(&p);
-        Ok(())
-    }
-
-    /// The next event, feeding the reader from the source as needed.
-    async fn event(&self) -> Result<Event, JsValue> {
+    /// One step of the reader state: an event, a failure, or a need for the next source chunk.
+    fn pull(&self) -> Pull {
+        let mut live = self.live.borrow_mut();
+        let Some(live) = live.as_mut() else {
+            return Pull::Failed(Self::ended_error());
+        };
         loop {
-            let next = {
-                let mut st = self.state.borrow_mut();
-                let r = st.zip.next_event();
-                match r {
-                    Ok(Some(ev)) => Some(Ok(ev)),
-                    Ok(None) if st.input_done => Some(Err(unzip_error(
+            match live.zip.next_event() {
+                Ok(Some(ev)) => return Pull::Event(ev),
+                Ok(None) if live.input_done => {
+                    return Pull::Failed(unzip_error(
                         ErrorCode::Truncated,
                         "the archive ended before its end record",
-                    ))),
-                    Ok(None) => None,
-                    Err(e) => Some(Err(to_js(&e))),
+                    ))
                 }
+                Ok(None) => {}
+                Err(e) => return Pull::Failed(to_js(&e)),
+            }
+            // Feed the next block of the pending chunk, if any.
+            let Some((chunk, at)) = live.pending.take() else {
+                return Pull::NeedChunk;
             };
-            match next {
-                Some(Ok(ev)) => return Ok(ev),
-                Some(Err(e)) => {
-                    self.state.borrow_mut().finished = true;
-                    let _ = self.cancel_source();
+            let len = chunk.length();
+            let end = len.min(at.saturating_add(MAX_DATA_BLOCK as u32));
+            live.zip.feed(&chunk.subarray(at, end).to_vec());
+            if end < len {
+                live.pending = Some((chunk, end));
+            }
+        }
+    }
+
+    /// The next event, feeding the reader from the source as needed. Any failure ends the run.
+    async fn event(&self) -> Result<Event, JsValue> {
+        loop {
+            match self.pull() {
+                Pull::Event(ev) => {
+                    if ev == Event::End {
+                        self.release(false);
+                    }
+                    return Ok(ev);
+                }
+                Pull::Failed(e) => {
+                    self.release(true);
                     return Err(e);
                 }
+                Pull::NeedChunk => {}
+            }
+            let chunk = match self.read_chunk().await {
+                Ok(c) => c,
+                Err(e) => {
+                    self.release(true);
+                    return Err(e);
+                }
+            };
+            let mut live = self.live.borrow_mut();
+            let Some(live) = live.as_mut() else {
+                return Err(Self::ended_error());
+            };
+            match chunk {
+                Some(c) => live.pending = Some((c, 0)),
                 None => {
-                    let chunk = match self.read_chunk().await {
-                        Ok(c) => c,
-                        Err(e) => {
-                            self.state.borrow_mut().finished = true;
-                            return Err(e);
-                        }
-                    };
-                    let mut st = self.state.borrow_mut();
-                    match chunk {
-                        Some(bytes) => st.zip.feed(&bytes),
-                        None => {
-                            st.zip.end_of_input();
-                            st.input_done = true;
-                        }
-                    }
+                    live.zip.end_of_input();
+                    live.input_done = true;
                 }
             }
         }
     }
 
-    /// Runs `f` with the busy flag set (one consumer at a time).
+    /// Marks the session busy (one read at a time).
     fn enter(&self) -> Result<(), JsValue> {
-        let mut st = self.state.borrow_mut();
-        if st.busy {
+        if self.busy.replace(true) {
             return Err(to_js(&Error::invalid_input(
                 "unzip(): wait for the previous read to finish before starting another",
             )));
         }
-        st.busy = true;
         Ok(())
     }
 
-    fn leave(&self) {
-        self.state.borrow_mut().busy = false;
-    }
-
-    /// Moves to the next entry, skipping unread data of the current one.
-    async fn next_entry(self: Rc<Self>) -> Result<JsValue, JsValue> {
-        if self.state.borrow().finished {
+    /// Moves to the next entry, skipping unread data of the current one: `[index, name, isDir,
+    /// lastModified]`, or `undefined` at the end.
+    async fn next_entry(&self) -> Result<JsValue, JsValue> {
+        if self.live.borrow().is_none() {
             return Ok(JsValue::UNDEFINED);
         }
-        loop {
-            let skipping = {
-                let st = self.state.borrow();
-                st.current > 0 && !st.current_done
-            };
-            if !skipping {
-                break;
-            }
+        while self.current.get() > 0 && !self.current_done.get() {
             match self.event().await? {
                 Event::Data(_) => {}
-                Event::EntryEnd => self.state.borrow_mut().current_done = true,
-                _ => {
-                    return Err(unzip_error(
-                        ErrorCode::InvalidResponse,
-                        "unexpected record inside an entry",
-                    ))
-                }
+                Event::EntryEnd => self.current_done.set(true),
+                _ => return Err(self.unexpected("inside an entry")),
             }
         }
         match self.event().await? {
             Event::Entry(meta) => {
-                let index = {
-                    let mut st = self.state.borrow_mut();
-                    st.current += 1;
-                    st.current_done = false;
-                    st.current
-                };
-                Ok(JsZipEntry {
-                    session: self.clone(),
-                    index,
-                    meta,
-                }
+                let index = self.current.get() + 1;
+                self.current.set(index);
+                self.current_done.set(false);
+                Ok(Array::of4(
+                    &JsValue::from_f64(index as f64),
+                    &JsValue::from_str(&meta.name),
+                    &JsValue::from_bool(meta.is_dir),
+                    &JsValue::from_str(&meta.last_modified),
+                )
                 .into())
             }
-            Event::End => {
-                self.state.borrow_mut().finished = true;
-                Ok(JsValue::UNDEFINED)
-            }
-            _ => Err(unzip_error(
-                ErrorCode::InvalidResponse,
-                "unexpected record between entries",
-            )),
+            Event::End => Ok(JsValue::UNDEFINED),
+            _ => Err(self.unexpected("between entries")),
         }
     }
 
-    /// The next data block of entry `index`; `None` at its end.
-    async fn entry_data(&self, index: u64) -> Result<Option<Vec<u8>>, JsValue> {
-        {
-            let st = self.state.borrow();
-            if st.current != index {
-                return Err(to_js(&Error::invalid_input(
-                    "unzip(): this entry's data is gone; read it before moving to the next entry",
-                )));
-            }
-            if st.current_done {
-                return Ok(None);
-            }
+    fn unexpected(&self, place: &str) -> JsValue {
+        self.release(true);
+        unzip_error(
+            ErrorCode::InvalidResponse,
+            &format!("unexpected record {place}"),
+        )
+    }
+
+    /// The next data block of entry `index`; `undefined` at its end.
+    async fn entry_data(&self, index: u64) -> Result<JsValue, JsValue> {
+        if self.current.get() != index {
+            return Err(to_js(&Error::invalid_input(
+                "unzip(): this entry's data is gone; read it before moving to the next entry",
+            )));
+        }
+        if self.current_done.get() {
+            return Ok(JsValue::UNDEFINED);
         }
         match self.event().await? {
-            Event::Data(d) => Ok(Some(d)),
+            Event::Data(d) => Ok(Uint8Array::from(d.as_slice()).into()),
             Event::EntryEnd => {
-                self.state.borrow_mut().current_done = true;
-                Ok(None)
+                self.current_done.set(true);
+                Ok(JsValue::UNDEFINED)
             }
-            _ => Err(unzip_error(
-                ErrorCode::InvalidResponse,
-                "unexpected record inside an entry",
-            )),
+            _ => Err(self.unexpected("inside an entry")),
         }
     }
 }
 
-/// One entry of an archive being read by `unzip()`.
-#[wasm_bindgen(js_name = ZipEntry)]
-pub struct JsZipEntry {
-    session: Rc<Session>,
-    index: u64,
-    meta: EntryMeta,
+/// Runs one session call as a promise, with the busy flag held during it.
+fn call<F>(session: &Rc<Session>, f: impl FnOnce(Rc<Session>) -> F + 'static) -> Promise
+where
+    F: std::future::Future<Output = Result<JsValue, JsValue>> + 'static,
+{
+    let session = session.clone();
+    super::promise(async move {
+        session.enter()?;
+        let r = f(session.clone()).await;
+        session.busy.set(false);
+        r
+    })
 }
 
-#[wasm_bindgen(js_class = ZipEntry)]
-impl JsZipEntry {
-    /// Path inside the archive (`/`-separated; folders end with `/`).
-    #[wasm_bindgen(getter)]
-    pub fn name(&self) -> String {
-        self.meta.name.clone()
-    }
-
-    /// Whether the entry is a folder.
-    #[wasm_bindgen(getter)]
-    pub fn is_dir(&self) -> bool {
-        self.meta.is_dir
-    }
-
-    /// ISO 8601 UTC modification time.
-    #[wasm_bindgen(getter)]
-    pub fn last_modified(&self) -> String {
-        self.meta.last_modified.clone()
-    }
-
-    /// The whole content (bounded by `maxEntryBytes`).
-    pub fn bytes(&self) -> Promise {
-        let session = self.session.clone();
-        let index = self.index;
-        future_to_promise(async move {
-            let out = collect(&session, index).await?;
-            Ok(Uint8Array::from(out.as_slice()).into())
-        })
-    }
-
-    /// The content decoded as UTF-8 (invalid sequences become U+FFFD).
-    pub fn text(&self) -> Promise {
-        let session = self.session.clone();
-        let index = self.index;
-        future_to_promise(async move {
-            let out = collect(&session, index).await?;
-            Ok(JsValue::from_str(&String::from_utf8_lossy(&out)))
-        })
-    }
-
-    /// The content as a `ReadableStream<Uint8Array>`, produced as it is read.
-    pub fn stream(&self) -> Result<JsValue, JsValue> {
-        let session = self.session.clone();
-        let index = self.index;
-        let pull = Closure::<dyn FnMut() -> Promise>::new(move || {
-            let session = session.clone();
-            future_to_promise(async move {
-                session.enter()?;
-                let r = session.entry_data(index).await;
-                session.leave();
-                match r? {
-                    Some(d) => Ok(Uint8Array::from(d.as_slice()).into()),
-                    None => Ok(JsValue::UNDEFINED),
-                }
-            })
-        })
-        .into_js_value();
-        Ok(make_pull_stream(&pull))
-    }
-}
-
-#[wasm_bindgen(inline_js = "export function make_pull_stream(pull) {
-  return new ReadableStream({
-    async pull(controller) {
-      const chunk = await pull();
-      if (chunk === undefined) controller.close(); else controller.enqueue(chunk);
-    },
-  }, { highWaterMark: 0 });
-}
-export function swallow(p) {
-  Promise.resolve(p).catch(() => {});
-}")]
-extern "C" {
-    fn make_pull_stream(pull: &JsValue) -> JsValue;
-    fn swallow(p: &JsValue);
-}
-
-async fn collect(session: &Rc<Session>, index: u64) -> Result<Vec<u8>, JsValue> {
-    session.enter()?;
-    let mut out: Vec<u8> = Vec::new();
-    let too_large = || {
-        unzip_error(
-            ErrorCode::LimitExceeded,
-            &format!(
-                "the entry is larger than {} bytes; read it with stream() or raise maxEntryBytes",
-                session.collect_cap
-            ),
-        )
-    };
-    let r = loop {
-        match session.entry_data(index).await {
-            Ok(Some(d)) => {
-                if out.len() as u64 + d.len() as u64 > session.collect_cap
-                    || out.try_reserve(d.len()).is_err()
-                {
-                    break Err(too_large());
-                }
-                out.extend_from_slice(&d)
-            }
-            Ok(None) => break Ok(out),
-            Err(e) => break Err(e),
-        }
-    };
-    session.leave();
-    r
-}
-
-/// `unzip(stream, { maxEntryBytes?, maxTotalBytes?, signal? })` → `AsyncIterable<ZipEntry>`.
+/// `unzip(stream, { maxEntryBytes?, maxTotalBytes?, maxNameBytes?, maxExtraBytes?,
+/// maxCommentBytes?, maxEntries?, signal? })` → `AsyncIterable<ZipEntry>`.
 #[wasm_bindgen(js_name = unzip)]
 pub fn unzip(stream: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
-    let get_reader = options::field(&stream, "getReader")
-        .and_then(|f| f.dyn_into::<js_sys::Function>().ok())
-        .ok_or_else(|| Error::invalid_input("unzip(): pass a ReadableStream<Uint8Array>"))?;
+    const MAX_SAFE: f64 = 9_007_199_254_740_991.0;
+    let header = |key: &str, default: u16| -> Result<u16, JsValue> {
+        Ok(options::uint(&options, WHAT, key, 65_535.0)?.map_or(default, |n| n as u16))
+    };
+    let defaults = Limits::default();
     let limits = Limits {
-        max_entry_bytes: options::uint(&options, WHAT, "maxEntryBytes", 9_007_199_254_740_991.0)?
+        max_entry_bytes: options::uint(&options, WHAT, "maxEntryBytes", MAX_SAFE)?
             .map(|n| n as u64),
-        max_total_bytes: options::uint(&options, WHAT, "maxTotalBytes", 9_007_199_254_740_991.0)?
+        max_total_bytes: options::uint(&options, WHAT, "maxTotalBytes", MAX_SAFE)?
             .map(|n| n as u64),
+        max_name_bytes: header("maxNameBytes", defaults.max_name_bytes)?,
+        max_extra_bytes: header("maxExtraBytes", defaults.max_extra_bytes)?,
+        max_comment_bytes: header("maxCommentBytes", defaults.max_comment_bytes)?,
+        max_entries: options::uint(&options, WHAT, "maxEntries", MAX_SAFE)?.map(|n| n as u64),
     };
     let signal = options::signal(&options, WHAT)?;
-    let reader = get_reader
-        .call0(&stream)
+    let reader = stream_reader(&stream)
         .map_err(|_| Error::invalid_input("unzip(): the stream is locked or unreadable"))?;
+    if reader.is_undefined() {
+        return Err(Error::invalid_input("unzip(): pass a ReadableStream<Uint8Array>").into());
+    }
     let session = Rc::new(Session {
-        state: RefCell::new(State {
+        live: RefCell::new(Some(Live {
             zip: ZipStreamReader::new(limits),
             input_done: false,
-            current: 0,
-            current_done: true,
-            finished: false,
-            busy: false,
-        }),
-        reader,
+            pending: None,
+        })),
+        reader: RefCell::new(Some(reader)),
         signal,
-        collect_cap: limits.max_entry_bytes.unwrap_or(DEFAULT_COLLECT_CAP),
+        current: Cell::new(0),
+        current_done: Cell::new(true),
+        busy: Cell::new(false),
     });
-    let s1 = session.clone();
+    let s = session.clone();
     let next = Closure::<dyn FnMut() -> Promise>::new(move || {
-        let session = s1.clone();
-        future_to_promise(async move {
-            session.enter()?;
-            let r = session.clone().next_entry().await;
-            session.leave();
-            r
+        call(&s, |session| async move { session.next_entry().await })
+    })
+    .into_js_value();
+    let s = session.clone();
+    let read = Closure::<dyn FnMut(f64) -> Promise>::new(move |index: f64| {
+        call(&s, move |session| async move {
+            session.entry_data(index as u64).await
         })
     })
     .into_js_value();
-    let s2 = session;
-    let cancel = Closure::<dyn FnMut()>::new(move || {
-        s2.state.borrow_mut().finished = true;
-        let _ = s2.cancel_source();
-    })
-    .into_js_value();
-    Ok(async_iterable(&next, &cancel))
+    let cancel = Closure::<dyn FnMut()>::new(move || session.release(true)).into_js_value();
+    let cap = limits
+        .max_entry_bytes
+        .map_or(DEFAULT_COLLECT_CAP, |n| n as f64);
+    Ok(unzip_iterable(&next, &read, &cancel, cap))
 }

@@ -7,7 +7,7 @@
 //! over. The last event of a good archive is [`Event::End`]; it comes only after the whole
 //! central directory and end record were read, checked against the entries, and the input ended
 //! right there. Any other outcome is an error: a cut stream (SFTPGo aborts mid-archive by closing
-//! the connection, spec §6.4) is [`ErrorCode::Truncated`], never a
+//! the connection, docs/echange.md#dropped-connections) is [`ErrorCode::Truncated`], never a
 //! success.
 //!
 //! ```
@@ -33,7 +33,7 @@
 //! ```
 //!
 //! What is read:
-//! * Go's layout (SFTPGo `streamzip`, spec §6.2): stored directories with no data descriptor;
+//! * Go's layout (SFTPGo `streamzip`, docs/echange.md#zip-layout): stored directories with no data descriptor;
 //!   Deflate files with flag bit 3, zero sizes in the local header and a data descriptor
 //!   (signed or not; 8-byte sizes when the sizes need zip64 or the local header has a zip64
 //!   field). The end of the Deflate data is found by the inflater itself.
@@ -48,13 +48,14 @@
 //! (zip64) end records against both; no byte after the end record. Names are decoded as UTF-8
 //! (flag `0x0800`, or a matching Info-ZIP Unicode Path field) or CP437, and refused with
 //! [`ErrorCode::UnsafePath`] when they could escape the extraction
-//! folder; the directory entry named exactly `/` (SFTPGo's whole-home marker, spec §6.1) is
+//! folder; the directory entry named exactly `/` (SFTPGo's whole-home marker, docs/echange.md#zip-layout) is
 //! skipped silently. [`Limits`] give
 //! [`ErrorCode::LimitExceeded`] before more bytes than allowed
 //! are produced.
 //!
 //! Memory: the unconsumed input (keep it small by draining events after each `feed`), one
-//! header at most (≤ ~192 KiB for the largest possible central record), the inflater with its
+//! header at most (≤ ~36 KiB with the default [`Limits`]; ≤ ~192 KiB for the largest central
+//! record the format allows), the inflater with its
 //! 32 KiB window, and one 64 KiB output block. Nothing grows with an entry's size or with the
 //! number of entries.
 
@@ -86,14 +87,50 @@ use crate::{Error, ErrorCode, Result};
 /// Largest [`Event::Data`] block, in bytes (64 KiB).
 pub const MAX_DATA_BLOCK: usize = 64 * 1024;
 
-/// Size limits on the uncompressed output (`None` = no limit). Exceeding one fails with
-/// [`ErrorCode::LimitExceeded`] before the excess is produced.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+/// Default of [`Limits::max_name_bytes`]: 4 KiB (Linux's `PATH_MAX`).
+pub const DEFAULT_MAX_NAME_BYTES: u16 = 4096;
+/// Default of [`Limits::max_extra_bytes`]: 16 KiB.
+pub const DEFAULT_MAX_EXTRA_BYTES: u16 = 16 * 1024;
+/// Default of [`Limits::max_comment_bytes`]: 16 KiB.
+pub const DEFAULT_MAX_COMMENT_BYTES: u16 = 16 * 1024;
+
+/// Limits on what an archive may make the reader produce or hold. Exceeding one fails with
+/// [`ErrorCode::LimitExceeded`] before the excess is produced or buffered.
+///
+/// The header limits are checked on a record's fixed part, before its variable part is waited
+/// for, so a header held in memory is at most `46 + max_name_bytes + max_extra_bytes +
+/// max_comment_bytes` bytes (about 36 KiB with the defaults).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
-    /// Largest uncompressed size of any single entry.
+    /// Largest uncompressed size of any single entry (`None` = no limit, the default).
     pub max_entry_bytes: Option<u64>,
-    /// Largest uncompressed size of all entries together.
+    /// Largest uncompressed size of all entries together (`None` = no limit, the default).
     pub max_total_bytes: Option<u64>,
+    /// Largest entry name, in raw bytes (local and central headers); default
+    /// [`DEFAULT_MAX_NAME_BYTES`]. The format itself allows up to 65,535.
+    pub max_name_bytes: u16,
+    /// Largest extra field of an entry, in bytes (local and central headers); default
+    /// [`DEFAULT_MAX_EXTRA_BYTES`].
+    pub max_extra_bytes: u16,
+    /// Largest comment (an entry's, in the central directory, or the archive's, in the end
+    /// record), in bytes; default [`DEFAULT_MAX_COMMENT_BYTES`].
+    pub max_comment_bytes: u16,
+    /// Largest number of entries (`None` = no limit, the default; the reader keeps no state per
+    /// entry, so this bounds work, not memory).
+    pub max_entries: Option<u64>,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            max_entry_bytes: None,
+            max_total_bytes: None,
+            max_name_bytes: DEFAULT_MAX_NAME_BYTES,
+            max_extra_bytes: DEFAULT_MAX_EXTRA_BYTES,
+            max_comment_bytes: DEFAULT_MAX_COMMENT_BYTES,
+            max_entries: None,
+        }
+    }
 }
 
 /// What [`ZipStreamReader::next_event`] yields, in this order for each entry:
@@ -327,6 +364,9 @@ impl ZipStreamReader {
         match (sig, self.phase) {
             (SIG_LOCAL, Phase::Entries) => self.local_header(),
             (SIG_CENTRAL, Phase::Entries | Phase::Central) => {
+                if let Some((name, extra, comment)) = records::central_lengths(self.input.bytes()) {
+                    self.check_header(name, extra, comment, "central directory record")?;
+                }
                 let Some((h, len)) = CentralHeader::parse(self.input.bytes()) else {
                     return Ok(Step::NeedInput);
                 };
@@ -360,6 +400,9 @@ impl ZipStreamReader {
                 Ok(Step::Continue)
             }
             (SIG_END, Phase::Entries | Phase::Central | Phase::AfterLocator(..)) => {
+                if let Some(comment) = records::end_comment_length(self.input.bytes()) {
+                    self.check_header(0, 0, comment, "end of central directory record")?;
+                }
                 let Some((end, len)) = EndRecord::parse(self.input.bytes()) else {
                     return Ok(Step::NeedInput);
                 };
@@ -396,6 +439,17 @@ impl ZipStreamReader {
 
     fn local_header(&mut self) -> Result<Step> {
         let offset = self.input.offset();
+        if let Some((name, extra)) = records::local_lengths(self.input.bytes()) {
+            self.check_header(name, extra, 0, "local header")?;
+        }
+        if let Some(max) = self.limits.max_entries {
+            if self.local.count >= max {
+                return Err(Error::new(
+                    ErrorCode::LimitExceeded,
+                    format!("unzip: the archive holds more than the limit of {max} entries."),
+                ));
+            }
+        }
         let Some((header, len)) = LocalHeader::parse(self.input.bytes()) else {
             return Ok(Step::NeedInput);
         };
@@ -471,6 +525,30 @@ impl ZipStreamReader {
         }
         self.entries_reported += 1;
         Ok(Step::Event(Event::Entry(meta)))
+    }
+
+    /// Fails when a header's variable fields exceed the header limits (checked on the fixed
+    /// part, before the rest is buffered).
+    fn check_header(&self, name: u16, extra: u16, comment: u16, record: &str) -> Result<()> {
+        let l = &self.limits;
+        let over = [
+            ("entry name", name, l.max_name_bytes, "maxNameBytes"),
+            ("extra field", extra, l.max_extra_bytes, "maxExtraBytes"),
+            ("comment", comment, l.max_comment_bytes, "maxCommentBytes"),
+        ]
+        .into_iter()
+        .find(|(_, len, max, _)| len > max);
+        match over {
+            None => Ok(()),
+            Some((what, len, max, option)) => Err(Error::new(
+                ErrorCode::LimitExceeded,
+                format!(
+                    "unzip: a {record} at offset {} has a {len}-byte {what}, over the limit of \
+                     {max} bytes ({option}).",
+                    self.input.offset()
+                ),
+            )),
+        }
     }
 
     /// Fails when producing `entry_total` bytes for this entry (and `added` more overall)

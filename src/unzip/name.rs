@@ -55,7 +55,7 @@ pub(super) enum NameKind {
     /// An ordinary entry.
     Normal,
     /// The directory entry named exactly `/` that SFTPGo writes first when the whole home is
-    /// requested (spec §6.1); skipped silently.
+    /// requested (docs/echange.md#zip-layout); skipped silently.
     RootMarker,
 }
 

@@ -68,6 +68,23 @@ pub(super) fn signature(b: &[u8]) -> Option<u32> {
     (b.len() >= 4).then(|| Le(b).u32(0))
 }
 
+/// Name and extra field lengths of the local header at the start of `b`, once its fixed part
+/// is there.
+pub(super) fn local_lengths(b: &[u8]) -> Option<(u16, u16)> {
+    (b.len() >= 30).then(|| (Le(b).u16(26), Le(b).u16(28)))
+}
+
+/// Name, extra field and comment lengths of the central record at the start of `b`, once its
+/// fixed part is there.
+pub(super) fn central_lengths(b: &[u8]) -> Option<(u16, u16, u16)> {
+    (b.len() >= 46).then(|| (Le(b).u16(28), Le(b).u16(30), Le(b).u16(32)))
+}
+
+/// Comment length of the end record at the start of `b`, once its fixed part is there.
+pub(super) fn end_comment_length(b: &[u8]) -> Option<u16> {
+    (b.len() >= 22).then(|| Le(b).u16(20))
+}
+
 /// Calls `f(id, data)` for each well-formed extra field; a malformed tail is ignored.
 fn each_extra(extra: &[u8], mut f: impl FnMut(u16, &[u8])) {
     let mut rest = extra;

@@ -295,12 +295,12 @@ fn entry_limit() {
     let archive = build_archive(&[("a", Some(&data))], MTIME);
     let at_limit = Limits {
         max_entry_bytes: Some(1000),
-        max_total_bytes: None,
+        ..Limits::default()
     };
     assert!(read_chunked(&archive, 64, at_limit).is_ok());
     let below = Limits {
         max_entry_bytes: Some(999),
-        max_total_bytes: None,
+        ..Limits::default()
     };
     let err = read_chunked(&archive, 64, below).unwrap_err();
     assert_eq!(err.code(), ErrorCode::LimitExceeded);
@@ -319,8 +319,8 @@ fn total_limit_and_no_output_beyond_it() {
         "a small archive inflating to 10 MB"
     );
     let limits = Limits {
-        max_entry_bytes: None,
         max_total_bytes: Some(1 << 20),
+        ..Limits::default()
     };
     let mut r = ZipStreamReader::new(limits);
     r.feed(&archive);
@@ -346,7 +346,7 @@ fn limits_apply_to_stored_entries_from_their_header() {
     let archive = stored_archive(b"f.txt", b"0123456789", 0);
     let limits = Limits {
         max_entry_bytes: Some(9),
-        max_total_bytes: None,
+        ..Limits::default()
     };
     let err = read_chunked(&archive, 1, limits).unwrap_err();
     assert_eq!(err.code(), ErrorCode::LimitExceeded);
@@ -673,4 +673,101 @@ fn random_mutations_never_panic() {
         assert!(read(&g).is_err());
         assert!(read(chunk).is_err());
     }
+}
+
+/// Feeds `archive` one byte at a time until the first error; the largest buffered length seen.
+fn first_error_bytewise(archive: &[u8], limits: Limits) -> (Error, usize) {
+    let mut r = ZipStreamReader::new(limits);
+    let mut most = 0;
+    for b in archive.chunks(1) {
+        r.feed(b);
+        most = most.max(r.buffered_len());
+        loop {
+            match r.next_event() {
+                Ok(Some(_)) => {}
+                Ok(None) => break,
+                Err(e) => return (e, most),
+            }
+        }
+    }
+    r.end_of_input();
+    loop {
+        if let Err(e) = r.next_event() {
+            return (e, most);
+        }
+    }
+}
+
+/// Reads `archive` byte by byte with the default limits; it must fail `limit_exceeded` with a
+/// message holding every `needle`. Returns the most bytes buffered before the refusal.
+fn refused_over_limit(archive: &[u8], needles: &[&str]) -> usize {
+    let (err, most) = first_error_bytewise(archive, Limits::default());
+    assert_eq!(err.code(), ErrorCode::LimitExceeded, "{}", err.message());
+    for needle in needles {
+        assert!(err.message().contains(needle), "{}", err.message());
+    }
+    most
+}
+
+#[test]
+fn long_names_are_refused_before_they_are_buffered() {
+    let long = vec![b'n'; 60_000];
+    let archive = stored_archive(&long, b"data", 0);
+    let most = refused_over_limit(&archive, &["60000-byte entry name", "maxNameBytes"]);
+    assert!(most <= 30, "{most} bytes buffered before the refusal");
+    // At the limit the name is fine; raising the limit lets longer names through.
+    let at = vec![b'n'; usize::from(DEFAULT_MAX_NAME_BYTES)];
+    assert!(read_chunked(&stored_archive(&at, b"d", 0), 100, Limits::default()).is_ok());
+    let raised = Limits {
+        max_name_bytes: u16::MAX,
+        ..Limits::default()
+    };
+    let entries = read_chunked(&archive, 1000, raised).unwrap();
+    assert_eq!(entries[0].0.name.len(), 60_000);
+}
+
+#[test]
+fn extra_fields_and_comments_are_bounded() {
+    // Patched lengths are enough: the checks come before the bytes are awaited.
+    let patched = |at: fn(usize) -> usize, len: u16| {
+        let mut a = stored_archive(b"f.txt", b"x", 0);
+        let i = at(a.len());
+        a[i..i + 2].copy_from_slice(&len.to_le_bytes());
+        a
+    };
+    // A 40,000-byte extra field in the local header.
+    let most = refused_over_limit(&patched(|_| 28, 40_000), &["extra field", "local header"]);
+    assert!(most <= 30);
+    // A 20,000-byte comment in the central record (it starts after the 36-byte entry).
+    let central = patched(|_| 36 + 32, 20_000);
+    refused_over_limit(&central, &["comment", "central directory"]);
+    // A 30,000-byte archive comment in the end record.
+    let end = patched(|len| len - 22 + 20, 30_000);
+    refused_over_limit(&end, &["comment", "end of central directory"]);
+}
+
+#[test]
+fn entry_count_limit() {
+    let items: Vec<(String, Vec<u8>)> = (0..5).map(|i| (format!("f{i}"), vec![b'a'; 3])).collect();
+    let refs: Vec<(&str, Option<&[u8]>)> = items
+        .iter()
+        .map(|(n, d)| (n.as_str(), Some(d.as_slice())))
+        .collect();
+    let archive = build_archive(&refs, MTIME);
+    let five = Limits {
+        max_entries: Some(5),
+        ..Limits::default()
+    };
+    assert_eq!(read_chunked(&archive, 7, five).unwrap().len(), 5);
+    let four = Limits {
+        max_entries: Some(4),
+        ..Limits::default()
+    };
+    let err = read_chunked(&archive, 7, four).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::LimitExceeded);
+    assert!(
+        err.message().contains("limit of 4 entries"),
+        "{}",
+        err.message()
+    );
 }
