@@ -157,6 +157,16 @@ export interface WalkOptions extends CallOptions {
    * limit. Symlinks are listed, never followed.
    */
   maxDepth?: number;
+  /**
+   * Budget against a tree that never ends: most entries the walk may collect; default 100,000.
+   * One more rejects with code `"limit_exceeded"` (a requested `maxDepth` cuts silently instead).
+   */
+  maxEntries?: number;
+  /**
+   * Budget: deepest folder level the walk may list; default 64. A deeper sub-folder (not cut
+   * off by `maxDepth`) rejects with code `"limit_exceeded"`.
+   */
+  maxFolderDepth?: number;
 }
 
 /** Options of `EchangeClient.downloadZip`. */
