@@ -202,18 +202,42 @@ impl EchangeClient {
 
     /// Lists a folder (`None` or `""` = the home or start folder).
     pub async fn list_dir<I: Io>(&self, io: &I, path: Option<&str>) -> Result<Vec<DirEntry>> {
-        self.scrubbing(async move {
-            let req = requests::list_dir(self.base(), path)?;
-            let dir = path.unwrap_or("");
-            let subject = responses::subject("listDir", Some(dir));
-            let drop = DropReason {
-                subject: &subject,
-                why: "the path is a file, not a folder",
-            };
-            let (head, body) = self.send(io, &req, Some(drop)).await?;
-            responses::parse_listing(dir, &head, &body, io.now_ms())
-        })
-        .await
+        self.scrubbing(self.list_dir_within(io, path, None)).await
+    }
+
+    /// [`Self::list_dir`]; with `budget`, the listing fails with `limit_exceeded` as soon as its
+    /// body holds more entries than that — counted while it arrives, before it is parsed.
+    async fn list_dir_within<I: Io>(
+        &self,
+        io: &I,
+        path: Option<&str>,
+        budget: Option<u64>,
+    ) -> Result<Vec<DirEntry>> {
+        let req = requests::list_dir(self.base(), path)?;
+        let dir = path.unwrap_or("");
+        let subject = responses::subject("listDir", Some(dir));
+        let drop = DropReason {
+            subject: &subject,
+            why: "the path is a file, not a folder",
+        };
+        let mut counter = budget.map(EntryCounter::new);
+        let got = self
+            .session
+            .run_observed(
+                io,
+                &req,
+                true,
+                counter
+                    .as_mut()
+                    .map(|c| c as &mut dyn crate::http::engine::Observer),
+            )
+            .await
+            .map_err(|e| drop.explain(e))?;
+        let (head, body) = match got {
+            crate::http::Got::Whole(h, b) => (h, b),
+            crate::http::Got::Head(o) => (o.head, Vec::new()),
+        };
+        responses::parse_listing(dir, &head, &body, io.now_ms())
     }
 
     /// Every descendant of a folder, breadth-first with at most `concurrency` listings in
@@ -237,8 +261,10 @@ impl EchangeClient {
                     let Some((dir, depth)) = plan.next_folder() else {
                         break;
                     };
+                    // What is left of the entry budget: a listing over it stops while it arrives.
+                    let left = limits.max_entries.saturating_sub(plan.found_count());
                     inflight.push(async move {
-                        let r = self.list_dir(io, Some(&dir)).await;
+                        let r = self.list_dir_within(io, Some(&dir), Some(left)).await;
                         (depth, r)
                     });
                 }
@@ -423,6 +449,71 @@ impl EchangeClient {
             responses::expect_success("logout()", &head, &body, io.now_ms())
         })
         .await
+    }
+}
+
+/// Counts the objects of a listing's top-level JSON array as its bytes arrive, so that a walk's
+/// entry budget holds while a listing is read (a gzip listing can inflate to hundreds of MiB).
+struct EntryCounter {
+    budget: u64,
+    count: u64,
+    depth: u32,
+    in_string: bool,
+    escaped: bool,
+}
+
+impl EntryCounter {
+    fn new(budget: u64) -> EntryCounter {
+        EntryCounter {
+            budget,
+            count: 0,
+            depth: 0,
+            in_string: false,
+            escaped: false,
+        }
+    }
+}
+
+impl crate::http::engine::Observer for EntryCounter {
+    fn reset(&mut self) {
+        *self = EntryCounter::new(self.budget);
+    }
+
+    fn chunk(&mut self, bytes: &[u8]) -> Result<()> {
+        for &b in bytes {
+            if self.in_string {
+                match (self.escaped, b) {
+                    (true, _) => self.escaped = false,
+                    (false, b'\\') => self.escaped = true,
+                    (false, b'"') => self.in_string = false,
+                    _ => {}
+                }
+                continue;
+            }
+            match b {
+                b'"' => self.in_string = true,
+                b'[' | b'{' => {
+                    if b == b'{' && self.depth == 1 {
+                        self.count += 1;
+                        if self.count > self.budget {
+                            return Err(Error::new(
+                                ErrorCode::LimitExceeded,
+                                format!(
+                                    "walk() stopped: the tree holds more entries than its budget \
+                                     (maxEntries; {} left when this listing started); walk a \
+                                     smaller folder, set maxDepth, or raise maxEntries",
+                                    self.budget
+                                ),
+                            ));
+                        }
+                    }
+                    self.depth = self.depth.saturating_add(1);
+                }
+                b']' | b'}' => self.depth = self.depth.saturating_sub(1),
+                _ => {}
+            }
+        }
+        Ok(())
     }
 }
 

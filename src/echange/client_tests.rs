@@ -489,3 +489,36 @@ fn secrets_echoed_by_a_server_never_reach_an_error() {
     let all = format!("{e} {e:?}");
     assert!(!all.contains("tok-SECRET-1"), "{all}");
 }
+
+#[test]
+fn a_walk_stops_a_listing_over_its_entry_budget_while_it_arrives() {
+    use crate::echange::walk::WalkLimits;
+    // Three entries (one name holds braces and an escaped quote); a budget of two.
+    let chunks = vec![
+        br#"[{"name": "a{[\"}.csv", "size": 1, "mode": 420, "last_modified": "2025-12-01T10:00:00Z"},"#.to_vec(),
+        br#"{"name": "b.csv", "size": 1, "mode": 420, "last_modified": "2025-12-01T10:00:00Z"},"#.to_vec(),
+        br#"{"name": "c.csv", "size": 1, "mode": 420, "last_modified": "2025-12-01T10:00:00Z"}"#.to_vec(),
+        b"]".to_vec(),
+    ];
+    let listing = || Reply::Answer {
+        status: 200,
+        headers: vec![],
+        chunks: chunks.clone(),
+        cut: false,
+    };
+    let limits = |n| WalkLimits {
+        max_entries: n,
+        ..WalkLimits::default()
+    };
+    let sc = Script::new(vec![tok("t"), listing()]);
+    let e = block_on(client().walk(&sc.io(), Some("/"), 4, limits(2))).unwrap_err();
+    assert_eq!(e.code(), ErrorCode::LimitExceeded);
+    assert!(e.message().contains("2 left"), "{}", e.message());
+    assert_eq!(sc.ops(), ["token", "listDir"], "not retried");
+
+    // Within the budget the same listing is read whole, braces in names notwithstanding.
+    let sc = Script::new(vec![tok("t"), listing()]);
+    let all = block_on(client().walk(&sc.io(), Some("/"), 4, limits(3))).unwrap();
+    assert_eq!(all.len(), 3);
+    assert_eq!(all[0].name, "a{[\"}.csv");
+}

@@ -85,6 +85,11 @@ impl WalkPlan {
         }
     }
 
+    /// How many entries were found so far.
+    pub fn found_count(&self) -> u64 {
+        self.found.len() as u64
+    }
+
     /// The limits in force.
     pub fn limits(&self) -> WalkLimits {
         self.limits

@@ -310,13 +310,31 @@ impl<A: Auth> Session<A> {
     /// Sends `req` with the token; after a refused token, forgets it and replays once with a
     /// fresh one when the request can be sent again and the client can log in.
     pub async fn run<I: Io>(&self, io: &I, req: &Request, whole: bool) -> Result<Got<I::Body>> {
+        self.run_observed(io, req, whole, None).await
+    }
+
+    /// [`Self::run`], with an observer of the body read whole.
+    pub async fn run_observed<I: Io>(
+        &self,
+        io: &I,
+        req: &Request,
+        whole: bool,
+        mut observer: Option<&mut dyn super::engine::Observer>,
+    ) -> Result<Got<I::Body>> {
         let replayable = req.body != Body::External || req.retryable;
         let mut replayed = false;
         loop {
             let token = self.token(io).await?;
             let got = self
                 .engine
-                .run(io, &self.auth.authorize(req, &token), whole)
+                .run_observed(
+                    io,
+                    &self.auth.authorize(req, &token),
+                    whole,
+                    observer
+                        .as_mut()
+                        .map(|o| &mut **o as &mut dyn super::engine::Observer),
+                )
                 .await?;
             if self.auth.refused(got.head(), got.whole_body()) && self.auth.can_login() {
                 self.slot.forget_if(|t| *t == token);

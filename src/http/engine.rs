@@ -46,6 +46,15 @@ impl Default for Engine {
     }
 }
 
+/// Watches a body read whole, chunk by chunk, and may stop it (a count of listing entries that
+/// must stay under a budget, checked while the body arrives rather than after).
+pub trait Observer {
+    /// A new attempt starts reading its body from the beginning.
+    fn reset(&mut self);
+    /// The next chunk; an error stops the read (never retried).
+    fn chunk(&mut self, bytes: &[u8]) -> Result<()>;
+}
+
 /// What one run produced: a head with its unread body, or a head with the whole body.
 pub enum Got<B> {
     /// The response head; the body is still to be read (downloads).
@@ -108,6 +117,17 @@ impl Engine {
 
     /// The loop behind [`Self::open`] and [`Self::send`]: `whole` reads the body too.
     pub async fn run<I: Io>(&self, io: &I, req: &Request, whole: bool) -> Result<Got<I::Body>> {
+        self.run_observed(io, req, whole, None).await
+    }
+
+    /// [`Self::run`], with an [`Observer`] of the body when it is read whole.
+    pub async fn run_observed<I: Io>(
+        &self,
+        io: &I,
+        req: &Request,
+        whole: bool,
+        mut observer: Option<&mut dyn Observer>,
+    ) -> Result<Got<I::Body>> {
         let mut attempt = 0u32;
         loop {
             if io.is_aborted() {
@@ -131,7 +151,17 @@ impl Engine {
                         return Ok(Got::Head(opened));
                     }
                     let Opened { head, mut body } = opened;
-                    match read_whole(&mut body, &head, self.max_body_bytes, req.operation).await {
+                    if let Some(o) = observer.as_mut().map(|o| &mut **o as &mut dyn Observer) {
+                        o.reset();
+                    }
+                    let read = read_observed(
+                        &mut body,
+                        &head,
+                        self.max_body_bytes,
+                        req.operation,
+                        observer.as_mut().map(|o| &mut **o as &mut dyn Observer),
+                    );
+                    match read.await {
                         Ok(bytes) => return Ok(Got::Whole(head, bytes)),
                         Err(f) => f,
                     }
@@ -237,6 +267,17 @@ pub async fn read_whole<B: ResponseBody>(
     cap: usize,
     operation: &str,
 ) -> std::result::Result<Vec<u8>, Failure> {
+    read_observed(body, head, cap, operation, None).await
+}
+
+/// [`read_whole`], showing each chunk to `observer`.
+async fn read_observed<B: ResponseBody>(
+    body: &mut B,
+    head: &ResponseHead,
+    cap: usize,
+    operation: &str,
+    mut observer: Option<&mut dyn Observer>,
+) -> std::result::Result<Vec<u8>, Failure> {
     let too_large = |what: String| {
         Failure::fatal(
             Error::new(
@@ -263,8 +304,14 @@ pub async fn read_whole<B: ResponseBody>(
     let mut out = Vec::new();
     loop {
         let room = cap - out.len();
+        let start = out.len();
         match body.read_chunk(&mut out, room).await {
-            Ok(Some(_)) => {}
+            Ok(Some(_)) => {
+                if let Some(o) = observer.as_mut().map(|o| &mut **o as &mut dyn Observer) {
+                    o.chunk(&out[start..])
+                        .map_err(|e| Failure::fatal(e.with_status(head.status)))?;
+                }
+            }
             Ok(None) => break,
             Err(f) if f.error.code() == ErrorCode::LimitExceeded => {
                 return Err(too_large(format!("(over {} bytes)", out.len())));
