@@ -1,5 +1,5 @@
 //! A writer for Go's `archive/zip` streaming layout, as SFTPGo's `streamzip` emits it
-//! (spec `echange-sftpgo-api.md` §6.2).
+//! (docs/echange.md).
 //!
 //! Layout produced, entry by entry, in the order the caller adds them:
 //!
@@ -81,7 +81,7 @@ struct CurrentFile {
     index: usize,
 }
 
-/// Writes a zip archive in Go archive/zip's streaming layout (SFTPGo streamzip, spec §6.2),
+/// Writes a zip archive in Go archive/zip's streaming layout (SFTPGo streamzip, docs/echange.md),
 /// producing bytes incrementally (never holding a whole file).
 ///
 /// Misuse panics (this is a test fake): [`GoZipWriter::write_file_data`] with no file started.

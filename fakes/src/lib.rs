@@ -2,8 +2,8 @@
 //!
 //! One binary serves both APIs on 127.0.0.1: Échange under `/api/v2/user/...` and `/healthz`,
 //! PRE-ETAT.DATE at the root and under `/api/...`, test controls under `/__fake/...`.
-//! Behaviour follows `shared/specs/*.md` ("Behaviours a faithful fake must reproduce") and the
-//! contract in `fakes/README.md`.
+//! Behaviour follows the facts in `docs/echange.md` and `docs/pre-etat-date.md` and the contract
+//! in `fakes/README.md`.
 
 // Handlers pass ready-made error responses around; boxing them buys nothing here.
 #![allow(clippy::result_large_err)]

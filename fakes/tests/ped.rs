@@ -1,4 +1,4 @@
-//! The PRE-ETAT.DATE fake over real HTTP: every line of spec §14 plus the `/__fake/ped`
+//! The PRE-ETAT.DATE fake over real HTTP: every line of docs/pre-etat-date.md plus the `/__fake/ped`
 //! controls. Each test serves `ped::router()` on 127.0.0.1:0 and, for webhooks, runs a small
 //! callback listener of its own.
 

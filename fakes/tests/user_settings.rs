@@ -1,5 +1,5 @@
-//! Per-user settings of `POST /__fake/echange/user`: pending 2FA / password change (§3.4),
-//! start directory (§2.2), and the IP-binding switch.
+//! Per-user settings of `POST /__fake/echange/user`: pending 2FA / password change (docs/echange.md),
+//! start directory (docs/echange.md), and the IP-binding switch.
 
 mod common;
 use common::*;

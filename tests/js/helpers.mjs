@@ -80,7 +80,7 @@ export async function rawListing(path, user = USER) {
   return res.json();
 }
 
-/** Kind of an entry from its Go FileMode bits (spec §9.2). */
+/** Kind of an entry from its Go FileMode bits. */
 export function typeFromMode(mode) {
   const m = mode >>> 0;
   if (m & 0x80000000) return "dir";

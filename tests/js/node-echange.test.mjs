@@ -1,7 +1,7 @@
 // EchangeClient and unzip in Node 20 through the npm-installed package ("passerelle", `node`
 // export condition) against the fake server: every operation, every error class of the spec's
 // error model, every injected fault, byte-exact (sha256) round trips, unzip over downloadZip.
-// Server texts asserted verbatim below are the fake's contract (fakes/README.md, spec §4–§5).
+// Server texts asserted verbatim below are the fake's contract (fakes/README.md, docs/echange.md).
 import { test, describe, before } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
@@ -122,7 +122,7 @@ const byteOrder = (a, b) => Buffer.compare(Buffer.from(a.path), Buffer.from(b.pa
 const strip = (entries) =>
   entries.map(({ name, size, mode, last_modified, type, path }) => ({ name, size, mode, last_modified, type, path }));
 
-/** The zip entries the server must produce for one requested folder (spec §6.1). */
+/** The zip entries the server must produce for one requested folder (docs/echange.md#zip-layout). */
 function zipNamesFor(folder, tree) {
   const clean = folder.replace(/^\/+|\/+$/g, "");
   return [
@@ -317,7 +317,7 @@ describe("token", () => {
     const next = await fake.otp();
     const sync = client({ ...OTP_USER, otp: () => next });
     assert.equal(typeof (await sync.token()).access_token, "string");
-    // Without any code the token is refused exactly like a wrong password (spec §3.1 #9).
+    // Without any code the token is refused exactly like a wrong password (docs/echange.md #9).
     await expectError(client(OTP_USER).token(), { code: "unauthorized", status: 401 }, [OTP_USER.password]);
     // The OTP token request is not retried (the code is single-use).
     await fake.reset();
@@ -1043,7 +1043,7 @@ describe("mkdir, deleteFile, deleteDir, move, copy", () => {
   });
 });
 
-// ───────────────────────────── error model (spec §5.2) ─────────────────────────────
+// ───────────────────────────── error model (docs/echange.md) ─────────────────────────────
 
 describe("error model", () => {
   /** The server's own body for the same call, fetched raw (to compare verbatim). */

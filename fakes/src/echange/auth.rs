@@ -1,4 +1,4 @@
-//! Token endpoint, HS256 JWTs with SFTPGo's claims (§3.2), bearer validation (§3.3), logout.
+//! Token endpoint, HS256 JWTs with SFTPGo's claims (docs/echange.md), bearer validation (docs/echange.md), logout.
 
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::Response;
@@ -252,7 +252,7 @@ impl Session {
     }
 }
 
-/// Bearer validation (§3.3), in SFTPGo's order.
+/// Bearer validation (docs/echange.md), in SFTPGo's order.
 pub fn authenticate(
     inner: &Inner,
     headers: &HeaderMap,

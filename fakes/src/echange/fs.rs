@@ -233,7 +233,7 @@ pub fn path_clean(p: &str) -> String {
     format!("/{}", parts.join("/"))
 }
 
-/// SFTPGo `GetCleanedPath` (§2.2): `\` → `/`, relative values joined onto the start
+/// SFTPGo `GetCleanedPath` (docs/echange.md): `\` → `/`, relative values joined onto the start
 /// directory (or `/`), then `path.Clean`.
 pub fn clean_path(raw: &str, start_dir: Option<&str>) -> String {
     let s = raw.replace('\\', "/");

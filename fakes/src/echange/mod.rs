@@ -1,5 +1,4 @@
-//! Fake Échange: SFTPGo's user REST API (`/api/v2/user/...`) per
-//! `shared/specs/echange-sftpgo-api.md` §10.
+//! Fake Échange: SFTPGo's user REST API (`/api/v2/user/...`), as `docs/echange.md` describes it.
 
 pub mod auth;
 pub mod fs;

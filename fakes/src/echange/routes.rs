@@ -1079,7 +1079,7 @@ async fn move_entry(
     }
 }
 
-/// The cleaned `path` query parameter (missing = the start folder or `/`, spec §2.2).
+/// The cleaned `path` query parameter (missing = the start folder or `/`, docs/echange.md).
 fn path_param(q: &[(String, String)], start_dir: Option<&str>) -> String {
     clean_path(&query_get(q, "path").unwrap_or_default(), start_dir)
 }

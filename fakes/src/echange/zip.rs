@@ -1,4 +1,4 @@
-//! `POST /api/v2/user/streamzip` (§4.13, §6): Go-layout zip streamed from a producer thread,
+//! `POST /api/v2/user/streamzip` (docs/echange.md): Go-layout zip streamed from a producer thread,
 //! with SFTPGo's abort behaviour (no response at all below ~4 KiB, else a truncated 200).
 
 use std::sync::Arc;
@@ -99,7 +99,7 @@ fn plan(fs: &Fs, items: &[String]) -> Vec<Step> {
     out
 }
 
-/// The attachment name of §4.13.
+/// The attachment name SFTPGo gives a streamed zip (`<user>-<stem>.zip` or `<user>-download.zip`).
 fn zip_name(username: &str, items: &[String]) -> String {
     match items {
         [one] => {

@@ -1,4 +1,4 @@
-//! Fake PRE-ETAT.DATE API (spec `pre-etat-date-api.md` §14).
+//! Fake PRE-ETAT.DATE API (docs/pre-etat-date.md).
 //!
 //! Vendor routes, each at the root and under `/api` (the docs-host form):
 //! `GET /health`, `POST /account/auth`, `POST /order/` (`POST /order` redirects there, 308),
@@ -31,7 +31,7 @@
 //! `get_json(force=True)`); output keeps non-ASCII characters as UTF-8; no webhook is sent on
 //! creation (the response carries `confirmed`); `registration_id` and `documents` only travel
 //! with `done`; `updated` strictly increases on every change (at least +1 s) so a test can see
-//! it move without sleeping; refresh answers `refreshed: true` (§14) with `"message": null`
+//! it move without sleeping; refresh answers `refreshed: true` (docs/pre-etat-date.md) with `"message": null`
 //! (as the vendor's example); request counts use the keys `"GET /health"`,
 //! `"POST /account/auth"`, `"POST /order/"`, `"POST /order"` (the redirect),
 //! `"POST /order/{orderid}/refresh"`, `"POST /order/needrefresh"`,

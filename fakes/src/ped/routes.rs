@@ -1,4 +1,4 @@
-//! The vendor-facing routes (spec §4–§10), mounted at the root and under `/api`.
+//! The vendor-facing routes (docs/pre-etat-date.md), mounted at the root and under `/api`.
 
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};

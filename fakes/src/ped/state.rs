@@ -49,7 +49,7 @@ pub(crate) struct Order {
 }
 
 impl Order {
-    /// The vendor's order object (§7): FR mode adds `billing_mode` / `sso_provider` = null.
+    /// The vendor's order object (docs/pre-etat-date.md): FR mode adds `billing_mode` / `sso_provider` = null.
     pub fn payload(&self, lang: Lang) -> Value {
         let mut m = Map::new();
         m.insert("account".into(), json!(self.account));

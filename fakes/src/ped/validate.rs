@@ -1,4 +1,4 @@
-//! Request-body validation for `POST /order/` and the refresh routes (spec §6.2, §9).
+//! Request-body validation for `POST /order/` and the refresh routes (docs/pre-etat-date.md).
 //! Each check yields the exact 400 message the fake answers with.
 
 use serde_json::{Map, Value};

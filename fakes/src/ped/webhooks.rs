@@ -1,4 +1,4 @@
-//! Webhook notifications: payload building (§10.2), a small valid PDF for `done`, and the
+//! Webhook notifications: payload building (docs/pre-etat-date.md), a small valid PDF for `done`, and the
 //! HTTP POST to the account's callback URL with the delivery log.
 
 use std::time::Duration;

@@ -1,4 +1,4 @@
-//! A strict walker for the Go streaming zip layout (spec §6.2): checks every field it reads.
+//! A strict walker for the Go streaming zip layout (docs/echange.md): checks every field it reads.
 #![allow(dead_code)]
 
 use miniz_oxide::inflate::stream::{inflate, InflateState};
