@@ -812,4 +812,55 @@ mod tests {
         }
         assert!(all.contains("<redacted>"));
     }
+
+    #[test]
+    fn retry_after_and_a_body_cut_short_share_one_budget() {
+        // health (a GET) and the login (creates nothing) are retryable.
+        let ok = || {
+            Reply::new(
+                200,
+                r#"{"message": "OK", "payload": null, "success": true}"#,
+            )
+        };
+        let sc = Script::new(vec![
+            Reply::new(
+                429,
+                r#"{"message": "Trop de requêtes", "payload": null, "success": false}"#,
+            )
+            .header("Retry-After", "3"),
+            ok(),
+        ]);
+        block_on(managed().health(&sc.io())).unwrap();
+        assert_eq!(sc.ops(), ["health", "health"]);
+        assert_eq!(sc.retry_sleeps(), [3000]);
+
+        let cut = || Reply::new(200, r#"{"message": "Connexion réussie", "payl"#).cut();
+        let sc = Script::new(vec![cut(), cut(), auth_ok("t")]);
+        assert_eq!(
+            block_on(managed().authenticate(&sc.io()))
+                .unwrap()
+                .access_token,
+            "t"
+        );
+        assert_eq!(sc.ops(), ["authenticate"; 3]);
+
+        // Cut on every attempt: retries = 2 → 3 requests, then `truncated`.
+        let sc = Script::new(vec![cut(), cut(), cut(), auth_ok("t")]);
+        let e = block_on(managed().authenticate(&sc.io())).unwrap_err();
+        assert_eq!(e.code(), ErrorCode::Truncated);
+        assert_eq!(sc.ops().len(), 3);
+
+        // createOrder is never retried, not even for a Retry-After.
+        let sc = Script::new(vec![
+            auth_ok("t"),
+            Reply::new(
+                503,
+                r#"{"message": "Maintenance", "payload": null, "success": false}"#,
+            )
+            .header("Retry-After", "1"),
+        ]);
+        let e = block_on(managed().create_order(&sc.io(), &en_order())).unwrap_err();
+        assert_eq!((e.code(), e.retry_after()), (ErrorCode::Server, Some(1)));
+        assert_eq!(sc.ops(), ["authenticate", "createOrder"]);
+    }
 }
