@@ -41,6 +41,7 @@
 pub mod echange;
 pub mod error;
 pub mod http;
+pub mod mirror;
 pub mod pre_etat_date;
 pub mod time;
 pub mod unzip;
