@@ -4,6 +4,7 @@
 
 mod echange;
 mod error;
+mod mirror;
 mod options;
 mod pre_etat_date;
 mod stream;

@@ -71,6 +71,7 @@ pub struct Skipped {
 /// The plan. Every list is sorted by remote path (byte order); the same inputs always give
 /// the same plan.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Plan {
     /// Files to download.
     pub fetch: Vec<FetchItem>,
