@@ -183,3 +183,14 @@ pub fn plan_mirror(
     let plan = mirror::plan(&o.roots, &entries, &manifest.inner, &options)?;
     to_value(&plan)
 }
+
+/// `mirrorError(code, message)`: a `PasserelleError` with that code, for the mirror runner and
+/// for custom destinations (an unknown code gives `invalid_input`).
+#[wasm_bindgen(js_name = mirrorError)]
+pub fn mirror_error(code: &str, message: &str) -> JsValue {
+    let code = crate::ErrorCode::ALL
+        .into_iter()
+        .find(|c| c.as_str() == code)
+        .unwrap_or(crate::ErrorCode::InvalidInput);
+    Error::new(code, message).into()
+}
