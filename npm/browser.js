@@ -7,3 +7,4 @@ await init({ module_or_path: new URL("./web/passerelle_bg.wasm", import.meta.url
 
 export * from "./web/passerelle.js";
 //@@PASSERELLE_ERROR_EXPORT@@
+export * from "./mirror.js"; // mirror(), EchangeClient.prototype.mirror

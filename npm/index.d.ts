@@ -609,3 +609,4 @@ export declare function documentTypeLabel(code: number, lang?: "fr" | "en"): str
 
 /** Current size of the WebAssembly linear memory, in bytes (a diagnostic for memory tests). */
 export declare function wasmMemoryBytes(): number;
+export * from "./mirror.js"; // mirror(), MirrorDestination, planMirror, MirrorManifest (mirror.d.ts)

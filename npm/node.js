@@ -7,3 +7,4 @@ initSync({ module: readFileSync(new URL("./web/passerelle_bg.wasm", import.meta.
 
 export * from "./web/passerelle.js";
 //@@PASSERELLE_ERROR_EXPORT@@
+export * from "./mirror-node.js"; // mirror(), EchangeClient.prototype.mirror, directory destinations

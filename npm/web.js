@@ -5,3 +5,4 @@
 export { default, initSync } from "./web/passerelle.js";
 export * from "./web/passerelle.js";
 //@@PASSERELLE_ERROR_EXPORT@@
+export * from "./mirror.js"; // mirror(), EchangeClient.prototype.mirror

@@ -7,3 +7,4 @@ initSync({ module: wasmModule });
 
 export * from "./web/passerelle.js";
 //@@PASSERELLE_ERROR_EXPORT@@
+export * from "./mirror.js"; // mirror(), EchangeClient.prototype.mirror

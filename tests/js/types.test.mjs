@@ -31,15 +31,15 @@ async function tsc(name, compilerOptions, files) {
 for (const [moduleResolution, module] of [["bundler", "esnext"], ["node16", "node16"], ["nodenext", "nodenext"]]) {
   test(`a consumer compiles (moduleResolution ${moduleResolution}, DOM libs)`, () =>
     tsc(`${moduleResolution}-dom`, { module, moduleResolution, lib: ["es2022", "dom", "dom.iterable", "dom.asynciterable"], types: [] },
-      ["consumer.ts", "web-consumer.ts"]));
+      ["consumer.ts", "web-consumer.ts", "mirror-consumer.ts"]));
 }
 
 test("the main entry compiles with only Node's types (no DOM lib)", () =>
   tsc("node-only", { module: "nodenext", moduleResolution: "nodenext", lib: ["es2022"], types: ["node"] },
-    ["consumer.ts"]));
+    ["consumer.ts", "mirror-consumer.ts"]));
 
 test("the public declarations contain no `any`", () => {
-  for (const file of ["index.d.ts", "web.d.ts"]) {
+  for (const file of ["index.d.ts", "web.d.ts", "mirror.d.ts"]) {
     const code = readFileSync(`${PKG_DIR}/${file}`, "utf8")
       .replace(/\/\*[\s\S]*?\*\//g, "")
       .replace(/\/\/.*$/gm, "");
@@ -51,7 +51,11 @@ test("the public declarations contain no `any`", () => {
 // class that exists at runtime has exactly the declared methods. (Exports typed ahead of their
 // implementation are listed as a diagnostic, not a failure.)
 test("index.d.ts matches the package's runtime exports", async (t) => {
-  const dts = readFileSync(`${PKG_DIR}/index.d.ts`, "utf8").replace(/\/\*[\s\S]*?\*\//g, "").replace(/\/\/.*$/gm, "");
+  // mirror.d.ts is re-exported by index.d.ts and adds EchangeClient.mirror by augmentation.
+  const dts = ["index.d.ts", "mirror.d.ts"].map((f) => readFileSync(`${PKG_DIR}/${f}`, "utf8")).join("\n")
+    .replace(/\/\*[\s\S]*?\*\//g, "").replace(/\/\/.*$/gm, "");
+  const augmented = (name) => dts.split(`  interface ${name} {`).slice(1)
+    .flatMap((b) => [...b.split(/^ {2}}/m)[0].matchAll(/^ {4}(\w+)\(/gm)].map((m) => m[1]));
   const declared = new Map();
   for (const m of dts.matchAll(/^export declare (class|function) (\w+)/gm)) declared.set(m[2], m[1]);
   const runtime = await import("passerelle");
@@ -66,7 +70,8 @@ test("index.d.ts matches the package's runtime exports", async (t) => {
   for (const [name, kind] of declared) {
     if (kind !== "class" || !(name in runtime)) continue;
     const body = dts.slice(dts.indexOf(`export declare class ${name}`)).split(/^}/m)[0];
-    const declaredMethods = [...body.matchAll(/^ {2}(\w+)\(/gm)].map((m) => m[1]).filter((m) => m !== "constructor").sort();
+    const declaredMethods = [...body.matchAll(/^ {2}(\w+)\(/gm)].map((m) => m[1]).filter((m) => m !== "constructor")
+      .concat(augmented(name)).sort();
     const runtimeMethods = Object.getOwnPropertyNames(runtime[name].prototype)
       .filter((m) => m !== "constructor" && !m.startsWith("__")
         && typeof Object.getOwnPropertyDescriptor(runtime[name].prototype, m).value === "function")

@@ -1,0 +1,366 @@
+// Mirror in Node through the npm-installed package against the fake server: the fake's tree
+// into a temp folder (byte-exact, mtimes), changed/added/deleted files (counted from the fake's
+// request log), abort half-way and resume, the CLI end to end, and figures for the 1,500-file
+// folder (printed, not asserted: speed belongs to bench/).
+import { test, before, beforeEach, after } from "node:test";
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { execFile, spawn } from "node:child_process";
+import { mkdtemp, readFile, readdir, rm, stat, writeFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import * as passerelle from "passerelle";
+import { USER, ROOT, fakeUrl } from "./helpers.mjs";
+import { fakeControls } from "../worker/echange-common.mjs";
+
+const { EchangeClient, PasserelleError, MirrorManifest, planMirror, mirror, wasmMemoryBytes } = passerelle;
+const FILES = "/api/v2/user/files";
+const MANIFEST = ".passerelle-mirror.json";
+const CLI = `${ROOT}node_modules/.bin/passerelle`;
+
+let base;
+let fake;
+const temps = [];
+
+before(async () => {
+  base = await fakeUrl();
+  fake = fakeControls(base);
+});
+beforeEach(() => fake.reset());
+after(async () => {
+  for (const d of temps) await rm(d, { recursive: true, force: true });
+});
+
+const client = (over = {}) => new EchangeClient({ baseUrl: base, ...USER, ...over });
+
+async function tempDir() {
+  const d = await mkdtemp(join(tmpdir(), "passerelle-mirror-"));
+  temps.push(d);
+  return d;
+}
+
+/** Every file under `dir` (relative, `/`-separated), sorted. */
+async function localFiles(dir) {
+  const out = [];
+  for (const e of await readdir(dir, { recursive: true, withFileTypes: true })) {
+    if (!e.isFile()) continue;
+    const parent = e.parentPath ?? e.path;
+    out.push(join(parent, e.name).slice(dir.length + 1).split("\\").join("/"));
+  }
+  return out.sort();
+}
+
+/** Remote files (type "file") under `roots`, from a raw walk through the package. */
+async function remoteFiles(roots) {
+  const c = client();
+  const all = [];
+  for (const r of roots) all.push(...(await c.walk(r)));
+  return all.filter((e) => e.type === "file").sort((a, b) => (a.path < b.path ? -1 : 1));
+}
+
+const sha256 = (bytes) => createHash("sha256").update(bytes).digest("hex");
+
+/** Asserts that `dir` holds every remote file byte-exact with the remote mtime. */
+async function assertMirrored(dir, files) {
+  for (const f of files) {
+    const local = join(dir, ...f.path.slice(1).split("/"));
+    const bytes = await readFile(local);
+    const want = await fake.sha256(f.path);
+    assert.equal(bytes.length, want.size, `size of ${f.path}`);
+    assert.equal(sha256(bytes), want.sha256, `content of ${f.path}`);
+    const st = await stat(local);
+    assert.equal(Math.floor(st.mtimeMs / 1000), Date.parse(f.last_modified) / 1000, `mtime of ${f.path}`);
+  }
+}
+
+/** Remote paths of the file downloads the fake logged, in order. */
+async function downloads() {
+  return (await fake.requestsTo(FILES, "GET")).map((r) => new URLSearchParams(r.query).get("path"));
+}
+
+test("planMirror and MirrorManifest from JavaScript: plan, unsafe names, bounded hostile input", () => {
+  const m = new MirrorManifest();
+  m.record({ path: "/R/a.csv", size: 3, mtime: "2025-12-15T08:30:00Z" });
+  const entries = [
+    { name: "a.csv", size: 3, mode: 420, last_modified: "2025-12-15T08:30:00Z", type: "file", path: "/R/a.csv" },
+    { name: "b.csv", size: 4, mode: 420, last_modified: "2025-12-15T08:30:00Z", type: "file", path: "/R/b.csv" },
+    { name: "..", size: 1, mode: 420, last_modified: "2025-12-15T08:30:00Z", type: "file", path: "/R/../x" },
+  ];
+  const plan = planMirror(entries, m, { roots: ["/R"] });
+  assert.deepEqual(plan.fetch, [{ path: "/R/b.csv", local: "R/b.csv", size: 4, mtime: "2025-12-15T08:30:00Z", reason: "new" }]);
+  assert.deepEqual(plan.unchanged, ["/R/a.csv"]);
+  assert.equal(plan.bytesToFetch, 4);
+  assert.equal(plan.skipped.length, 1);
+  assert.match(plan.skipped[0].reason, /`\.\.`/);
+  assert.deepEqual(MirrorManifest.parse(m.stringify()).files(), m.files());
+
+  const cyclic = [];
+  cyclic.push(cyclic);
+  for (const bad of [() => planMirror(cyclic, m, { roots: ["/"] }), () => planMirror(entries, m, {}),
+    () => planMirror("x", m, { roots: ["/"] }), () => MirrorManifest.parse("{}"), () => m.record({ path: "x" })]) {
+    assert.throws(bad, (e) => e instanceof PasserelleError && e.code === "invalid_input");
+  }
+});
+
+test("the fake's whole tree: byte-exact with mtimes, symlink skipped; a second run downloads nothing", async () => {
+  const dir = await tempDir();
+  const files = await remoteFiles(["/"]);
+  const c = client();
+  const seen = [];
+  const summary = await c.mirror("/", dir, { concurrency: 6, onProgress: (p) => seen.push(p) });
+  assert.deepEqual(summary.fetched, files.map((f) => f.path));
+  assert.deepEqual(summary.failed, []);
+  assert.deepEqual(summary.skipped, [{ path: "/lien.csv", reason: "a symbolic link (not followed)" }]);
+  assert.equal(summary.unchanged, 0);
+  assert.equal(summary.bytesFetched, files.reduce((n, f) => n + f.size, 0));
+  assert.deepEqual(await localFiles(dir), [MANIFEST, ...files.map((f) => f.path.slice(1))].sort());
+  await assertMirrored(dir, files);
+  const last = seen.at(-1);
+  assert.deepEqual([last.filesDone, last.filesTotal, last.bytesDone, last.bytesTotal],
+    [files.length, files.length, summary.bytesFetched, summary.bytesFetched]);
+  assert.ok(seen.some((p) => p.current === "/Volumineux/gros-64MiB.bin"));
+  const manifest = MirrorManifest.parse(await readFile(join(dir, MANIFEST), "utf8"));
+  assert.equal(manifest.count(), files.length);
+  const rec = manifest.get("/Relevés/Déc 2025/R&D <notes>.txt");
+  assert.equal(rec.sha256, (await fake.sha256("/Relevés/Déc 2025/R&D <notes>.txt")).sha256);
+
+  const before = (await downloads()).length;
+  assert.equal(before, files.length, "one download per file");
+  const again = await mirror(c, ["/"], dir);
+  assert.deepEqual(again.fetched, []);
+  assert.equal(again.unchanged, files.length);
+  assert.equal((await downloads()).length, before, "the second run downloads nothing");
+});
+
+test("changed and new files on the fake: only those are downloaded; --delete removes what is gone", async () => {
+  const dir = await tempDir();
+  const c = client();
+  await c.mirror(["/Relevés", "/Archives"], dir);
+  const first = (await downloads()).length;
+
+  const later = new Date(Date.UTC(2026, 0, 2, 3, 4, 5));
+  await c.uploadFile("/Relevés/Nov 2025/notes.txt", new TextEncoder().encode("Autre contenu, autre taille.\n"), { mtime: later });
+  const same = await readFile(join(dir, "Archives", "2024.csv"));
+  await c.uploadFile("/Archives/2024.csv", same, { mtime: later }); // same bytes, new mtime
+  await c.uploadFile("/Relevés/Déc 2025/nouveau.csv", new TextEncoder().encode("a;b\n1;2\n"), { mtime: later });
+  const afterUploads = (await downloads()).length;
+  assert.equal(afterUploads, first);
+
+  const plans = [];
+  const s = await c.mirror(["/Relevés", "/Archives"], dir, { onPlan: (p) => plans.push(p) });
+  const want = ["/Archives/2024.csv", "/Relevés/Déc 2025/nouveau.csv", "/Relevés/Nov 2025/notes.txt"];
+  assert.deepEqual(s.fetched, want);
+  assert.deepEqual((await downloads()).slice(afterUploads).sort(), want);
+  assert.deepEqual(plans[0].fetch.map((f) => f.reason), ["changed", "new", "changed"]);
+  await assertMirrored(dir, await remoteFiles(["/Relevés", "/Archives"]));
+
+  // Gone remotely: kept without `delete`, removed with it; a file the mirror did not write stays.
+  await c.deleteFile("/Relevés/Nov 2025/releve-02.csv");
+  await writeFile(join(dir, "Relevés", "mine.txt"), "mine");
+  const keep = await c.mirror(["/Relevés", "/Archives"], dir);
+  assert.deepEqual([keep.fetched, keep.deleted], [[], []]);
+  assert.ok(existsSync(join(dir, "Relevés", "Nov 2025", "releve-02.csv")));
+  const del = await c.mirror(["/Relevés", "/Archives"], dir, { delete: true });
+  assert.deepEqual(del.deleted, ["/Relevés/Nov 2025/releve-02.csv"]);
+  assert.ok(!existsSync(join(dir, "Relevés", "Nov 2025", "releve-02.csv")));
+  assert.ok(existsSync(join(dir, "Relevés", "mine.txt")));
+  // A file lost locally is fetched again.
+  await rm(join(dir, "Archives", "vide.txt"));
+  const lost = await c.mirror(["/Archives"], dir);
+  assert.deepEqual(lost.fetched, ["/Archives/vide.txt"]);
+});
+
+/** Final-named files of the Lot-1500 folder must hold exactly what the fake serves. */
+async function assertLotFilesComplete(dir) {
+  const names = (await localFiles(dir)).filter((p) => p !== MANIFEST);
+  for (const p of names) {
+    assert.ok(!p.endsWith(".passerelle-part"), `no partial file left: ${p}`);
+    const n = Number(/f(\d{4})\.csv$/.exec(p)[1]);
+    assert.equal(await readFile(join(dir, p), "utf8"), `id;valeur;libelle\n${n};${n * 7};ligne ${n}\n`, p);
+  }
+  return names.map((p) => `/${p}`);
+}
+
+test("abort half-way (1,500 small files), then resume: nothing complete is downloaded again", async () => {
+  const dir = await tempDir();
+  const c = client();
+  const ctl = new AbortController();
+  const err = await c.mirror("/Lot-1500", dir, {
+    concurrency: 8, signal: ctl.signal,
+    onProgress: (p) => { if (p.filesDone >= 400) ctl.abort(); },
+  }).then(() => assert.fail("resolved"), (e) => e);
+  assert.ok(err instanceof PasserelleError, String(err));
+  assert.equal(err.code, "aborted");
+  const complete = await assertLotFilesComplete(dir);
+  assert.ok(complete.length >= 400 && complete.length < 1500, `${complete.length} complete`);
+  const firstRun = (await downloads()).length;
+
+  const s = await c.mirror("/Lot-1500", dir, { concurrency: 8 });
+  const second = (await downloads()).slice(firstRun);
+  const completeSet = new Set(complete);
+  assert.deepEqual(second.filter((p) => completeSet.has(p)), [], "no complete file downloaded again");
+  assert.equal(second.length, 1500 - complete.length);
+  assert.equal(s.fetched.length + s.unchanged, 1500);
+  assert.equal((await assertLotFilesComplete(dir)).length, 1500);
+});
+
+test("abort in the middle of a 64 MiB file: no partial file under its final name; resume completes it", async () => {
+  const dir = await tempDir();
+  const c = client();
+  const ctl = new AbortController();
+  const err = await c.mirror("/Volumineux", dir, {
+    concurrency: 1, signal: ctl.signal,
+    onProgress: (p) => { if (p.bytesDone > 4 << 20) ctl.abort(); },
+  }).then(() => assert.fail("resolved"), (e) => e);
+  assert.equal(err.code, "aborted");
+  assert.deepEqual(await localFiles(dir), [], "neither the cut file nor its partial copy is left (no manifest entry either)");
+  const s = await c.mirror("/Volumineux", dir);
+  assert.deepEqual(s.fetched, ["/Volumineux/gros-64MiB.bin", "/Volumineux/gros-8MiB.bin"]);
+  await assertMirrored(dir, await remoteFiles(["/Volumineux"]));
+});
+
+test("a file that fails is reported with its error; the others are mirrored and the next run retries it", async () => {
+  const dir = await tempDir();
+  const c = client({ retries: 0 });
+  await fake.fault({ method: "GET", path: FILES, kind: "status", status: 404, times: 1 });
+  const s = await c.mirror("/Archives", dir, { concurrency: 1 });
+  assert.equal(s.failed.length, 1);
+  assert.equal(s.failed[0].path, "/Archives/2024.csv");
+  assert.ok(s.failed[0].error instanceof PasserelleError);
+  assert.equal(s.failed[0].error.code, "not_found");
+  assert.deepEqual(s.fetched, ["/Archives/ancien rapport.xml", "/Archives/vide.txt"]);
+  const again = await c.mirror("/Archives", dir);
+  assert.deepEqual([again.fetched, again.failed], [["/Archives/2024.csv"], []]);
+});
+
+test("bad arguments reject with invalid_input; a missing remote folder rejects before writing", async () => {
+  const dir = await tempDir();
+  const c = client();
+  for (const [args, re] of [
+    [[[], dir], /remotePaths/],
+    [["/x", {}], /readManifest/],
+    [["/x", dir, { concurrency: 0 }], /concurrency/],
+  ]) {
+    const e = await c.mirror(...args).then(() => assert.fail("resolved"), (x) => x);
+    assert.equal(e.code, "invalid_input");
+    assert.match(e.message, re);
+  }
+  const e = await c.mirror("/absent", dir).then(() => assert.fail("resolved"), (x) => x);
+  assert.equal(e.code, "not_found");
+  assert.deepEqual(await localFiles(dir), []);
+});
+
+// ───────────────────────────── CLI ─────────────────────────────
+
+/** Runs the installed `passerelle` bin; resolves { code, stdout, stderr }. */
+function cli(args, env = {}) {
+  return new Promise((resolve) => {
+    const child = spawn(CLI, args, {
+      env: { PATH: process.env.PATH, PASSERELLE_PASSWORD: USER.password, ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+test("CLI: --help, usage errors (exit 2), no password from argv", async () => {
+  const help = await cli(["mirror", "--help"]);
+  assert.equal(help.code, 0);
+  assert.match(help.stdout, /Exit codes:/);
+  assert.match(help.stdout, /PASSERELLE_PASSWORD/);
+  assert.equal((await cli([])).code, 2);
+  assert.equal((await cli(["frobnicate"])).code, 2);
+  const dir = await tempDir();
+  const u = ["--url", base, "--user", USER.username];
+  for (const args of [
+    ["mirror", "/Archives"],
+    ["mirror", "/Archives", "--to", dir],
+    ["mirror", "--bogus", "/Archives", "--to", dir, ...u],
+    ["mirror", "/Archives", "--to", dir, ...u, "--concurrency", "0"],
+  ]) {
+    const r = await cli(args);
+    assert.equal(r.code, 2, `${args.join(" ")}: ${r.stderr}`);
+  }
+  const pw = await cli(["mirror", "/Archives", "--to", dir, ...u, "--password", "s3cret-in-argv"]);
+  assert.equal(pw.code, 2);
+  assert.doesNotMatch(pw.stdout + pw.stderr, /s3cret-in-argv/);
+  const nopw = await cli(["mirror", "/Archives", "--to", dir, ...u], { PASSERELLE_PASSWORD: "" });
+  assert.equal(nopw.code, 2);
+  assert.match(nopw.stderr, /PASSERELLE_PASSWORD/);
+  assert.deepEqual(await localFiles(dir), []);
+});
+
+test("CLI: dry run, mirror, second run, failures (1), wrong password (3), missing folder (4)", async () => {
+  const dir = await tempDir();
+  const u = ["--url", base, "--user", USER.username];
+
+  const dry = await cli(["mirror", "/Relevés", "/Archives", "--to", dir, ...u, "--dry-run"]);
+  assert.equal(dry.code, 0, dry.stderr);
+  assert.match(dry.stdout, /^fetch new \/Relevés\/Déc 2025\/releve-01\.csv \(\d+ bytes\)$/m);
+  assert.match(dry.stdout, /^dry run: would fetch 12 /m);
+  assert.deepEqual(await localFiles(dir).catch(() => []), []);
+  assert.equal((await downloads()).length, 0);
+
+  // API.md's form: the local folder as the last argument.
+  const run = await cli(["mirror", ...u, "--concurrency", "3", "/Relevés", "/Archives", dir]);
+  assert.equal(run.code, 0, run.stderr);
+  assert.match(run.stdout, /^fetched \/Archives\/2024\.csv$/m);
+  assert.match(run.stdout, /^fetched 12 \(.* MB\), unchanged 0, deleted 0, skipped 0, failed 0$/m);
+  assert.doesNotMatch(run.stdout + run.stderr, new RegExp(USER.password.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")));
+  await assertMirrored(dir, await remoteFiles(["/Relevés", "/Archives"]));
+
+  const again = await cli(["mirror", "/Relevés", "/Archives", "--to", dir, ...u]);
+  assert.equal(again.code, 0, again.stderr);
+  assert.match(again.stdout, /^fetched 0 \(0\.0 MB\), unchanged 12,/m);
+
+  await client().uploadFile("/Archives/2024.csv", new Uint8Array([1, 2, 3]), { mtime: new Date(Date.UTC(2026, 0, 1)) });
+  await fake.fault({ method: "GET", path: FILES, kind: "status", status: 404, times: 1 });
+  const failed = await cli(["mirror", "/Archives", "--to", dir, ...u]);
+  assert.equal(failed.code, 1, failed.stderr);
+  assert.match(failed.stderr, /^failed \/Archives\/2024\.csv: .*\[not_found\]$/m);
+
+  const wrong = await cli(["mirror", "/Archives", "--to", dir, ...u], { PASSERELLE_PASSWORD: "nope-wrong" });
+  assert.equal(wrong.code, 3, wrong.stderr);
+  const missing = await cli(["mirror", "/absent", "--to", dir, ...u]);
+  assert.equal(missing.code, 4, missing.stderr);
+  assert.match(missing.stderr, /not_found/);
+});
+
+// ───────────────────────────── figures ─────────────────────────────
+
+test("figures: mirror of the 1,500-file folder, first and second run (printed, not asserted)", async (t) => {
+  const dir = await tempDir();
+  const c = client();
+  const runs = [];
+  for (const label of ["first run", "second run"]) {
+    const logBefore = (await fake.requests()).length;
+    const rssBefore = process.memoryUsage().rss;
+    let peakRss = rssBefore;
+    const timer = setInterval(() => { peakRss = Math.max(peakRss, process.memoryUsage().rss); }, 5);
+    const t0 = performance.now();
+    const s = await c.mirror("/Lot-1500", dir, { concurrency: 8 });
+    const ms = performance.now() - t0;
+    clearInterval(timer);
+    peakRss = Math.max(peakRss, process.memoryUsage().rss);
+    const log = (await fake.requests()).slice(logBefore);
+    const gets = log.filter((r) => r.path === FILES).length;
+    runs.push({ label, ms, requests: log.length, gets, fetched: s.fetched.length, unchanged: s.unchanged,
+      peakRss, rssBefore, wasm: wasmMemoryBytes() });
+  }
+  assert.equal(runs[0].fetched, 1500);
+  assert.equal(runs[0].gets, 1500);
+  assert.equal(runs[1].fetched, 0);
+  assert.equal(runs[1].gets, 0);
+  for (const r of runs) {
+    const line = `mirror /Lot-1500 ${r.label}: ${r.ms.toFixed(0)} ms, ${r.requests} requests ` +
+      `(${r.gets} downloads), fetched ${r.fetched}, unchanged ${r.unchanged}, ` +
+      `peak RSS ${(r.peakRss / 2 ** 20).toFixed(1)} MiB (${(r.rssBefore / 2 ** 20).toFixed(1)} before), ` +
+      `wasm memory ${(r.wasm / 2 ** 20).toFixed(1)} MiB`;
+    t.diagnostic(line);
+  }
+});
