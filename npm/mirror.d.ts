@@ -113,9 +113,31 @@ export interface MirrorDestination {
 }
 
 /**
+ * What a browser's `FileSystemDirectoryHandle` provides that the mirror uses (declared
+ * structurally so the types compile without the DOM library): pass the handle from
+ * `showDirectoryPicker()` or `navigator.storage.getDirectory()` as the destination. The
+ * manifest is stored in that folder.
+ */
+export interface MirrorDirectoryHandle {
+  /** Always `"directory"`. */
+  readonly kind: "directory";
+  /** The folder's name. */
+  readonly name: string;
+  /** A sub-folder. */
+  getDirectoryHandle(name: string, options?: { create?: boolean }): Promise<unknown>;
+  /** A file. */
+  getFileHandle(name: string, options?: { create?: boolean }): Promise<unknown>;
+  /** Removes an entry. */
+  removeEntry(name: string, options?: { recursive?: boolean }): Promise<void>;
+}
+
+/** Where `mirror` can write: a `MirrorDestination`, a browser folder handle, or a directory path in Node. */
+export type MirrorTarget = MirrorDestination | MirrorDirectoryHandle | string;
+
+/**
  * Mirrors the remote folders into `destination`: downloads new files and files whose size or
  * modification time changed, keeps the others, and (with `delete`) removes files gone remotely.
- * `destination` may be a directory path in Node. Remote `/a/b.txt` becomes `a/b.txt` in the
+ * `destination` may be a browser `FileSystemDirectoryHandle` or, in Node, a directory path. Remote `/a/b.txt` becomes `a/b.txt` in the
  * destination. Rejects (code `aborted`) when `signal` aborts, after saving what completed: the
  * next run resumes. Rejects when a remote folder cannot be listed or the manifest cannot be
  * read or written; per-file failures are reported in the summary instead.
@@ -123,7 +145,7 @@ export interface MirrorDestination {
 export declare function mirror(
   client: EchangeClient,
   remotePaths: string | string[],
-  destination: MirrorDestination | string,
+  destination: MirrorTarget,
   options?: MirrorOptions,
 ): Promise<MirrorSummary>;
 
@@ -132,11 +154,12 @@ declare module "./index.js" {
     /**
      * Mirrors remote folders into a destination: same as the `mirror(client, …)` function.
      * @param remotePaths Remote folder(s), e.g. `"/Relevés"`.
-     * @param destination A `MirrorDestination`, or a directory path in Node.
+     * @param destination A `MirrorDestination`, a browser `FileSystemDirectoryHandle`, or a
+     *   directory path in Node.
      */
     mirror(
       remotePaths: string | string[],
-      destination: MirrorDestination | string,
+      destination: MirrorTarget,
       options?: MirrorOptions,
     ): Promise<MirrorSummary>;
   }

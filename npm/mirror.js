@@ -9,6 +9,7 @@
 // An interrupted run (abort, crash, kill) resumes at the next run: completed files are in the
 // manifest, or are found complete by `destination.stat` (same size and mtime) and adopted.
 import { EchangeClient, MirrorManifest, planMirror, mirrorError } from "./web/passerelle.js";
+import { directoryHandleDestination, isDirectoryHandle } from "./mirror-browser.js";
 
 const DEFAULT_CONCURRENCY = 4;
 const MAX_CONCURRENCY = 32;
@@ -35,7 +36,7 @@ function checkArgs(client, remotePaths, destination, options) {
     throw bad("`remotePaths` must be a folder path or a non-empty array of folder paths");
   }
   if (typeof destination === "string") {
-    throw bad("a directory path works in Node only; pass a MirrorDestination (e.g. a browser directory destination)");
+    throw bad("a directory path works in Node only; in a browser pass a FileSystemDirectoryHandle");
   }
   if (!destination || typeof destination !== "object") throw bad("`destination` must be a MirrorDestination object");
   for (const m of REQUIRED) {
@@ -66,17 +67,24 @@ function notify(fn, value) {
 /** Whole seconds of an RFC 3339 time or a Date/number of milliseconds; NaN when unknown. */
 const seconds = (t) => Math.floor((t instanceof Date ? t.getTime() : typeof t === "number" ? t : Date.parse(t)) / 1000);
 
-/** Whether the destination already holds `item` complete (same size, same mtime to the second). */
-async function holds(destination, item) {
-  if (typeof destination.stat !== "function") return false;
-  let st;
+/** `destination.stat(item.local)`, or null when it has none or fails. */
+async function statOf(destination, item) {
   try {
-    st = await destination.stat(item.local);
+    return (await destination.stat(item.local)) ?? null;
   } catch (_) {
-    return false;
+    return null;
   }
-  return !!st && st.size === item.size && seconds(st.mtime) === seconds(item.mtime);
 }
+
+/** A file the manifest lists is still there when the destination has it at that size. */
+const stillThere = (st, item) => !!st && st.size === item.size;
+
+/**
+ * A file written by an interrupted run that never reached the manifest is complete when its
+ * size and modification time (to the second) are the remote ones: the destination sets the
+ * mtime only after the last byte. Destinations that cannot set mtimes never match.
+ */
+const completeCopy = (st, item) => stillThere(st, item) && seconds(st.mtime) === seconds(item.mtime);
 
 /** Saves the manifest after completed files: one write at a time, coalescing what piles up. */
 function manifestSaver(destination, manifest) {
@@ -111,6 +119,7 @@ function manifestSaver(destination, manifest) {
  * @returns {Promise<import("./mirror.d.ts").MirrorSummary>}
  */
 export async function mirror(client, remotePaths, destination, options) {
+  if (isDirectoryHandle(destination)) destination = await directoryHandleDestination(destination);
   const { roots, concurrency, o } = checkArgs(client, remotePaths, destination, options);
   const signal = o.signal;
   if (signal?.aborted) throw abortedError(signal);
@@ -149,12 +158,12 @@ export async function mirror(client, remotePaths, destination, options) {
     await pool(plan.unchanged, concurrency, signal, async (path) => {
       const e = byPath.get(path);
       const item = { path, local: path.slice(1), size: e.size, mtime: e.last_modified, reason: "missing" };
-      if (await holds(destination, item)) unchanged.push(path);
+      if (stillThere(await statOf(destination, item), item)) unchanged.push(path);
       else lost.push(item);
     });
     const adopted = new Set();
-    await pool(plan.fetch.filter((f) => f.reason === "new"), concurrency, signal, async (item) => {
-      if (await holds(destination, item)) adopted.add(item.path);
+    await pool(plan.fetch, concurrency, signal, async (item) => {
+      if (completeCopy(await statOf(destination, item), item)) adopted.add(item.path);
     });
     fetch.length = 0;
     adoptedCount = adopted.size;
@@ -235,6 +244,15 @@ export async function mirror(client, remotePaths, destination, options) {
           emit();
           controller.enqueue(chunk);
         },
+        // A body of another size than the listing's is not written (the destination sees the
+        // error before committing): the file changed during the run, or a cache answered.
+        flush() {
+          if (written !== item.size) {
+            throw mirrorError(written < item.size ? "truncated" : "invalid_response",
+              `mirror: received ${written} bytes for ${item.path} where the listing says ${item.size} ` +
+              "(changed during the run, or answered from a cache); not written, the next run fetches it again");
+          }
+        },
       }));
       const result = await destination.write(item.local, counted, {
         size: item.size,
@@ -242,10 +260,8 @@ export async function mirror(client, remotePaths, destination, options) {
         signal,
       });
       const sha256 = result && typeof result.sha256 === "string" ? result.sha256 : undefined;
-      // The size actually written: a file that changed since the listing is fetched again
-      // at the next run (its listed mtime no longer matches).
-      manifest.record(sha256 ? { path: item.path, size: written, mtime: item.mtime, sha256 }
-        : { path: item.path, size: written, mtime: item.mtime });
+      manifest.record(sha256 ? { path: item.path, size: item.size, mtime: item.mtime, sha256 }
+        : { path: item.path, size: item.size, mtime: item.mtime });
       saver.save();
       summary.fetched.push(item.path);
       summary.bytesFetched += written;

@@ -234,6 +234,38 @@ test("a file that fails is reported with its error; the others are mirrored and 
   assert.deepEqual([again.fetched, again.failed], [["/Archives/2024.csv"], []]);
 });
 
+test("a body of another size than listed (a stale cache) is refused, never recorded, fetched again next run", async () => {
+  const dir = await tempDir();
+  // A fetch that answers file downloads from a cache of earlier answers, like a browser's HTTP
+  // cache does from heuristic freshness.
+  const cache = new Map();
+  const caching = async (input, init) => {
+    const url = String(input instanceof Request ? input.url : input);
+    if (url.includes(`${FILES}?`) && cache.has(url)) return new Response(cache.get(url), { status: 200 });
+    const res = await fetch(input, init);
+    if (!url.includes(`${FILES}?`) || !res.ok) return res;
+    const body = new Uint8Array(await res.arrayBuffer());
+    cache.set(url, body);
+    return new Response(body, { status: res.status, headers: res.headers });
+  };
+  const c = client({ fetch: caching });
+  await c.mirror("/Archives", dir);
+  await c.uploadFile("/Archives/2024.csv", new TextEncoder().encode("plus court\n"), { mtime: new Date(Date.UTC(2026, 0, 3)) });
+  await c.uploadFile("/Archives/vide.txt", new TextEncoder().encode("plus long qu'avant\n"), { mtime: new Date(Date.UTC(2026, 0, 3)) });
+  const s = await c.mirror("/Archives", dir);
+  assert.deepEqual(s.fetched, []);
+  assert.deepEqual(s.failed.map((f) => [f.path, f.error.code]),
+    [["/Archives/2024.csv", "invalid_response"], ["/Archives/vide.txt", "truncated"]]);
+  assert.match(s.failed[0].error.message, /listing says 11/);
+  const manifest = MirrorManifest.parse(await readFile(join(dir, MANIFEST), "utf8"));
+  assert.notEqual(manifest.get("/Archives/2024.csv").size, 11, "the stale copy is not recorded as the new one");
+  assert.deepEqual(await localFiles(dir), [MANIFEST, "Archives/2024.csv", "Archives/ancien rapport.xml", "Archives/vide.txt"]);
+  assert.equal((await readFile(join(dir, "Archives", "vide.txt"))).length, 0, "the old copy stays whole");
+  const again = await client().mirror("/Archives", dir);
+  assert.deepEqual(again.fetched, ["/Archives/2024.csv", "/Archives/vide.txt"]);
+  await assertMirrored(dir, await remoteFiles(["/Archives"]));
+});
+
 test("bad arguments reject with invalid_input; a missing remote folder rejects before writing", async () => {
   const dir = await tempDir();
   const c = client();
