@@ -70,8 +70,8 @@ function parse(argv) {
 function promptHidden(question) {
   return new Promise((resolve, reject) => {
     const { stdin, stderr } = process;
+    stdin.setRawMode(true); // before the question: no echo even for a fast typist
     stderr.write(question);
-    stdin.setRawMode(true);
     stdin.resume();
     stdin.setEncoding("utf8");
     let answer = "";
@@ -225,7 +225,8 @@ async function runMirror(argv) {
     }
     process.stderr.write(`passerelle: ${errorText(e)}\n`);
     if (e?.code === "unauthorized" || e?.code === "forbidden") return EXIT.auth;
-    if (e?.code === "invalid_input") return EXIT.usage;
+    // Bad remote folder names are usage errors; a damaged manifest is not.
+    if (e?.code === "invalid_input" && !/manifest/.test(e.message)) return EXIT.usage;
     return EXIT.fatal;
   } finally {
     process.off("SIGINT", onSigint);

@@ -363,6 +363,37 @@ test("CLI: dry run, mirror, second run, failures (1), wrong password (3), missin
   assert.match(missing.stderr, /not_found/);
 });
 
+test("CLI on a terminal (util-linux script): password prompt without echo, progress bar", async (t) => {
+  if (!existsSync("/usr/bin/script")) {
+    t.skip("util-linux `script` is not installed (no pseudo-terminal to test with)");
+    return;
+  }
+  const dir = await tempDir();
+  const quote = (a) => `'${a.replace(/'/g, "'\\''")}'`;
+  const command = [CLI, "mirror", "/Archives", "/Relevés", "--to", dir, "--url", base, "--user", USER.username]
+    .map(quote).join(" ");
+  const child = spawn("/usr/bin/script", ["-qefc", command, "/dev/null"], {
+    env: { PATH: process.env.PATH, TERM: "xterm", COLUMNS: "120" },
+    stdio: ["pipe", "pipe", "pipe"],
+  });
+  let out = "";
+  let answered = false;
+  child.stdout.on("data", (d) => {
+    out += d;
+    if (!answered && out.includes(`Password for ${USER.username}: `)) {
+      answered = true;
+      child.stdin.write(`${USER.password}\r`);
+    }
+  });
+  const code = await new Promise((resolve) => child.on("close", resolve));
+  assert.equal(code, 0, out);
+  assert.ok(answered, `no prompt in: ${out}`);
+  assert.ok(!out.includes(USER.password), "the password is not echoed");
+  assert.match(out, /\r\x1b\[K\[[#-]{24}\] \d+\/12 files/, "a redrawn progress bar");
+  assert.match(out, /fetched 12 \(/);
+  await assertMirrored(dir, await remoteFiles(["/Archives", "/Relevés"]));
+});
+
 // ───────────────────────────── figures ─────────────────────────────
 
 test("figures: mirror of the 1,500-file folder, first and second run (printed, not asserted)", async (t) => {
