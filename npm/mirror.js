@@ -135,7 +135,16 @@ export async function mirror(client, remotePaths, destination, options) {
   const text = await destination.readManifest();
   if (text != null && typeof text !== "string") throw bad("readManifest() must resolve to a string or null");
   const manifest = text == null ? new MirrorManifest() : MirrorManifest.parse(text);
+  try {
+    return await planAndRun(client, roots, entries, manifest, destination, concurrency, o);
+  } finally {
+    manifest.free(); // the manifest's WebAssembly memory, released when the run ends
+  }
+}
 
+/** Plans, then deletes and fetches; `manifest` is updated (and saved) as files complete. */
+async function planAndRun(client, roots, entries, manifest, destination, concurrency, o) {
+  const signal = o.signal;
   // 3. The plan.
   const plan = planMirror(entries, manifest, {
     roots,

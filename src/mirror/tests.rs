@@ -82,6 +82,17 @@ fn manifest_of(entries: &[DirEntry]) -> Manifest {
     m
 }
 
+/// Options for a destination with these name rules.
+fn with_rules(case_insensitive: bool, windows: bool) -> PlanOptions {
+    PlanOptions {
+        rules: NameRules {
+            case_insensitive,
+            windows,
+        },
+        ..PlanOptions::default()
+    }
+}
+
 fn roots() -> Vec<String> {
     vec!["/Root".into()]
 }
@@ -250,13 +261,7 @@ fn case_collisions_only_on_case_insensitive_destinations() {
     ];
     let sensitive = plan(&roots(), &remote, &Manifest::new(), &PlanOptions::default()).unwrap();
     assert_eq!(sensitive.fetch.len(), 8);
-    let options = PlanOptions {
-        rules: NameRules {
-            case_insensitive: true,
-            windows: false,
-        },
-        ..PlanOptions::default()
-    };
+    let options = with_rules(true, false);
     let p = plan(&roots(), &remote, &Manifest::new(), &options).unwrap();
     assert_eq!(fetched(&p), ["/Root/README", "/Root/readme.md"]);
     assert_eq!(
@@ -292,13 +297,7 @@ fn windows_names_when_asked() {
     ];
     let posix = plan(&roots(), &remote, &Manifest::new(), &PlanOptions::default()).unwrap();
     assert_eq!(posix.fetch.len(), 4);
-    let options = PlanOptions {
-        rules: NameRules {
-            case_insensitive: true,
-            windows: true,
-        },
-        ..PlanOptions::default()
-    };
+    let options = with_rules(true, true);
     let p = plan(&roots(), &remote, &Manifest::new(), &options).unwrap();
     assert_eq!(fetched(&p), ["/Root/ok.txt"]);
     assert_eq!(p.skipped.len(), 3);
@@ -313,13 +312,9 @@ fn reserved_names_and_partial_suffix() {
         file("/Root/a.csv", 1, &mtime(0)),
     ];
     let options = PlanOptions {
-        rules: NameRules {
-            case_insensitive: true,
-            windows: false,
-        },
         reserved: vec![".passerelle-mirror.json".into()],
         reserved_suffix: Some(".passerelle-part".into()),
-        ..PlanOptions::default()
+        ..with_rules(true, false)
     };
     let p = plan(&["/".into()], &remote, &Manifest::new(), &options).unwrap();
     assert_eq!(fetched(&p), ["/Root/a.csv"]);
@@ -401,11 +396,7 @@ fn renamed_by_case_is_forgotten_not_deleted_on_case_insensitive_destinations() {
     let remote = vec![file("/Root/rapport.pdf", 2, &mtime(1))];
     let options = PlanOptions {
         delete: true,
-        rules: NameRules {
-            case_insensitive: true,
-            windows: false,
-        },
-        ..PlanOptions::default()
+        ..with_rules(true, false)
     };
     let p = plan(&roots(), &remote, &m, &options).unwrap();
     assert_eq!(fetched(&p), ["/Root/rapport.pdf"]);

@@ -6,6 +6,7 @@ import { test, before, beforeEach, after } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { execFile, spawn } from "node:child_process";
+import { promisify } from "node:util";
 import { mkdtemp, readFile, readdir, rm, stat, writeFile } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -14,7 +15,7 @@ import * as passerelle from "passerelle";
 import { USER, ROOT, fakeUrl } from "./helpers.mjs";
 import { fakeControls } from "../worker/echange-common.mjs";
 
-const { EchangeClient, PasserelleError, MirrorManifest, planMirror, mirror, wasmMemoryBytes } = passerelle;
+const { EchangeClient, PasserelleError, MirrorManifest, planMirror, mirror } = passerelle;
 const FILES = "/api/v2/user/files";
 const MANIFEST = ".passerelle-mirror.json";
 const CLI = `${ROOT}node_modules/.bin/passerelle`;
@@ -182,16 +183,21 @@ async function assertLotFilesComplete(dir) {
   return names.map((p) => `/${p}`);
 }
 
-test("abort half-way (1,500 small files), then resume: nothing complete is downloaded again", async () => {
-  const dir = await tempDir();
-  const c = client();
+/** A mirror aborted by its AbortSignal once `when(progress)` holds; it must reject `aborted`. */
+async function abortedRun(c, remote, dir, concurrency, when) {
   const ctl = new AbortController();
-  const err = await c.mirror("/Lot-1500", dir, {
-    concurrency: 8, signal: ctl.signal,
-    onProgress: (p) => { if (p.filesDone >= 400) ctl.abort(); },
+  const err = await c.mirror(remote, dir, {
+    concurrency, signal: ctl.signal,
+    onProgress: (p) => { if (when(p)) ctl.abort(); },
   }).then(() => assert.fail("resolved"), (e) => e);
   assert.ok(err instanceof PasserelleError, String(err));
   assert.equal(err.code, "aborted");
+}
+
+test("abort half-way (1,500 small files), then resume: nothing complete is downloaded again", async () => {
+  const dir = await tempDir();
+  const c = client();
+  await abortedRun(c, "/Lot-1500", dir, 8, (p) => p.filesDone >= 400);
   const complete = await assertLotFilesComplete(dir);
   assert.ok(complete.length >= 400 && complete.length < 1500, `${complete.length} complete`);
   const firstRun = (await downloads()).length;
@@ -208,12 +214,7 @@ test("abort half-way (1,500 small files), then resume: nothing complete is downl
 test("abort in the middle of a 64 MiB file: no partial file under its final name; resume completes it", async () => {
   const dir = await tempDir();
   const c = client();
-  const ctl = new AbortController();
-  const err = await c.mirror("/Volumineux", dir, {
-    concurrency: 1, signal: ctl.signal,
-    onProgress: (p) => { if (p.bytesDone > 4 << 20) ctl.abort(); },
-  }).then(() => assert.fail("resolved"), (e) => e);
-  assert.equal(err.code, "aborted");
+  await abortedRun(c, "/Volumineux", dir, 1, (p) => p.bytesDone > 4 << 20);
   assert.deepEqual(await localFiles(dir), [], "neither the cut file nor its partial copy is left (no manifest entry either)");
   const s = await c.mirror("/Volumineux", dir);
   assert.deepEqual(s.fetched, ["/Volumineux/gros-64MiB.bin", "/Volumineux/gros-8MiB.bin"]);
@@ -396,34 +397,32 @@ test("CLI on a terminal (util-linux script): password prompt without echo, progr
 
 // ───────────────────────────── figures ─────────────────────────────
 
-test("figures: mirror of the 1,500-file folder, first and second run (printed, not asserted)", async (t) => {
+/** Child-process script: one mirror run in a fresh Node process, its figures as JSON. */
+const FIGURES_RUN = `
+  import { EchangeClient, mirror, wasmMemoryBytes } from "passerelle";
+  const [base, username, password, dir] = process.argv.slice(1);
+  const t0 = performance.now();
+  const s = await mirror(new EchangeClient({ baseUrl: base, username, password }), "/Lot-1500", dir, { concurrency: 8 });
+  const ms = performance.now() - t0;
+  console.log(JSON.stringify({ ms, fetched: s.fetched.length, unchanged: s.unchanged,
+    maxRssKiB: process.resourceUsage().maxRSS, wasm: wasmMemoryBytes() }));
+`;
+
+test("figures: mirror of the 1,500-file folder, first and second run, each in a fresh Node process (printed, not asserted)", async (t) => {
   const dir = await tempDir();
-  const c = client();
   const runs = [];
   for (const label of ["first run", "second run"]) {
     const logBefore = (await fake.requests()).length;
-    const rssBefore = process.memoryUsage().rss;
-    let peakRss = rssBefore;
-    const timer = setInterval(() => { peakRss = Math.max(peakRss, process.memoryUsage().rss); }, 5);
-    const t0 = performance.now();
-    const s = await c.mirror("/Lot-1500", dir, { concurrency: 8 });
-    const ms = performance.now() - t0;
-    clearInterval(timer);
-    peakRss = Math.max(peakRss, process.memoryUsage().rss);
+    const { stdout } = await promisify(execFile)(process.execPath,
+      ["--input-type=module", "-e", FIGURES_RUN, base, USER.username, USER.password, dir], { cwd: ROOT });
+    const r = JSON.parse(stdout);
     const log = (await fake.requests()).slice(logBefore);
-    const gets = log.filter((r) => r.path === FILES).length;
-    runs.push({ label, ms, requests: log.length, gets, fetched: s.fetched.length, unchanged: s.unchanged,
-      peakRss, rssBefore, wasm: wasmMemoryBytes() });
+    runs.push({ label, ...r, requests: log.length, gets: log.filter((x) => x.path === FILES).length });
   }
-  assert.equal(runs[0].fetched, 1500);
-  assert.equal(runs[0].gets, 1500);
-  assert.equal(runs[1].fetched, 0);
-  assert.equal(runs[1].gets, 0);
+  assert.deepEqual(runs.map((r) => [r.fetched, r.gets, r.unchanged]), [[1500, 1500, 0], [0, 0, 1500]]);
   for (const r of runs) {
-    const line = `mirror /Lot-1500 ${r.label}: ${r.ms.toFixed(0)} ms, ${r.requests} requests ` +
+    t.diagnostic(`node mirror /Lot-1500 ${r.label}: ${r.ms.toFixed(0)} ms, ${r.requests} requests ` +
       `(${r.gets} downloads), fetched ${r.fetched}, unchanged ${r.unchanged}, ` +
-      `peak RSS ${(r.peakRss / 2 ** 20).toFixed(1)} MiB (${(r.rssBefore / 2 ** 20).toFixed(1)} before), ` +
-      `wasm memory ${(r.wasm / 2 ** 20).toFixed(1)} MiB`;
-    t.diagnostic(line);
+      `peak RSS ${(r.maxRssKiB / 1024).toFixed(1)} MiB (whole process), wasm memory ${(r.wasm / 2 ** 20).toFixed(1)} MiB`);
   }
 });
