@@ -140,7 +140,10 @@ export type MirrorTarget = MirrorDestination | MirrorDirectoryHandle | string;
  * `destination` may be a browser `FileSystemDirectoryHandle` or, in Node, a directory path. Remote `/a/b.txt` becomes `a/b.txt` in the
  * destination. Rejects (code `aborted`) when `signal` aborts, after saving what completed: the
  * next run resumes. Rejects when a remote folder cannot be listed or the manifest cannot be
- * read or written; per-file failures are reported in the summary instead.
+ * read or written; per-file failures are reported in the summary instead. In browsers, give the
+ * client `fetch: (input, init) => fetch(input, { ...init, cache: "no-store" })`: otherwise the
+ * HTTP cache may answer a file downloaded again (bodies whose size differs from the listing are
+ * refused, not written).
  */
 export declare function mirror(
   client: EchangeClient,

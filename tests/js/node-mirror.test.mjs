@@ -267,6 +267,60 @@ test("a body of another size than listed (a stale cache) is refused, never recor
   await assertMirrored(dir, await remoteFiles(["/Archives"]));
 });
 
+test("unsafe names on the destination are skipped with a reason and never written", async () => {
+  const dir = await tempDir();
+  const c = client();
+  const enc = new TextEncoder();
+  await c.uploadFile("/Archives/ANCIEN RAPPORT.xml", enc.encode("<autre/>\n"));
+  await c.uploadFile("/Archives/tab\there.txt", enc.encode("x\n"));
+  await c.uploadFile("/Archives/.passerelle-mirror.json", enc.encode("{}"));
+  await c.uploadFile("/Archives/x.csv.passerelle-part", enc.encode("x\n"));
+  const s = await c.mirror(["/Archives", "/Relevés"], dir, { caseInsensitive: true, windowsNames: true });
+  const reasons = Object.fromEntries(s.skipped.map((k) => [k.path, k.reason]));
+  assert.deepEqual(Object.keys(reasons).sort(), [
+    "/Archives/ANCIEN RAPPORT.xml", "/Archives/ancien rapport.xml", "/Archives/tab\there.txt",
+    "/Archives/x.csv.passerelle-part", "/Relevés/Déc 2025/R&D <notes>.txt",
+  ]);
+  assert.match(reasons["/Archives/ANCIEN RAPPORT.xml"], /letter case/);
+  assert.match(reasons["/Archives/tab\there.txt"], /control character U\+0009/);
+  assert.match(reasons["/Relevés/Déc 2025/R&D <notes>.txt"], /Windows forbids/);
+  assert.match(reasons["/Archives/x.csv.passerelle-part"], /partial/);
+  // Below the root a manifest-named file is an ordinary name; at the root it would be reserved.
+  assert.ok(s.fetched.includes("/Archives/.passerelle-mirror.json"));
+  const local = await localFiles(dir);
+  for (const p of Object.keys(reasons)) assert.ok(!local.includes(p.slice(1)), `${p} written`);
+  assert.deepEqual(s.failed, []);
+});
+
+test("any store through the MirrorDestination interface (in memory, without stat)", async () => {
+  const stored = new Map();
+  let manifestText = null;
+  const writes = [];
+  const memory = {
+    async readManifest() { return manifestText; },
+    async writeManifest(text) { manifestText = text; },
+    async write(path, data, info) {
+      writes.push([path, info.size, info.mtime.toISOString()]);
+      stored.set(path, new Uint8Array(await new Response(data).arrayBuffer()));
+    },
+    async remove(path) { stored.delete(path); },
+  };
+  const c = client();
+  const s = await c.mirror("/Relevés/Nov 2025", memory);
+  const want = await remoteFiles(["/Relevés/Nov 2025"]);
+  assert.deepEqual(s.fetched, want.map((f) => f.path));
+  assert.deepEqual(writes, want.map((f) => [f.path.slice(1), f.size, new Date(f.last_modified).toISOString()]));
+  for (const f of want) assert.equal(sha256(stored.get(f.path.slice(1))), (await fake.sha256(f.path)).sha256);
+  assert.equal(MirrorManifest.parse(manifestText).count(), want.length);
+  const again = await c.mirror("/Relevés/Nov 2025", memory);
+  assert.deepEqual([again.fetched, again.unchanged], [[], want.length]);
+  // A destination that throws: the file fails with the destination's own error.
+  const broken = { ...memory, async write() { throw new Error("disk full"); } };
+  await c.uploadFile("/Relevés/Nov 2025/notes.txt", new TextEncoder().encode("v2\n"));
+  const b = await c.mirror("/Relevés/Nov 2025", broken);
+  assert.deepEqual(b.failed.map((f) => [f.path, f.error.message]), [["/Relevés/Nov 2025/notes.txt", "disk full"]]);
+});
+
 test("bad arguments reject with invalid_input; a missing remote folder rejects before writing", async () => {
   const dir = await tempDir();
   const c = client();
