@@ -411,6 +411,17 @@ test("CLI: dry run, mirror, second run, failures (1), wrong password (3), missin
   assert.equal(failed.code, 1, failed.stderr);
   assert.match(failed.stderr, /^failed \/Archives\/2024\.csv: .*\[not_found\]$/m);
 
+  // --delete, first as a dry run.
+  await client().deleteFile("/Archives/vide.txt");
+  const dryDel = await cli(["mirror", "/Archives", "--to", dir, ...u, "--delete", "--dry-run"]);
+  assert.equal(dryDel.code, 0, dryDel.stderr);
+  assert.match(dryDel.stdout, /^delete \/Archives\/vide\.txt$/m);
+  assert.ok(existsSync(join(dir, "Archives", "vide.txt")));
+  const del = await cli(["mirror", "/Archives", "--to", dir, ...u, "--delete"]);
+  assert.equal(del.code, 0, del.stderr);
+  assert.match(del.stdout, /^deleted \/Archives\/vide\.txt$/m);
+  assert.ok(!existsSync(join(dir, "Archives", "vide.txt")));
+
   const wrong = await cli(["mirror", "/Archives", "--to", dir, ...u], { PASSERELLE_PASSWORD: "nope-wrong" });
   assert.equal(wrong.code, 3, wrong.stderr);
   const missing = await cli(["mirror", "/absent", "--to", dir, ...u]);
