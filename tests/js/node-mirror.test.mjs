@@ -429,6 +429,59 @@ test("CLI: dry run, mirror, second run, failures (1), wrong password (3), missin
   assert.match(missing.stderr, /not_found/);
 });
 
+/** Starts the CLI on /Lot-1500 and sends `signal` once it has printed `after` "fetched" lines. */
+function cliInterrupted(dir, signal, after) {
+  return new Promise((resolve) => {
+    const child = spawn(CLI, ["mirror", "/Lot-1500", "--to", dir, "--url", base, "--user", USER.username, "--concurrency", "8"], {
+      env: { PATH: process.env.PATH, PASSERELLE_PASSWORD: USER.password },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    let sent = false;
+    child.stdout.on("data", (d) => {
+      stdout += d;
+      if (!sent && (stdout.match(/^fetched \//gm) ?? []).length >= after) {
+        sent = true;
+        child.kill(signal);
+      }
+    });
+    child.stderr.on("data", (d) => (stderr += d));
+    child.on("close", (code, sig) => resolve({ code, signal: sig, stdout, stderr }));
+  });
+}
+
+test("CLI interrupted by Ctrl-C (exit 130) and then killed (SIGKILL): the third run fetches only what was missing", async () => {
+  const dir = await tempDir();
+  const int = await cliInterrupted(dir, "SIGINT", 200);
+  assert.equal(int.code, 130, int.stderr);
+  assert.match(int.stderr, /interrupted; the next run resumes/);
+  const afterInt = await assertLotFilesComplete(dir);
+  assert.ok(afterInt.length >= 200 && afterInt.length < 1500, `${afterInt.length} complete`);
+
+  const logBefore = (await downloads()).length;
+  const killed = await cliInterrupted(dir, "SIGKILL", 300);
+  assert.equal(killed.signal, "SIGKILL");
+  const secondRun = (await downloads()).slice(logBefore);
+  const interrupted = new Set(afterInt);
+  assert.deepEqual(secondRun.filter((p) => interrupted.has(p)), [], "nothing complete after Ctrl-C fetched again");
+  // A kill leaves at most the files being written under their temporary names, never a final one.
+  const names = (await localFiles(dir)).filter((p) => p !== MANIFEST);
+  const partial = names.filter((p) => p.endsWith(".passerelle-part"));
+  assert.ok(partial.length <= 8, `${partial.length} partial files`);
+  for (const p of partial) await rm(join(dir, p));
+  const afterKill = await assertLotFilesComplete(dir);
+
+  const logKill = (await downloads()).length;
+  const last = await cli(["mirror", "/Lot-1500", "--to", dir, "--url", base, "--user", USER.username]);
+  assert.equal(last.code, 0, last.stderr);
+  const thirdRun = (await downloads()).slice(logKill);
+  const done = new Set(afterKill);
+  assert.deepEqual(thirdRun.filter((p) => done.has(p)), [], "nothing complete before the kill fetched again");
+  assert.equal(thirdRun.length, 1500 - afterKill.length);
+  assert.equal((await assertLotFilesComplete(dir)).length, 1500);
+});
+
 test("CLI on a terminal (util-linux script): password prompt without echo, progress bar", async (t) => {
   if (!existsSync("/usr/bin/script")) {
     t.skip("util-linux `script` is not installed (no pseudo-terminal to test with)");
