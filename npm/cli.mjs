@@ -35,10 +35,11 @@ Exit codes:
   3  authentication refused (wrong user, password or 2FA code; account blocked)
   4  the run could not proceed (server unreachable, remote folder missing, local folder or
      manifest unusable, ...)
+  5  another run is writing into the local folder (its .passerelle-mirror.lock is held)
   130 interrupted (Ctrl-C); the next run resumes
 `;
 
-const EXIT = { ok: 0, failed: 1, usage: 2, auth: 3, fatal: 4, interrupted: 130 };
+const EXIT = { ok: 0, failed: 1, usage: 2, auth: 3, fatal: 4, busy: 5, interrupted: 130 };
 
 class UsageError extends Error {}
 
@@ -225,6 +226,7 @@ async function runMirror(argv) {
     }
     process.stderr.write(`passerelle: ${errorText(e)}\n`);
     if (e?.code === "unauthorized" || e?.code === "forbidden") return EXIT.auth;
+    if (e?.code === "conflict") return EXIT.busy;
     // Bad remote folder names are usage errors; a damaged manifest is not.
     if (e?.code === "invalid_input" && !/manifest/.test(e.message)) return EXIT.usage;
     return EXIT.fatal;

@@ -102,6 +102,12 @@ export interface MirrorDestination {
    * completed are recognised instead of downloaded again.
    */
   stat?(path: string): Promise<{ size: number; mtime: Date | number } | null>;
+  /**
+   * Optional: takes the destination's lock for the run (released by calling the function it
+   * resolves with). Reject with a `PasserelleError` of code `conflict` when another run holds it;
+   * two runs writing into one destination at once could record each other's files wrongly.
+   */
+  lock?(): Promise<() => Promise<void>>;
   /** Names differing only by letter case are the same file here (default false). */
   caseInsensitive?: boolean;
   /** Windows naming rules apply (no `<>:"|?*`, no `CON`, …; default false). */
@@ -140,7 +146,9 @@ export type MirrorTarget = MirrorDestination | MirrorDirectoryHandle | string;
  * `destination` may be a browser `FileSystemDirectoryHandle` or, in Node, a directory path. Remote `/a/b.txt` becomes `a/b.txt` in the
  * destination. Rejects (code `aborted`) when `signal` aborts, after saving what completed: the
  * next run resumes. Rejects when a remote folder cannot be listed or the manifest cannot be
- * read or written; per-file failures are reported in the summary instead. In browsers, give the
+ * read or written, or (code `conflict`) when another run holds the destination's lock (a Node
+ * folder is locked by its `.passerelle-mirror.lock` file); per-file failures are reported in the
+ * summary instead. In browsers, give the
  * client `fetch: (input, init) => fetch(input, { ...init, cache: "no-store" })`: otherwise the
  * HTTP cache may answer a file downloaded again (bodies whose size differs from the listing are
  * refused, not written).

@@ -124,14 +124,24 @@ export async function mirror(client, remotePaths, destination, options) {
   const signal = o.signal;
   if (signal?.aborted) throw abortedError(signal);
 
-  // 1. The remote tree (walk sorts it; the planner dedups overlapping folders).
-  const entries = [];
-  for (const root of roots) {
-    const found = await client.walk(root, signal ? { signal } : {});
-    for (const e of found) entries.push(e);
+  // 1. One run at a time per destination, when it can lock (a dry run only reads).
+  const release = !o.dryRun && typeof destination.lock === "function" ? await destination.lock() : null;
+  try {
+    // 2. The remote tree (walk sorts it; the planner dedups overlapping folders).
+    const entries = [];
+    for (const root of roots) {
+      const found = await client.walk(root, signal ? { signal } : {});
+      for (const e of found) entries.push(e);
+    }
+    return await withManifest(client, roots, entries, destination, concurrency, o);
+  } finally {
+    if (typeof release === "function") await release();
   }
+}
 
-  // 2. What the destination holds.
+/** Reads the destination's manifest, then plans and runs; the manifest's memory is released after. */
+async function withManifest(client, roots, entries, destination, concurrency, o) {
+  // 3. What the destination holds.
   const text = await destination.readManifest();
   if (text != null && typeof text !== "string") throw bad("readManifest() must resolve to a string or null");
   const manifest = text == null ? new MirrorManifest() : MirrorManifest.parse(text);
@@ -145,7 +155,7 @@ export async function mirror(client, remotePaths, destination, options) {
 /** Plans, then deletes and fetches; `manifest` is updated (and saved) as files complete. */
 async function planAndRun(client, roots, entries, manifest, destination, concurrency, o) {
   const signal = o.signal;
-  // 3. The plan.
+  // 4. The plan.
   const plan = planMirror(entries, manifest, {
     roots,
     delete: !!o.delete,
@@ -222,7 +232,7 @@ async function planAndRun(client, roots, entries, manifest, destination, concurr
   const emit = () => notify(o.onProgress, { ...progress });
   emit();
 
-  // 4. Deletions first: on a case-insensitive destination a new file may take an old name.
+  // 5. Deletions first: on a case-insensitive destination a new file may take an old name.
   for (const path of plan.forget) manifest.remove(path);
   if (plan.forget.length > 0) saver.save();
   for (const d of plan.delete) {
@@ -239,7 +249,7 @@ async function planAndRun(client, roots, entries, manifest, destination, concurr
     saver.save();
   }
 
-  // 5. Fetches, `concurrency` at a time, in path order.
+  // 6. Fetches, `concurrency` at a time, in path order.
   await pool(fetch, concurrency, signal, async (item) => {
     progress.current = item.path;
     emit();

@@ -9,7 +9,7 @@ import { execFile, spawn } from "node:child_process";
 import { promisify } from "node:util";
 import { mkdtemp, readFile, readdir, rm, stat, writeFile } from "node:fs/promises";
 import { existsSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import * as passerelle from "passerelle";
 import { USER, ROOT, fakeUrl } from "./helpers.mjs";
@@ -18,6 +18,7 @@ import { fakeControls } from "../worker/echange-common.mjs";
 const { EchangeClient, PasserelleError, MirrorManifest, planMirror, mirror } = passerelle;
 const FILES = "/api/v2/user/files";
 const MANIFEST = ".passerelle-mirror.json";
+const LOCK = ".passerelle-mirror.lock";
 const CLI = `${ROOT}node_modules/.bin/passerelle`;
 
 let base;
@@ -174,7 +175,8 @@ test("changed and new files on the fake: only those are downloaded; --delete rem
 
 /** Final-named files of the Lot-1500 folder must hold exactly what the fake serves. */
 async function assertLotFilesComplete(dir) {
-  const names = (await localFiles(dir)).filter((p) => p !== MANIFEST);
+  // The mirror's own files: manifest, its temporary copy (left by a kill), lock.
+  const names = (await localFiles(dir)).filter((p) => !p.startsWith(".passerelle-mirror."));
   for (const p of names) {
     assert.ok(!p.endsWith(".passerelle-part"), `no partial file left: ${p}`);
     const n = Number(/f(\d{4})\.csv$/.exec(p)[1]);
@@ -465,8 +467,10 @@ test("CLI interrupted by Ctrl-C (exit 130) and then killed (SIGKILL): the third 
   const secondRun = (await downloads()).slice(logBefore);
   const interrupted = new Set(afterInt);
   assert.deepEqual(secondRun.filter((p) => interrupted.has(p)), [], "nothing complete after Ctrl-C fetched again");
-  // A kill leaves at most the files being written under their temporary names, never a final one.
-  const names = (await localFiles(dir)).filter((p) => p !== MANIFEST);
+  // A kill leaves its lock (taken over by the next run: its process is gone) and at most the
+  // files being written under their temporary names, never a final one.
+  assert.ok(existsSync(join(dir, LOCK)), "the killed run's lock is left");
+  const names = (await localFiles(dir)).filter((p) => !p.startsWith(".passerelle-mirror."));
   const partial = names.filter((p) => p.endsWith(".passerelle-part"));
   assert.ok(partial.length <= 8, `${partial.length} partial files`);
   for (const p of partial) await rm(join(dir, p));
@@ -480,6 +484,37 @@ test("CLI interrupted by Ctrl-C (exit 130) and then killed (SIGKILL): the third 
   assert.deepEqual(thirdRun.filter((p) => done.has(p)), [], "nothing complete before the kill fetched again");
   assert.equal(thirdRun.length, 1500 - afterKill.length);
   assert.equal((await assertLotFilesComplete(dir)).length, 1500);
+  assert.ok(!existsSync(join(dir, LOCK)), "the stale lock was taken over and released");
+});
+
+test("CLI: one run at a time per folder (exit 5 while another holds the lock); a dead run's lock is taken over", async () => {
+  const dir = await tempDir();
+  const u = ["--url", base, "--user", USER.username];
+  const first = spawn(CLI, ["mirror", "/Lot-1500", "--to", dir, ...u, "--concurrency", "2"], {
+    env: { PATH: process.env.PATH, PASSERELLE_PASSWORD: USER.password }, stdio: ["ignore", "pipe", "pipe"],
+  });
+  const firstDone = new Promise((resolve) => first.on("close", resolve));
+  await new Promise((resolve) => first.stdout.on("data", (d) => { if (/^fetched \//m.test(String(d))) resolve(); }));
+  const busy = await cli(["mirror", "/Archives", "--to", dir, ...u]);
+  assert.equal(busy.code, 5, busy.stderr);
+  assert.match(busy.stderr, new RegExp(`another run \\(pid ${first.pid} on `));
+  const dry = await cli(["mirror", "/Archives", "--to", dir, ...u, "--dry-run"]);
+  assert.equal(dry.code, 0, "a dry run only reads: no lock needed");
+  assert.equal(await firstDone, 0);
+  assert.ok(!existsSync(join(dir, LOCK)), "released");
+
+  // A lock left by a process that is gone (same host) is taken over; another host's is not.
+  const gone = spawn(process.execPath, ["-e", ""]);
+  await new Promise((resolve) => gone.on("close", resolve));
+  const lock = join(dir, LOCK);
+  await writeFile(lock, JSON.stringify({ pid: gone.pid, host: hostname(), started: "2026-01-01T00:00:00Z" }));
+  const takeover = await cli(["mirror", "/Archives", "--to", dir, ...u]);
+  assert.equal(takeover.code, 0, takeover.stderr);
+  assert.ok(!existsSync(lock));
+  await writeFile(lock, JSON.stringify({ pid: 1, host: "autre-machine", started: "2026-01-01T00:00:00Z" }));
+  const foreign = await cli(["mirror", "/Archives", "--to", dir, ...u]);
+  assert.equal(foreign.code, 5, foreign.stderr);
+  assert.ok(existsSync(lock), "another host's lock is left alone");
 });
 
 test("CLI on a terminal (util-linux script): password prompt without echo, progress bar", async (t) => {
