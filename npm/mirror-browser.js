@@ -9,6 +9,8 @@
 // modification times: files an interrupted run wrote but did not record are downloaded again
 // (an abort records everything that completed).
 
+import { mirrorError } from "./web/passerelle.js";
+
 const MANIFEST = ".passerelle-mirror.json";
 const PARTIAL = ".passerelle-part";
 
@@ -27,15 +29,40 @@ const notFound = (e) => e?.name === "NotFoundError" || e?.name === "TypeMismatch
  */
 async function rulesFor(root) {
   const nav = globalThis.navigator;
+  let opfsPath = null;
   try {
     const opfs = await nav?.storage?.getDirectory?.();
-    if (opfs && (await opfs.resolve(root)) !== null) return { caseInsensitive: false, windowsNames: false };
+    opfsPath = opfs ? await opfs.resolve(root) : null;
   } catch (_) {
     // not in the origin private file system, or no way to tell
   }
+  if (opfsPath !== null) {
+    return { rules: { caseInsensitive: false, windowsNames: false }, lockName: `opfs:/${opfsPath.join("/")}` };
+  }
   const platform = String(nav?.userAgentData?.platform ?? nav?.platform ?? "");
   const windows = /^win/i.test(platform);
-  return { caseInsensitive: windows || /^mac/i.test(platform), windowsNames: windows };
+  // A picked folder has no path to name it by: its name stands for it (two folders of one name
+  // are serialised too, which is only slower).
+  return { rules: { caseInsensitive: windows || /^mac/i.test(platform), windowsNames: windows }, lockName: `picked:${root.name}` };
+}
+
+/**
+ * The Web Locks lock `passerelle-mirror:<name>` (shared by the origin's tabs and workers), or
+ * `conflict` when another run holds it. Resolves with the release function.
+ */
+async function webLock(name) {
+  const locks = globalThis.navigator?.locks;
+  if (!locks || typeof locks.request !== "function") return async () => {};
+  let release;
+  const held = new Promise((resolve) => (release = resolve));
+  const got = await new Promise((resolve, reject) => {
+    locks.request(`passerelle-mirror:${name}`, { ifAvailable: true }, (lock) => {
+      resolve(lock !== null);
+      return lock === null ? undefined : held;
+    }).catch(reject);
+  });
+  if (!got) throw mirrorError("conflict", `mirror: another run is writing into this folder (${name})`);
+  return async () => release();
 }
 
 /** A `MirrorDestination` writing into the directory `root`. */
@@ -56,10 +83,15 @@ export async function directoryHandleDestination(root) {
     await w.close();
   }
 
+  const { rules, lockName } = await rulesFor(root);
   return {
-    ...(await rulesFor(root)),
+    ...rules,
     reservedNames: [MANIFEST],
     partialSuffix: PARTIAL,
+
+    lock() {
+      return webLock(lockName);
+    },
 
     async readManifest() {
       try {

@@ -162,6 +162,13 @@ test("chromium: abort inside a 64 MiB file leaves no file under its final name; 
   await assertHolds(folder, await remoteFiles("/Volumineux"));
 });
 
+test("chromium: one run at a time per folder (Web Locks): a second run is refused with conflict", async () => {
+  const r = await call("mirrorTwice", { folder: newFolder() });
+  assert.equal(r.second?.code, "conflict", JSON.stringify(r));
+  assert.equal(r.second.name, "PasserelleError");
+  assert.deepEqual([r.firstFetched, r.thirdFetched], [1500, 3], "both runs complete once the lock is free");
+});
+
 test("chromium figures: mirror of the 1,500-file folder, first and second run (printed, not asserted)", async (t) => {
   const folder = newFolder();
   for (const label of ["first run", "second run"]) {
