@@ -63,6 +63,28 @@ export declare class PasserelleError extends Error {
   };
 }
 
+/** Stable code of a validation problem (`PasserelleError.issues`; PRE-ETAT.DATE orders). */
+export type ValidationCode =
+  | "required"
+  | "invalid_zipcode"
+  | "too_long"
+  | "too_many"
+  | "invalid_url"
+  | "invalid_characters"
+  | "invalid_email"
+  | "invalid_type"
+  | "invalid_value";
+
+/** One problem `validateOrder` found (the checks `createOrder` runs before sending). */
+export interface ValidationIssue {
+  /** JSON path of the offending field, e.g. "syndic.password" or "owners[0].lastname". */
+  path: string;
+  /** What is wrong. */
+  code: ValidationCode;
+  /** English sentence (never contains the field's value). */
+  message: string;
+}
+
 // ───────────────────────────── Common options ─────────────────────────────
 
 /** The `fetch` function a client uses (a custom one for service bindings, proxies, tests). */
@@ -481,28 +503,6 @@ export interface Transaction {
   updated_iso?: string;
   /** Any other field the server sent, kept as is. */
   [field: string]: unknown;
-}
-
-/** Stable code of a validation problem. */
-export type ValidationCode =
-  | "required"
-  | "invalid_zipcode"
-  | "too_long"
-  | "too_many"
-  | "invalid_url"
-  | "invalid_characters"
-  | "invalid_email"
-  | "invalid_type"
-  | "invalid_value";
-
-/** One problem `validateOrder` found (the checks `createOrder` runs before sending). */
-export interface ValidationIssue {
-  /** JSON path of the offending field, e.g. "syndic.password" or "owners[0].lastname". */
-  path: string;
-  /** What is wrong. */
-  code: ValidationCode;
-  /** English sentence (never contains the field's value). */
-  message: string;
 }
 
 /** A supporting document listed in a `done` webhook. */
