@@ -11,6 +11,7 @@ import { mkdtemp, readFile, readdir, rm, stat, writeFile } from "node:fs/promise
 import { existsSync } from "node:fs";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
+import { createRequire } from "node:module";
 import * as passerelle from "passerelle";
 import { USER, ROOT, fakeUrl } from "./helpers.mjs";
 import { fakeControls } from "../worker/echange-common.mjs";
@@ -102,6 +103,35 @@ test("planMirror and MirrorManifest from JavaScript: plan, unsafe names, bounded
   for (const bad of [() => planMirror(cyclic, m, { roots: ["/"] }), () => planMirror(entries, m, {}),
     () => planMirror("x", m, { roots: ["/"] }), () => MirrorManifest.parse("{}"), () => m.record({ path: "x" })]) {
     assert.throws(bad, (e) => e instanceof PasserelleError && e.code === "invalid_input");
+  }
+});
+
+test("every Node entry with Échange mirrors into a directory (import and require, one instance); pre-etat-date has no mirror", async () => {
+  const require = createRequire(import.meta.url);
+  const entries = [
+    ["import passerelle", passerelle],
+    ["require passerelle", require("passerelle")],
+    ["import passerelle/echange", await import("passerelle/echange")],
+    ["require passerelle/echange", require("passerelle/echange")],
+  ];
+  // Node's import re-exports the CommonJS build: the same classes whichever way it is loaded.
+  assert.equal(entries[1][1].EchangeClient, EchangeClient);
+  assert.equal(entries[3][1].EchangeClient, entries[2][1].EchangeClient);
+  for (const [what, m] of entries) {
+    assert.equal(typeof m.mirror, "function", what);
+    const c = new m.EchangeClient({ baseUrl: base, ...USER });
+    const dir = await tempDir();
+    const viaMethod = await c.mirror("/Archives", dir, { dryRun: true });
+    const viaFunction = await m.mirror(c, "/Archives", dir, { dryRun: true });
+    assert.deepEqual(viaMethod.fetched, ["/Archives/2024.csv", "/Archives/ancien rapport.xml", "/Archives/vide.txt"], what);
+    assert.deepEqual(viaFunction, viaMethod, what);
+    const s = await c.mirror("/Archives", dir);
+    assert.equal(s.fetched.length, 3, what);
+    assert.deepEqual(await localFiles(dir), [MANIFEST, "Archives/2024.csv", "Archives/ancien rapport.xml", "Archives/vide.txt"].sort(), what);
+  }
+  for (const ped of [await import("passerelle/pre-etat-date"), require("passerelle/pre-etat-date")]) {
+    assert.equal(ped.mirror, undefined);
+    assert.equal(ped.planMirror, undefined);
   }
 });
 
