@@ -42,6 +42,8 @@
 pub mod echange;
 pub mod error;
 pub mod http;
+#[cfg(feature = "echange")]
+pub mod mirror;
 #[cfg(feature = "pre-etat-date")]
 pub mod pre_etat_date;
 pub mod time;

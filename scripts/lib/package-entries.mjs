@@ -7,12 +7,18 @@
 //                       bundler and Node load it with no configuration.
 //   <entry>.cjs         the same as CommonJS, for `require` (Node 20.0+, webpack, …).
 //   <entry>.node.js     Node's `import`: re-exports <entry>.cjs (one instance for import + require).
+//   <entry>.node.cjs    Node's `require`, for entries with the mirror (Échange): <entry>.cjs plus
+//                       the mirror's directory destination (node:fs); .node.js re-exports it.
 //   <entry>.workerd.js  ESM importing wasm/<flavour>_bg.wasm as a module (Workers compile no
 //                       WebAssembly from bytes at run time; wrangler bundles it as CompiledWasm).
 //   web.js              the no-bundler entry: `await init()` fetches wasm/passerelle_bg.wasm.
 //   support.js/.cjs     the error class and stream helpers (src/js/support.js), one file shared
 //                       by every entry so `instanceof PasserelleError` holds across entries.
 //   <entry>.d.ts/.d.cts the declarations of npm/index.d.ts that the entry exports.
+//
+// The mirror (npm/mirror*.js, hand-written ESM importing the glue as "./web/passerelle.js") is
+// bundled into every entry of a flavour that has Échange, that import mapped to the flavour's
+// glue: one module instance, and EchangeClient.prototype.mirror attached wherever EchangeClient is.
 import { build } from "esbuild";
 import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -22,9 +28,9 @@ const [buildDir, pkgDir, root] = process.argv.slice(2);
 
 /** Flavours: cargo features → entry name and the index.d.ts sections it declares. */
 export const FLAVOURS = [
-  { name: "passerelle", entry: "index", sections: ["Errors", "Common options", "Échange", "Streaming unzip", "PRE-ETAT.DATE", "Diagnostics"] },
-  { name: "echange", entry: "echange", sections: ["Errors", "Common options", "Échange", "Streaming unzip", "Diagnostics"] },
-  { name: "pre-etat-date", entry: "pre-etat-date", sections: ["Errors", "Common options", "PRE-ETAT.DATE", "Diagnostics"] },
+  { name: "passerelle", entry: "index", mirror: true, sections: ["Errors", "Common options", "Échange", "Streaming unzip", "PRE-ETAT.DATE", "Diagnostics", "Mirror"] },
+  { name: "echange", entry: "echange", mirror: true, sections: ["Errors", "Common options", "Échange", "Streaming unzip", "Diagnostics", "Mirror"] },
+  { name: "pre-etat-date", entry: "pre-etat-date", mirror: false, sections: ["Errors", "Common options", "PRE-ETAT.DATE", "Diagnostics"] },
 ];
 
 const version = JSON.parse(readFileSync(join(pkgDir, "package.json"), "utf8")).version;
@@ -91,6 +97,36 @@ const wasmUrl = (name) => ({
   },
 });
 
+/** The mirror's sources, and what they add to an entry's exports. */
+const MIRROR = join(root, "npm/mirror.js");
+const MIRROR_NODE = join(root, "npm/mirror-node.js");
+const GLUE_IMPORT = /^\.\/web\/passerelle\.js$/;
+const mirrorNames = [...readFileSync(MIRROR, "utf8").matchAll(/^export (?:async )?(?:function|class|const) (\w+)/gm)]
+  .map((m) => m[1]);
+if (mirrorNames.length === 0) fail("npm/mirror.js exports nothing");
+
+/** esbuild plugin: the mirror's `./web/passerelle.js` is the flavour's glue (bundled once). */
+const mirrorGlue = (gluePath) => ({
+  name: "passerelle-mirror-glue",
+  setup(b) {
+    b.onResolve({ filter: GLUE_IMPORT }, () => ({ path: gluePath }));
+  },
+});
+
+/**
+ * esbuild plugin for <entry>.node.cjs: the glue and mirror.js are those inside <entry>.cjs
+ * (required, not bundled again); Node's modules stay external.
+ */
+const nodeMirrorExternals = (cjs) => ({
+  name: "passerelle-node-mirror",
+  setup(b) {
+    b.onResolve({ filter: GLUE_IMPORT }, () => ({ path: cjs, external: true }));
+    b.onResolve({ filter: /^\.\/mirror\.js$/ }, () => ({ path: cjs, external: true }));
+    b.onResolve({ filter: /\.cjs$/ }, (args) => ({ path: args.path, external: true }));
+    b.onResolve({ filter: /^node:/ }, (args) => ({ path: args.path, external: true }));
+  },
+});
+
 async function bundle(dir, contents, outfile, format, plugins, what) {
   await build({
     stdin: { contents, resolveDir: dir, sourcefile: "entry.js", loader: "js" },
@@ -112,7 +148,7 @@ async function bundle(dir, contents, outfile, format, plugins, what) {
 
 const sizes = [];
 mkdirSync(join(pkgDir, "wasm"), { recursive: true });
-for (const { name, entry, sections: declared } of FLAVOURS) {
+for (const { name, entry, mirror, sections: declared } of FLAVOURS) {
   // Classes that live in support.js: the error class everywhere, ZipEntry where unzip is.
   const fromSupport = ["PasserelleError", ...(declared.includes("Streaming unzip") ? ["ZipEntry"] : [])];
   const dir = join(buildDir, name);
@@ -125,35 +161,46 @@ for (const { name, entry, sections: declared } of FLAVOURS) {
   const reexports = `export { ${names.join(", ")} } from "${glue}";\n` +
     `export { ${fromSupport.join(", ")} } from "./support/src/js/support.js";\n`;
   const wasmPath = `./wasm/${name}_bg.wasm`;
+  // The mirror: runner (mirror.js) in every entry, the Node directory destination in .node.cjs.
+  const mirrorExport = mirror ? `export * from ${JSON.stringify(MIRROR)};\n` : "";
+  const gluePlugins = mirror ? [mirrorGlue(join(dir, `${name}.js`))] : [];
   const deflated = deflateRawSync(wasm, { level: 9 }).toString("base64");
   const embedded =
     `import { initSync } from "${glue}";\n` +
     `import { embeddedModule } from ${JSON.stringify(join(root, "npm/inflate.js"))};\n` +
-    `initSync({ module: embeddedModule("${deflated}", ${wasm.length}) });\n` + reexports;
+    `initSync({ module: embeddedModule("${deflated}", ${wasm.length}) });\n` + reexports + mirrorExport;
   const what = (kind) => `the \`passerelle${entry === "index" ? "" : `/${entry}`}\` entry, ${kind}`;
-  await bundle(dir, embedded, join(pkgDir, `${entry}.js`), "esm", [externals("./support.js", wasmPath)],
+  await bundle(dir, embedded, join(pkgDir, `${entry}.js`), "esm", [externals("./support.js", wasmPath), ...gluePlugins],
     what("ES module with the WebAssembly embedded"));
-  await bundle(dir, embedded, join(pkgDir, `${entry}.cjs`), "cjs", [externals("./support.cjs", wasmPath)],
+  await bundle(dir, embedded, join(pkgDir, `${entry}.cjs`), "cjs", [externals("./support.cjs", wasmPath), ...gluePlugins],
     what("CommonJS with the WebAssembly embedded"));
+  // Node's `require`: <entry>.cjs, plus (with the mirror) the directory destination, which
+  // replaces `mirror` and EchangeClient.prototype.mirror when loaded.
+  const nodeCjs = mirror ? `${entry}.node.cjs` : `${entry}.cjs`;
+  if (mirror) {
+    await bundle(dir, `export * from "./${entry}.cjs";\nexport { mirror } from ${JSON.stringify(MIRROR_NODE)};\n`,
+      join(pkgDir, nodeCjs), "cjs", [nodeMirrorExternals(`./${entry}.cjs`)],
+      what(`for Node's require (${entry}.cjs and the mirror's directory destination)`));
+  }
   // Node's `import` reuses the CommonJS build, so that `import` and `require` in one process
   // share one module instance (the same classes, one WebAssembly memory).
-  const all = [...names, ...fromSupport].sort();
+  const all = [...names, ...fromSupport, ...(mirror ? mirrorNames : [])].sort();
   writeFileSync(join(pkgDir, `${entry}.node.js`),
     `// passerelle ${version}: ${what("for Node's import (the CommonJS build, so import and require share it)")}.` +
     ` Generated by scripts/build; do not edit.\n` +
-    `import cjs from "./${entry}.cjs";\n\nexport const { ${all.join(", ")} } = cjs;\n`);
+    `import cjs from "./${nodeCjs}";\n\nexport const { ${all.join(", ")} } = cjs;\n`);
   const workerd =
     `import wasmModule from "@wasm";\n` +
     `import { initSync } from "${glue}";\n` +
-    `initSync({ module: wasmModule });\n` + reexports;
-  await bundle(dir, workerd, join(pkgDir, `${entry}.workerd.js`), "esm", [externals("./support.js", wasmPath)],
+    `initSync({ module: wasmModule });\n` + reexports + mirrorExport;
+  await bundle(dir, workerd, join(pkgDir, `${entry}.workerd.js`), "esm", [externals("./support.js", wasmPath), ...gluePlugins],
     what("for Cloudflare Workers (imports the .wasm as a module)"));
   if (name === "passerelle") {
-    const web = `export { default, initSync } from "${glue}";\n` + reexports;
-    await bundle(dir, web, join(pkgDir, "web.js"), "esm", [externals("./support.js", wasmPath), wasmUrl(name)],
+    const web = `export { default, initSync } from "${glue}";\n` + reexports + mirrorExport;
+    await bundle(dir, web, join(pkgDir, "web.js"), "esm", [externals("./support.js", wasmPath), wasmUrl(name), ...gluePlugins],
       "the `passerelle/web` entry for pages without a bundler (`await init()` fetches the .wasm)");
   }
-  sizes.push(`${entry}: ${names.length} exports + ${fromSupport.join(" + ")}; .wasm ${wasm.length} B, embedded ${deflated.length} B base64`);
+  sizes.push(`${entry}: ${names.length} exports + ${fromSupport.join(" + ")}${mirror ? ` + ${mirrorNames.join(", ")}` : ""}; .wasm ${wasm.length} B, embedded ${deflated.length} B base64`);
 }
 
 // ───────────────────────────── declarations ─────────────────────────────

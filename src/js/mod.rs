@@ -5,6 +5,8 @@
 #[cfg(feature = "echange")]
 mod echange;
 mod error;
+#[cfg(feature = "echange")]
+mod mirror;
 // Some option readers serve only one API; a single-API build leaves them unused.
 #[cfg_attr(
     not(all(feature = "echange", feature = "pre-etat-date")),

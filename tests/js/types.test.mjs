@@ -31,12 +31,12 @@ async function tsc(name, compilerOptions, files) {
 for (const [moduleResolution, module] of [["bundler", "esnext"], ["node16", "node16"], ["nodenext", "nodenext"]]) {
   test(`a consumer compiles (moduleResolution ${moduleResolution}, DOM libs)`, () =>
     tsc(`${moduleResolution}-dom`, { module, moduleResolution, lib: ["es2022", "dom", "dom.iterable", "dom.asynciterable"], types: [] },
-      ["consumer.ts", "web-consumer.ts"]));
+      ["consumer.ts", "web-consumer.ts", "mirror-consumer.ts", "mirror-web-consumer.ts", "mirror-echange-consumer.ts"]));
 }
 
 test("the main entry compiles with only Node's types (no DOM lib)", () =>
   tsc("node-only", { module: "nodenext", moduleResolution: "nodenext", lib: ["es2022"], types: ["node"] },
-    ["consumer.ts"]));
+    ["consumer.ts", "mirror-consumer.ts", "mirror-echange-consumer.ts"]));
 
 test("the public declarations contain no `any`", () => {
   for (const file of ["index.d.ts", "echange.d.ts", "pre-etat-date.d.ts", "web.d.ts"]) {
@@ -67,7 +67,11 @@ for (const [entry, file] of ENTRIES) {
     for (const [name, kind] of declared) {
       if (kind !== "class" || !(name in runtime)) continue;
       const body = dts.slice(dts.indexOf(`export declare class ${name}`)).split(/^}/m)[0];
-      const declaredMethods = [...body.matchAll(/^ {2}(\w+)\(/gm)].map((m) => m[1]).filter((m) => m !== "constructor").sort();
+      // An `export interface <Class>` merges methods into the class (EchangeClient.mirror).
+      const merged = dts.split(`export interface ${name} {`).slice(1)
+        .flatMap((b) => [...b.split(/^}/m)[0].matchAll(/^ {2}(\w+)\(/gm)].map((m) => m[1]));
+      const declaredMethods = [...body.matchAll(/^ {2}(\w+)\(/gm)].map((m) => m[1]).filter((m) => m !== "constructor")
+        .concat(merged).sort();
       const runtimeMethods = Object.getOwnPropertyNames(runtime[name].prototype)
         .filter((m) => m !== "constructor" && !m.startsWith("__")
           && typeof Object.getOwnPropertyDescriptor(runtime[name].prototype, m).value === "function")

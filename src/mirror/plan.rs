@@ -1,0 +1,307 @@
+//! The planner: remote tree + destination manifest → what to fetch, keep, delete and skip.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
+
+use super::manifest::Manifest;
+use super::names::{collision_key, local_path, NameRules};
+use crate::echange::model::{DirEntry, EntryType};
+use crate::{Error, Result};
+
+/// How to plan.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PlanOptions {
+    /// What the destination's names must respect.
+    pub rules: NameRules,
+    /// Plan the deletion of files the manifest lists under the requested folders that are gone
+    /// remotely.
+    pub delete: bool,
+    /// Local paths the destination keeps for itself (its manifest file, e.g.
+    /// `.passerelle-mirror.json`); a remote file there, or under it, is skipped.
+    pub reserved: Vec<String>,
+    /// A name ending the destination uses for files being written (e.g. `.passerelle-part`);
+    /// remote names ending with it are skipped.
+    pub reserved_suffix: Option<String>,
+}
+
+/// Why a file is fetched.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FetchReason {
+    /// The manifest does not list it.
+    New,
+    /// Its size or modification time differs from the manifest's.
+    Changed,
+}
+
+/// A file to download.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct FetchItem {
+    /// Remote path.
+    pub path: String,
+    /// Destination path, relative, `/`-separated.
+    pub local: String,
+    /// Remote size in bytes.
+    pub size: u64,
+    /// Remote `last_modified`, as on the wire.
+    pub mtime: String,
+    /// New or changed.
+    pub reason: FetchReason,
+}
+
+/// A destination file to remove.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct DeleteItem {
+    /// Remote path it was copied from.
+    pub path: String,
+    /// Destination path, relative, `/`-separated.
+    pub local: String,
+}
+
+/// A remote entry that is not mirrored, and why.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Skipped {
+    /// Remote path.
+    pub path: String,
+    /// A short English sentence.
+    pub reason: String,
+}
+
+/// The plan. Every list is sorted by remote path (byte order); the same inputs always give
+/// the same plan.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Plan {
+    /// Files to download.
+    pub fetch: Vec<FetchItem>,
+    /// Remote paths of files the destination already holds as they are.
+    pub unchanged: Vec<String>,
+    /// Files to remove (only with [`PlanOptions::delete`]).
+    pub delete: Vec<DeleteItem>,
+    /// Manifest paths to drop without touching a file: gone remotely, but their local name is
+    /// now another remote file's on a case-insensitive destination (deleting it would delete
+    /// that file).
+    pub forget: Vec<String>,
+    /// Remote entries not mirrored.
+    pub skipped: Vec<Skipped>,
+    /// Sum of the sizes in `fetch`.
+    pub bytes_to_fetch: u64,
+}
+
+/// `"/Relevés/"`, `"Relevés"` → `"/Relevés"`; `""`, `"/"` → `"/"`. `.` and `..` segments are
+/// refused (the server would resolve them; the plan must not guess).
+pub fn normalize_root(root: &str) -> Result<String> {
+    let segs: Vec<&str> = root.split('/').filter(|s| !s.is_empty()).collect();
+    if segs.iter().any(|s| *s == "." || *s == "..") {
+        return Err(Error::invalid_input(format!(
+            "mirror: the remote folder {root:?} has a `.` or `..` segment"
+        )));
+    }
+    Ok(format!("/{}", segs.join("/")))
+}
+
+fn under(path: &str, root: &str) -> bool {
+    root == "/"
+        || path
+            .strip_prefix(root)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+}
+
+fn same_mtime(a: &str, b: &str) -> bool {
+    match (crate::time::parse_rfc3339(a), crate::time::parse_rfc3339(b)) {
+        (Some(x), Some(y)) => x == y,
+        _ => a == b,
+    }
+}
+
+/// Who holds a collision key: a remote path, or the destination itself (ordered last).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Holder {
+    Remote(String),
+    Reserved(String),
+}
+
+/// Every prefix of a `/`-separated relative path, shortest first (`a`, `a/b`, `a/b/c`).
+fn prefixes(local: &str) -> impl Iterator<Item = &str> {
+    local
+        .match_indices('/')
+        .map(move |(i, _)| &local[..i])
+        .chain(std::iter::once(local))
+}
+
+/// Plans a mirror of the folders `roots` (as given to `walk`) from the entries `walk` returned
+/// for them, given what the destination holds.
+pub fn plan(
+    roots: &[String],
+    remote: &[DirEntry],
+    manifest: &Manifest,
+    options: &PlanOptions,
+) -> Result<Plan> {
+    let roots = roots
+        .iter()
+        .map(|r| normalize_root(r))
+        .collect::<Result<Vec<_>>>()?;
+    if roots.is_empty() {
+        return Err(Error::invalid_input(
+            "mirror: name at least one remote folder",
+        ));
+    }
+    let rules = options.rules;
+    let mut plan = Plan::default();
+    let mut skipped: BTreeMap<String, String> = BTreeMap::new();
+
+    // Dedupe (overlapping roots list an entry twice) and sort by path.
+    let mut entries: BTreeMap<&str, &DirEntry> = BTreeMap::new();
+    for e in remote {
+        entries.entry(e.path.as_str()).or_insert(e);
+    }
+
+    // Safe files and folders with their local paths; everything else is skipped.
+    let mut files: BTreeMap<&str, (String, &DirEntry)> = BTreeMap::new();
+    let mut remote_files: BTreeSet<&str> = BTreeSet::new();
+    let mut holders: BTreeMap<String, BTreeSet<Holder>> = BTreeMap::new();
+    for (&path, &e) in &entries {
+        if !roots.iter().any(|r| under(path, r)) {
+            skipped.insert(path.into(), "outside the requested folders".into());
+            continue;
+        }
+        match e.entry_type {
+            EntryType::File => {
+                remote_files.insert(path);
+            }
+            EntryType::Dir => {}
+            EntryType::Symlink => {
+                skipped.insert(path.into(), "a symbolic link (not followed)".into());
+                continue;
+            }
+            EntryType::Other => {
+                skipped.insert(path.into(), "not a regular file".into());
+                continue;
+            }
+        }
+        let local = match local_path(path, rules) {
+            Ok(l) => l,
+            Err(reason) => {
+                if e.entry_type == EntryType::File {
+                    skipped.insert(path.into(), format!("unsafe name: {reason}"));
+                }
+                continue;
+            }
+        };
+        holders
+            .entry(collision_key(&local, rules))
+            .or_default()
+            .insert(Holder::Remote(path.into()));
+        if e.entry_type == EntryType::File {
+            if e.size.is_none() {
+                skipped.insert(path.into(), "the listing gives no size".into());
+                continue;
+            }
+            files.insert(path, (local, e));
+        }
+    }
+    for r in &options.reserved {
+        holders
+            .entry(collision_key(r, rules))
+            .or_default()
+            .insert(Holder::Reserved(r.clone()));
+    }
+    let suffix = options
+        .reserved_suffix
+        .as_deref()
+        .filter(|s| !s.is_empty())
+        .map(|s| collision_key(s, rules));
+
+    // Names that collide (with each other, or with what the destination reserves) are skipped;
+    // a folder that collides makes its whole subtree collide.
+    let mut kept_keys: BTreeSet<String> = BTreeSet::new();
+    for (&path, (local, e)) in &files {
+        let key = collision_key(local, rules);
+        if suffix.as_deref().is_some_and(|s| key.ends_with(s)) {
+            skipped.insert(
+                path.into(),
+                "unsafe name: reserved by the mirror for partial files".into(),
+            );
+            continue;
+        }
+        let clash = prefixes(local).find_map(|p| {
+            let hs = holders.get(&collision_key(p, rules))?;
+            // Reserved names first: that reason is the one to give.
+            hs.iter().rev().find(|h| match h {
+                Holder::Remote(other) => !under(path, other),
+                Holder::Reserved(_) => true,
+            })
+        });
+        match clash {
+            Some(Holder::Reserved(name)) => {
+                skipped.insert(
+                    path.into(),
+                    format!("unsafe name: {name:?} is reserved by the mirror"),
+                );
+                continue;
+            }
+            Some(Holder::Remote(other)) => {
+                skipped.insert(
+                    path.into(),
+                    format!(
+                        "unsafe name: the destination cannot tell it from {other:?} (letter case)"
+                    ),
+                );
+                continue;
+            }
+            None => {}
+        }
+        kept_keys.insert(key);
+        let size = e.size.unwrap_or(0);
+        match manifest.get(path) {
+            Some(m) if m.size == size && same_mtime(&m.mtime, &e.last_modified) => {
+                plan.unchanged.push(path.into());
+            }
+            known => {
+                plan.bytes_to_fetch = plan.bytes_to_fetch.saturating_add(size);
+                plan.fetch.push(FetchItem {
+                    path: path.into(),
+                    local: local.clone(),
+                    size,
+                    mtime: e.last_modified.clone(),
+                    reason: if known.is_some() {
+                        FetchReason::Changed
+                    } else {
+                        FetchReason::New
+                    },
+                });
+            }
+        }
+    }
+
+    if options.delete {
+        for m in manifest.files() {
+            let path = m.path.as_str();
+            if remote_files.contains(path) || !roots.iter().any(|r| under(path, r)) {
+                continue;
+            }
+            match local_path(path, rules) {
+                Ok(local) if kept_keys.contains(&collision_key(&local, rules)) => {
+                    plan.forget.push(path.into());
+                }
+                Ok(local) => plan.delete.push(DeleteItem {
+                    path: path.into(),
+                    local,
+                }),
+                Err(reason) => {
+                    skipped.insert(
+                        path.into(),
+                        format!("not deleted: the manifest lists an unsafe name ({reason})"),
+                    );
+                }
+            }
+        }
+    }
+
+    plan.skipped = skipped
+        .into_iter()
+        .map(|(path, reason)| Skipped { path, reason })
+        .collect();
+    Ok(plan)
+}
