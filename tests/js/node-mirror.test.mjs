@@ -341,7 +341,10 @@ test("any store through the MirrorDestination interface (in memory, without stat
   const s = await c.mirror("/Relevés/Nov 2025", memory);
   const want = await remoteFiles(["/Relevés/Nov 2025"]);
   assert.deepEqual(s.fetched, want.map((f) => f.path));
-  assert.deepEqual(writes, want.map((f) => [f.path.slice(1), f.size, new Date(f.last_modified).toISOString()]));
+  // Files are written as their downloads complete (concurrently): compare in path order.
+  const byPath = (a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
+  assert.deepEqual(writes.sort(byPath),
+    want.map((f) => [f.path.slice(1), f.size, new Date(f.last_modified).toISOString()]).sort(byPath));
   for (const f of want) assert.equal(sha256(stored.get(f.path.slice(1))), (await fake.sha256(f.path)).sha256);
   assert.equal(MirrorManifest.parse(manifestText).count(), want.length);
   const again = await c.mirror("/Relevés/Nov 2025", memory);
