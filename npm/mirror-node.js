@@ -1,14 +1,23 @@
 // Node destination for the mirror: a directory on disk (node:fs), the manifest in the folder
 // itself. `mirror(client, remotePaths, "/some/dir")` and `client.mirror(…, "/some/dir")` take a
 // directory path in Node; everything else is the runner of mirror.js.
-import { mkdir, open, readFile, rename, rm, stat, unlink, utimes, writeFile } from "node:fs/promises";
-import { createHash } from "node:crypto";
-import { hostname } from "node:os";
-import { dirname, join, resolve, sep } from "node:path";
 import { EchangeClient, mirrorError } from "./web/passerelle.js";
 import { mirror as mirrorInto } from "./mirror.js";
 
 export * from "./mirror.js";
+
+// Node's modules are loaded when a directory is first used, not at import: a bundle of this
+// entry that never mirrors into a folder (an ES module bundle cannot `require`) loads fine.
+let mkdir, open, readFile, rename, rm, stat, unlink, utimes, writeFile, createHash, hostname, dirname, join, resolve, sep;
+async function loadNodeModules() {
+  if (sep !== undefined) return;
+  const builtin = globalThis.process?.getBuiltinModule?.bind(globalThis.process) ?? (() => undefined);
+  ({ mkdir, open, readFile, rename, rm, stat, unlink, utimes, writeFile } =
+    builtin("node:fs/promises") ?? (await import("node:fs/promises")));
+  ({ createHash } = builtin("node:crypto") ?? (await import("node:crypto")));
+  ({ hostname } = builtin("node:os") ?? (await import("node:os")));
+  ({ dirname, join, resolve, sep } = builtin("node:path") ?? (await import("node:path")));
+}
 
 /** The manifest's file name, in the destination folder. */
 const MANIFEST = ".passerelle-mirror.json";
@@ -138,9 +147,10 @@ function nodeDirectory(dir) {
 }
 
 /** `mirror()` of mirror.js, also accepting a directory path as the destination. */
-export function mirror(client, remotePaths, destination, options) {
-  const dest = typeof destination === "string" ? nodeDirectory(destination) : destination;
-  return mirrorInto(client, remotePaths, dest, options);
+export async function mirror(client, remotePaths, destination, options) {
+  if (typeof destination !== "string") return mirrorInto(client, remotePaths, destination, options);
+  await loadNodeModules();
+  return mirrorInto(client, remotePaths, nodeDirectory(destination), options);
 }
 
 EchangeClient.prototype.mirror = function (remotePaths, destination, options) {
