@@ -30,11 +30,13 @@
 //! assert_eq!(err.server_message(), Some("Unable to get directory lister"));
 //! ```
 //!
-//! ## The clients (wasm32)
+//! ## The clients
 //!
-//! On `wasm32-unknown-unknown`, `echange::client::EchangeClient` and
-//! `pre_etat_date::client::PreEtatDateClient` offer every operation as an `async fn` returning
-//! `Result<T, passerelle::Error>`; JavaScript users get the same through the npm package.
+//! `echange::client::EchangeClient` and `pre_etat_date::client::PreEtatDateClient` offer every
+//! operation as an `async fn` returning `Result<T, passerelle::Error>`. Each takes the call's
+//! transport (`http::io::Io`): on `wasm32-unknown-unknown` a `http::fetch::FetchIo`, natively a
+//! transport of your own (the tests use a scripted one). JavaScript users get the same through
+//! the npm package.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
