@@ -13,6 +13,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
 
+use super::listing::{EntrySink, ListingParser};
 use super::model::{DirEntry, Token};
 use super::requests::{self, Credentials};
 use super::responses;
@@ -202,17 +203,34 @@ impl EchangeClient {
 
     /// Lists a folder (`None` or `""` = the home or start folder).
     pub async fn list_dir<I: Io>(&self, io: &I, path: Option<&str>) -> Result<Vec<DirEntry>> {
-        self.scrubbing(self.list_dir_within(io, path, None)).await
+        let mut entries = Vec::new();
+        self.scrubbing(self.list_dir_within(io, path, None, &mut entries))
+            .await?;
+        Ok(entries)
     }
 
-    /// [`Self::list_dir`]; with `budget`, the listing fails with `limit_exceeded` as soon as its
-    /// body holds more entries than that — counted while it arrives, before it is parsed.
+    /// [`Self::list_dir`], handing each entry to `sink` as the listing arrives instead of
+    /// collecting them: the memory a listing takes is what the sink keeps (the body is parsed
+    /// chunk by chunk, never held whole). On a retried attempt the sink is reset first.
+    pub async fn list_dir_into<I: Io>(
+        &self,
+        io: &I,
+        path: Option<&str>,
+        sink: &mut dyn EntrySink,
+    ) -> Result<()> {
+        self.scrubbing(self.list_dir_within(io, path, None, sink))
+            .await
+    }
+
+    /// [`Self::list_dir_into`]; with `budget`, the listing fails with `limit_exceeded` as soon
+    /// as its body holds more entries than that.
     async fn list_dir_within<I: Io>(
         &self,
         io: &I,
         path: Option<&str>,
         budget: Option<u64>,
-    ) -> Result<Vec<DirEntry>> {
+        sink: &mut dyn EntrySink,
+    ) -> Result<()> {
         let req = requests::list_dir(self.base(), path)?;
         let dir = path.unwrap_or("");
         let subject = responses::subject("listDir", Some(dir));
@@ -220,24 +238,18 @@ impl EchangeClient {
             subject: &subject,
             why: "the path is a file, not a folder",
         };
-        let mut counter = budget.map(EntryCounter::new);
+        let mut parser = ListingParser::new(dir, budget, sink);
         let got = self
             .session
-            .run_observed(
-                io,
-                &req,
-                true,
-                counter
-                    .as_mut()
-                    .map(|c| c as &mut dyn crate::http::engine::Observer),
-            )
+            .run_observed(io, &req, true, Some(&mut parser))
             .await
             .map_err(|e| drop.explain(e))?;
         let (head, body) = match got {
             crate::http::Got::Whole(h, b) => (h, b),
             crate::http::Got::Head(o) => (o.head, Vec::new()),
         };
-        responses::parse_listing(dir, &head, &body, io.now_ms())
+        responses::expect_success(&subject, &head, &body, io.now_ms())?;
+        parser.finish().map_err(|e| e.with_status(head.status))
     }
 
     /// Every descendant of a folder, breadth-first with at most `concurrency` listings in
@@ -264,7 +276,11 @@ impl EchangeClient {
                     // What is left of the entry budget: a listing over it stops while it arrives.
                     let left = limits.max_entries.saturating_sub(plan.found_count());
                     inflight.push(async move {
-                        let r = self.list_dir_within(io, Some(&dir), Some(left)).await;
+                        let mut entries = Vec::new();
+                        let r = self
+                            .list_dir_within(io, Some(&dir), Some(left), &mut entries)
+                            .await
+                            .map(|()| entries);
                         (depth, r)
                     });
                 }
@@ -449,71 +465,6 @@ impl EchangeClient {
             responses::expect_success("logout()", &head, &body, io.now_ms())
         })
         .await
-    }
-}
-
-/// Counts the objects of a listing's top-level JSON array as its bytes arrive, so that a walk's
-/// entry budget holds while a listing is read (a gzip listing can inflate to hundreds of MiB).
-struct EntryCounter {
-    budget: u64,
-    count: u64,
-    depth: u32,
-    in_string: bool,
-    escaped: bool,
-}
-
-impl EntryCounter {
-    fn new(budget: u64) -> EntryCounter {
-        EntryCounter {
-            budget,
-            count: 0,
-            depth: 0,
-            in_string: false,
-            escaped: false,
-        }
-    }
-}
-
-impl crate::http::engine::Observer for EntryCounter {
-    fn reset(&mut self) {
-        *self = EntryCounter::new(self.budget);
-    }
-
-    fn chunk(&mut self, bytes: &[u8]) -> Result<()> {
-        for &b in bytes {
-            if self.in_string {
-                match (self.escaped, b) {
-                    (true, _) => self.escaped = false,
-                    (false, b'\\') => self.escaped = true,
-                    (false, b'"') => self.in_string = false,
-                    _ => {}
-                }
-                continue;
-            }
-            match b {
-                b'"' => self.in_string = true,
-                b'[' | b'{' => {
-                    if b == b'{' && self.depth == 1 {
-                        self.count += 1;
-                        if self.count > self.budget {
-                            return Err(Error::new(
-                                ErrorCode::LimitExceeded,
-                                format!(
-                                    "walk() stopped: the tree holds more entries than its budget \
-                                     (maxEntries; {} left when this listing started); walk a \
-                                     smaller folder, set maxDepth, or raise maxEntries",
-                                    self.budget
-                                ),
-                            ));
-                        }
-                    }
-                    self.depth = self.depth.saturating_add(1);
-                }
-                b']' | b'}' => self.depth = self.depth.saturating_sub(1),
-                _ => {}
-            }
-        }
-        Ok(())
     }
 }
 

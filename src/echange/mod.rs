@@ -5,6 +5,7 @@
 //! mapping) and [`token`] (token lifetime). [`client::EchangeClient`] sends them through the
 //! shared engine ([`crate::http`]).
 
+pub mod listing;
 pub mod model;
 pub mod paths;
 pub mod requests;

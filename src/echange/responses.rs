@@ -6,8 +6,7 @@
 
 use serde::Deserialize;
 
-use super::model::{DirEntry, EntryType, Token, WireDirEntry};
-use super::paths;
+use super::model::{DirEntry, Token};
 use crate::error::{Error, ErrorCode, Result};
 use crate::http::ResponseHead;
 
@@ -96,7 +95,9 @@ pub fn parse_token(head: &ResponseHead, body: &[u8], now_ms: u64) -> Result<Toke
     Ok(t)
 }
 
-/// Parses a 2xx listing of `dir` (as the caller gave it) into entries with `type` and `path`.
+/// Parses a listing of `dir` (as the caller gave it) into entries with `type` and `path`: the
+/// server's error for a non-2xx answer, else the whole body through
+/// [`super::listing::ListingParser`].
 pub fn parse_listing(
     dir: &str,
     head: &ResponseHead,
@@ -105,40 +106,13 @@ pub fn parse_listing(
 ) -> Result<Vec<DirEntry>> {
     let subj = subject("listDir", Some(dir));
     expect_success(&subj, head, body, now_ms)?;
-    let wire: Vec<WireDirEntry> = serde_json::from_slice(body).map_err(|e| {
-        if e.is_eof() {
-            Error::new(
-                ErrorCode::Truncated,
-                format!("{subj} failed: the listing ended before it was complete"),
-            )
-            .with_status(head.status)
-        } else {
-            invalid(&subj, "a body that is not a directory listing").with_status(head.status)
-        }
-    })?;
-    let folder = paths::clean(dir);
-    wire.into_iter()
-        .map(|w| {
-            if w.name.is_empty() || w.name.contains('/') || w.name == "." || w.name == ".." {
-                return Err(
-                    invalid(&subj, "an entry with an invalid name").with_status(head.status)
-                );
-            }
-            Ok(DirEntry {
-                path: paths::child(&folder, &w.name),
-                entry_type: EntryType::from_mode(w.mode),
-                name: w.name,
-                size: w.size,
-                mode: w.mode,
-                last_modified: w.last_modified,
-            })
-        })
-        .collect()
+    super::listing::parse_all(dir, body, None).map_err(|e| e.with_status(head.status))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::echange::EntryType;
 
     fn head(status: u16) -> ResponseHead {
         ResponseHead::new(

@@ -53,6 +53,12 @@ pub trait Observer {
     fn reset(&mut self);
     /// The next chunk; an error stops the read (never retried).
     fn chunk(&mut self, bytes: &[u8]) -> Result<()>;
+    /// Whether the body is kept too. An observer that consumes the body itself (a listing
+    /// parsed while it arrives) returns `false`: the run then resolves with an empty body, and
+    /// memory holds one chunk at a time.
+    fn keeps_body(&self) -> bool {
+        true
+    }
 }
 
 /// What one run produced: a head with its unread body, or a head with the whole body.
@@ -151,16 +157,17 @@ impl Engine {
                         return Ok(Got::Head(opened));
                     }
                     let Opened { head, mut body } = opened;
-                    if let Some(o) = observer.as_mut().map(|o| &mut **o as &mut dyn Observer) {
+                    // Error answers are kept whole for their message; only a success's body
+                    // is shown to the observer.
+                    let mut watch = observer
+                        .as_mut()
+                        .filter(|_| head.is_success())
+                        .map(|o| &mut **o as &mut dyn Observer);
+                    if let Some(o) = watch.as_mut() {
                         o.reset();
                     }
-                    let read = read_observed(
-                        &mut body,
-                        &head,
-                        self.max_body_bytes,
-                        req.operation,
-                        observer.as_mut().map(|o| &mut **o as &mut dyn Observer),
-                    );
+                    let read =
+                        read_observed(&mut body, &head, self.max_body_bytes, req.operation, watch);
                     match read.await {
                         Ok(bytes) => return Ok(Got::Whole(head, bytes)),
                         Err(f) => f,
@@ -301,20 +308,27 @@ async fn read_observed<B: ResponseBody>(
             return Err(too_large(format!("({n} bytes announced)")));
         }
     }
+    let keep = observer.as_ref().is_none_or(|o| o.keeps_body());
     let mut out = Vec::new();
+    // Bytes read so far (kept in `out`, or seen by an observer that consumes them).
+    let mut seen = 0usize;
     loop {
-        let room = cap - out.len();
+        let room = cap - seen;
         let start = out.len();
         match body.read_chunk(&mut out, room).await {
             Ok(Some(_)) => {
+                seen += out.len() - start;
                 if let Some(o) = observer.as_mut().map(|o| &mut **o as &mut dyn Observer) {
                     o.chunk(&out[start..])
                         .map_err(|e| Failure::fatal(e.with_status(head.status)))?;
                 }
+                if !keep {
+                    out.clear();
+                }
             }
             Ok(None) => break,
             Err(f) if f.error.code() == ErrorCode::LimitExceeded => {
-                return Err(too_large(format!("(over {} bytes)", out.len())));
+                return Err(too_large(format!("(over {seen} bytes)")));
             }
             Err(f) if f.kind == Attempt::Network => {
                 return Err(Failure::new(
@@ -322,8 +336,7 @@ async fn read_observed<B: ResponseBody>(
                     Error::new(
                         ErrorCode::Truncated,
                         format!(
-                            "{operation} failed: the response body ended early, after {} bytes",
-                            out.len()
+                            "{operation} failed: the response body ended early, after {seen} bytes"
                         ),
                     )
                     .with_status(head.status),
@@ -333,15 +346,14 @@ async fn read_observed<B: ResponseBody>(
         }
     }
     if let Some(n) = declared {
-        if (out.len() as u64) < n {
+        if (seen as u64) < n {
             return Err(Failure::new(
                 Attempt::Network,
                 Error::new(
                     ErrorCode::Truncated,
                     format!(
-                        "{operation} failed: the response body ended after {} of the {n} bytes \
-                         announced",
-                        out.len()
+                        "{operation} failed: the response body ended after {seen} of the {n} \
+                         bytes announced"
                     ),
                 )
                 .with_status(head.status),

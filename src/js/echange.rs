@@ -10,10 +10,31 @@ use super::options::{self, Common};
 use super::stream;
 use super::{promise, to_value};
 use crate::echange::client::{EchangeClient, EchangeConfig, Otp};
-use crate::echange::Credentials;
+use crate::echange::listing::EntrySink;
+use crate::echange::{Credentials, DirEntry};
 use crate::error::Error;
 
 const WHAT: &str = "EchangeClient";
+
+/// A listing's entries as JavaScript objects, converted one by one as they are parsed.
+struct JsEntries(js_sys::Array);
+
+impl EntrySink for JsEntries {
+    fn reset(&mut self) {
+        self.0.set_length(0);
+    }
+
+    fn entry(&mut self, entry: DirEntry) -> crate::error::Result<()> {
+        let value = to_value(&entry).map_err(|_| {
+            Error::invalid_response(format!(
+                "listDir() failed: the entry {:?} cannot be represented in JavaScript (a size over 2^53?)",
+                entry.name
+            ))
+        })?;
+        self.0.push(&value);
+        Ok(())
+    }
+}
 
 /// Client for GÉRÉDIS « Échange » (SFTPGo user API).
 #[wasm_bindgen(js_name = EchangeClient)]
@@ -101,8 +122,13 @@ impl JsEchangeClient {
                 }
             };
             let io = common.io(options::signal(&options, "listDir()")?);
-            let entries = client.list_dir(&io, path.as_deref()).await?;
-            to_value(&entries)
+            // Each entry becomes a JavaScript object as soon as it is parsed: the listing
+            // costs the module one body chunk, whatever its length.
+            let mut entries = JsEntries(js_sys::Array::new());
+            client
+                .list_dir_into(&io, path.as_deref(), &mut entries)
+                .await?;
+            Ok(entries.0.into())
         })
     }
 

@@ -71,6 +71,12 @@ const CASES = {
     }
     return { runs: 1000, wasmGrowth: wasmMemoryBytes() - before };
   },
+  "big-listing": async () => {
+    const before = wasmMemoryBytes();
+    const entries = await echange("big-listing").listDir("/");
+    const last = entries[entries.length - 1];
+    return { entries: entries.length, last: last.path, size: last.size, wasmGrowth: wasmMemoryBytes() - before };
+  },
   "unzip-bomb-bytes": async () => drain(unzip(await zipOf("~zip.bomb~mib.300"))),
   // Item 7
   "walk-endless": () => echange("endless-tree").walk("/"),

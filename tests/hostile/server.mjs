@@ -12,6 +12,7 @@
 import http from "node:http";
 import zlib from "node:zlib";
 import { once } from "node:events";
+import { promisify } from "node:util";
 
 export const SECRETS = {
   username: "hostile-user",
@@ -144,6 +145,23 @@ async function gzipListing(mib) {
   return body;
 }
 
+/**
+ * A gzip listing of `n` distinct files as SFTPGo writes them (549,451 entries ≈ 50 MB of JSON,
+ * the size the issue measured), built once per count.
+ */
+const bigListings = new Map();
+function bigListing(n) {
+  if (!bigListings.has(n)) {
+    const parts = [];
+    for (let i = 0; i < n; i++) {
+      parts.push(`{"name":"releve-${String(i).padStart(7, "0")}.csv","size":${i},"mode":420,"last_modified":"${ISO}"}`);
+    }
+    // Compressed on the thread pool: the server keeps answering meanwhile.
+    bigListings.set(n, promisify(zlib.gzip)(`[${parts.join(",")}]`, { level: 1 }));
+  }
+  return bigListings.get(n);
+}
+
 // ───────────────────────────── the servers ─────────────────────────────
 
 async function readBody(req) {
@@ -226,6 +244,12 @@ const SCENARIOS = {
     if (!path.startsWith("/api/v2/user/dirs")) return cooperative(req, res, path, body);
     const gz = await gzipListing(ctx.param("mib", 256));
     send(res, 200, gz, { "content-encoding": "gzip" });
+  },
+
+  /** Item 6: one honest but very long listing (`~n.N` entries, default 549,451). */
+  "big-listing": async (req, res, path, body, ctx) => {
+    if (!path.startsWith("/api/v2/user/dirs")) return cooperative(req, res, path, body);
+    send(res, 200, await bigListing(ctx.param("n", 549_451)), { "content-encoding": "gzip" });
   },
 
   /** Item 4: headers, 1,000 bytes, then silence (the connection stays open). */
