@@ -9,6 +9,7 @@ import { Transfer } from "./transfer.js";
 import { BLOB_MAX, openSink, resolveMode, pickerAvailable } from "./save.js";
 import { renderText } from "./viewer.js";
 import { ask, list } from "./dialog.js";
+import * as sync from "./sync.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -39,6 +40,8 @@ const state = {
 };
 
 let demo = null;
+
+const noStoreFetch = (input, init) => fetch(input, { ...init, cache: "no-store" });
 
 export function setup(config) {
   $("ex-base").value = config.echange?.baseUrl ?? "";
@@ -92,6 +95,7 @@ export function setup(config) {
   });
   $("ex-save").addEventListener("change", renderSaveHelp);
   setupDrop();
+  sync.setup();
   renderSaveHelp();
   setInterval(renderToken, 1000);
   onLangChange(() => {
@@ -133,7 +137,9 @@ async function login() {
   state.loggingIn = true;
   $("ex-login").setAttribute("aria-disabled", "true");
   live($("ex-token"), () => t("connecting"));
-  const client = new EchangeClient({ baseUrl, username, password, ...(otp ? { otp } : {}) });
+  // Downloads bypass the HTTP cache: a file fetched again (sync, resume) must be the server's
+  // current bytes, not a copy the browser kept from an earlier download.
+  const client = new EchangeClient({ baseUrl, username, password, ...(otp ? { otp } : {}), fetch: noStoreFetch });
   try {
     const tok = await client.token();
     state.client = client;
@@ -143,6 +149,7 @@ async function login() {
     $("ex-logout").disabled = false;
     $("conn-form").classList.add("connected");
     $("browser").hidden = false;
+    sync.attach(client);
     renderToken();
     // The sign-in fields fold away: focus goes to the files, where the next step is.
     $("browser-title").focus();
@@ -174,6 +181,7 @@ async function logout() {
 }
 
 function dropClient() {
+  sync.attach(null);
   if (state.client) {
     try {
       state.client.free();
@@ -255,6 +263,7 @@ export async function navigate(path, { keep = false } = {}) {
     if (gen !== state.listing) return false;
     const moved = state.cwd !== dir;
     state.cwd = dir;
+    sync.folderShown(dir);
     state.entries = entries;
     state.selected.clear();
     if (moved) {
