@@ -141,11 +141,10 @@ const PAGE = `<!doctype html>
 <body><script type="module">
   import init, { EchangeClient, wasmMemoryBytes } from "/pkg/web.js";
   await init();
-  const noStore = (input, init) => fetch(input, { ...init, cache: "no-store" });
   window.benchRun = async ({ base, username, password, folder, remote, concurrency }) => {
     const root = await navigator.storage.getDirectory();
     const dir = await root.getDirectoryHandle(folder, { create: true });
-    const client = new EchangeClient({ baseUrl: base, username, password, fetch: noStore });
+    const client = new EchangeClient({ baseUrl: base, username, password });
     const wasmBefore = wasmMemoryBytes();
     const t0 = performance.now();
     const s = await client.mirror(remote, dir, { concurrency });

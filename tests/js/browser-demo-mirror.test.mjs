@@ -92,7 +92,7 @@ async function chooseOpfs(page, name, remote) {
 /** Waits for the plan or run to end; returns the card's state and the result's data. */
 async function settled(page) {
   await page.waitForFunction(
-    () => ["planned", "done", "done-with-failures", "cancelled", "failed"].includes(document.getElementById("sync").dataset.state),
+    () => ["idle", "planned", "done", "done-with-failures", "cancelled", "failed"].includes(document.getElementById("sync").dataset.state),
     null,
     { timeout: 120_000 },
   );
@@ -221,7 +221,7 @@ test("sync: Cancel from the keyboard mid-run leaves no partial file under a fina
       current: document.getElementById("sync-current").textContent,
       bar: document.getElementById("sync-bar").value,
     }));
-    assert.match(mid.text, /^0 fichier\(s\) sur 2 — .* sur 72,0 Mo \(\d+ %\)$/, mid.text);
+    assert.match(mid.text, /^0 fichier\(s\) sur 2 — .* sur 72,0 Mo \(\d+\s%\)$/, mid.text);
     assert.match(mid.current, /^En cours : \/Volumineux\/gros-(8|64)MiB\.bin$/);
     assert.ok(mid.bar > 0 && mid.bar < 100, String(mid.bar));
     assert.equal(await focused(page), "sync-cancel", "Cancel is one key away");

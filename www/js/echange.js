@@ -41,8 +41,6 @@ const state = {
 
 let demo = null;
 
-const noStoreFetch = (input, init) => fetch(input, { ...init, cache: "no-store" });
-
 export function setup(config) {
   $("ex-base").value = config.echange?.baseUrl ?? "";
   demo = config.echange?.demo ?? null;
@@ -137,9 +135,7 @@ async function login() {
   state.loggingIn = true;
   $("ex-login").setAttribute("aria-disabled", "true");
   live($("ex-token"), () => t("connecting"));
-  // Downloads bypass the HTTP cache: a file fetched again (sync, resume) must be the server's
-  // current bytes, not a copy the browser kept from an earlier download.
-  const client = new EchangeClient({ baseUrl, username, password, ...(otp ? { otp } : {}), fetch: noStoreFetch });
+  const client = new EchangeClient({ baseUrl, username, password, ...(otp ? { otp } : {}) });
   try {
     const tok = await client.token();
     state.client = client;

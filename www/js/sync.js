@@ -47,6 +47,7 @@ export function setup() {
   });
   $("sync-run").addEventListener("click", () => start(false, $("sync-run")));
   $("sync-cancel").addEventListener("click", cancel);
+  $("sync").dataset.state = "idle";
   $("sync-plan").disabled = false;
   $("sync-run").disabled = false;
   renderKind();
@@ -168,23 +169,24 @@ async function start(dryRun, origin) {
   if (state.run || !state.client) return;
   const box = $("sync-error");
   errors.clear(box);
-  if (!opfsAvailable() && !pickerAvailable()) {
-    errors.showText(box, "syncNoFs");
-    return;
-  }
-  const remote = normalise($("sync-remote").value || state.cwd);
-  let dest;
-  try {
-    dest = await destination(box);
-  } catch (err) {
-    errors.show(box, err, "syncPick");
-    return;
-  }
-  if (!dest) return;
+  const card = $("sync");
+  // Set before the first await: a second click is ignored, and the state is never stale.
   const controller = new AbortController();
   state.run = { controller, dryRun };
-  const card = $("sync");
   card.dataset.state = dryRun ? "planning" : "running";
+  const remote = normalise($("sync-remote").value || state.cwd);
+  let dest = null;
+  try {
+    if (!opfsAvailable() && !pickerAvailable()) errors.showText(box, "syncNoFs");
+    else dest = await destination(box);
+  } catch (err) {
+    errors.show(box, err, "syncPick");
+  }
+  if (!dest) {
+    state.run = null;
+    card.dataset.state = "idle";
+    return;
+  }
   setRunning(true);
   $("sync-result").hidden = true;
   const progress = new Progress(dryRun, remote, dest.label);
@@ -218,7 +220,7 @@ async function start(dryRun, origin) {
       renderResult(result);
     } else {
       card.dataset.state = "failed";
-      progress.fail();
+      progress.fail(dryRun);
       errors.show(box, err, dryRun ? "syncPlan" : "sync", err?.code === "conflict" ? ["syncConflict"] : []);
     }
   } finally {
@@ -323,13 +325,15 @@ class Progress {
     if (result.kind === "plan" || result.dryRun) this.box.hidden = true;
   }
 
-  fail() {
+  /** The error itself is in the alert box above; a failed plan leaves no progress to show. */
+  fail(dryRun) {
     this.paint();
     $("sync-cancel").hidden = true;
     this.box.dataset.state = "failed";
     live(this.current, null);
     live(this.text, () => t("syncFailed"));
-    live(this.announcer, () => t("syncFailed"));
+    live(this.announcer, null);
+    if (dryRun) this.box.hidden = true;
   }
 }
 
