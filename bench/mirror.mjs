@@ -3,7 +3,8 @@
 // system, through playwright-core and Debian's chromium), first run and second run. For each
 // run: wall time, HTTP requests seen by the fake (its request log: downloads, listings, tokens,
 // CORS preflights), and memory — Node: peak RSS of a fresh process (`resourceUsage().maxRSS`)
-// and its RSS before the run; Chromium: peak JS heap (DevTools `Performance.getMetrics`,
+// and its RSS before the run, peak JS heap (`memoryUsage().heapUsed` sampled every 50 ms);
+// Chromium: peak JS heap (DevTools `Performance.getMetrics`,
 // sampled every 50 ms during the run) and the WebAssembly memory (`wasmMemoryBytes()`, which
 // only grows, so its value after the run is its peak). BENCH_REPS repetitions (default 5), each
 // on a fresh folder after a reset of the fake; medians printed, with min–max.
@@ -70,8 +71,8 @@ async function requestsSince(from) {
     next: from + log.length,
     total: log.length,
     downloads: log.filter((r) => r.method === "GET" && r.path === FILES).length,
-    listings: log.filter((r) => r.path === "/api/v2/user/dirs").length,
-    tokens: log.filter((r) => r.path === "/api/v2/user/token").length,
+    listings: log.filter((r) => r.method === "GET" && r.path === "/api/v2/user/dirs").length,
+    tokens: log.filter((r) => r.method === "GET" && r.path === "/api/v2/user/token").length,
     preflights: log.filter((r) => r.method === "OPTIONS").length,
   };
 }
@@ -83,12 +84,21 @@ const NODE_RUN = `
   import { EchangeClient, mirror, wasmMemoryBytes } from "passerelle";
   const [base, username, password, dir, remote, concurrency] = process.argv.slice(1);
   const client = new EchangeClient({ baseUrl: base, username, password });
-  const rssBefore = process.memoryUsage().rss;
+  const before = process.memoryUsage();
+  // Live JS objects (heapUsed) and buffers outside the heap, sampled every 50 ms (no GC forced).
+  let heapPeak = before.heapUsed, externalPeak = before.external;
+  const sample = setInterval(() => {
+    const m = process.memoryUsage();
+    heapPeak = Math.max(heapPeak, m.heapUsed);
+    externalPeak = Math.max(externalPeak, m.external);
+  }, 50);
   const t0 = performance.now();
   const s = await mirror(client, remote, dir, { concurrency: Number(concurrency) });
   const ms = performance.now() - t0;
+  clearInterval(sample);
   console.log(JSON.stringify({ ms, fetched: s.fetched.length, unchanged: s.unchanged, failed: s.failed.length,
-    rssBefore, maxRss: process.resourceUsage().maxRSS * 1024, wasm: wasmMemoryBytes() }));
+    rssBefore: before.rss, maxRss: process.resourceUsage().maxRSS * 1024, heapBefore: before.heapUsed, heapPeak,
+    externalPeak, wasm: wasmMemoryBytes() }));
 `;
 
 async function nodeRun(dir) {
@@ -278,7 +288,8 @@ for (const label of ["first", "second"]) {
   out.push(`| Node | ${label} | ${stat(nodeReps, (r) => r[label].ms, ms)} | ` +
     `${stat(nodeReps, (r) => q(r).total, int)} (${int(median(nodeReps.map((r) => q(r).downloads)))} + ${int(median(nodeReps.map((r) => q(r).listings)))} + ` +
     `${int(median(nodeReps.map((r) => q(r).tokens)))} + ${int(median(nodeReps.map((r) => q(r).preflights)))}) | ` +
-    `peak RSS ${stat(nodeReps, (r) => r[label].maxRss, mib)} (RSS before the run ${stat(nodeReps, (r) => r[label].rssBefore, mib)}), ` +
+    `peak RSS ${stat(nodeReps, (r) => r[label].maxRss, mib)} (before the run ${stat(nodeReps, (r) => r[label].rssBefore, mib)}); ` +
+    `peak JS heap ${stat(nodeReps, (r) => r[label].heapPeak, mib)} (before ${stat(nodeReps, (r) => r[label].heapBefore, mib)}); ` +
     `wasm ${stat(nodeReps, (r) => r[label].wasm, mib)} |`);
 }
 for (const label of ["first", "second"]) {
@@ -286,7 +297,7 @@ for (const label of ["first", "second"]) {
   out.push(`| Chromium | ${label} | ${stat(chromeReps, (r) => r[label].ms, ms)} | ` +
     `${stat(chromeReps, (r) => q(r).total, int)} (${int(median(chromeReps.map((r) => q(r).downloads)))} + ${int(median(chromeReps.map((r) => q(r).listings)))} + ` +
     `${int(median(chromeReps.map((r) => q(r).tokens)))} + ${int(median(chromeReps.map((r) => q(r).preflights)))}) | ` +
-    `peak JS heap ${stat(chromeReps, (r) => r[label].heapPeak, mib)} (before ${stat(chromeReps, (r) => r[label].heapBefore, mib)}), ` +
+    `peak JS heap ${stat(chromeReps, (r) => r[label].heapPeak, mib)} (before ${stat(chromeReps, (r) => r[label].heapBefore, mib)}); ` +
     `wasm ${stat(chromeReps, (r) => r[label].wasm, mib)} (before ${stat(chromeReps, (r) => r[label].wasmBefore, mib)}) |`);
 }
 console.log(out.join("\n"));

@@ -99,7 +99,7 @@ async function settled(page) {
   return page.evaluate(() => {
     const r = document.getElementById("sync-result");
     const lists = {};
-    for (const d of r.querySelectorAll("details[data-list]")) {
+    for (const d of r.querySelectorAll("[data-list]")) {
       lists[d.dataset.list] = {
         count: Number(d.dataset.count),
         items: [...d.querySelectorAll("li")].map((li) => ({ path: li.dataset.path, text: li.textContent })),
@@ -199,7 +199,8 @@ test("sync: plan (nothing downloaded), run into OPFS byte-exact, then only the a
     await page.click('.lang-btn[data-lang="en"]');
     assert.match(await page.textContent("#sync-result-title"), /^Sync finished in [\d.]+ s: “\/Relevés” → private storage “demo-sync-/);
     assert.match(await page.textContent("#sync-counts"), new RegExp(`^Downloaded: 0 \\(0 B\\) · unchanged: ${want.length + 1} ·`));
-    assert.equal(await page.textContent('#sync-lists details[data-list="fetched"] summary'), "Downloaded (0)");
+    assert.equal(await page.textContent('#sync-lists [data-list="fetched"]'), "Downloaded (0)");
+    assert.equal(await page.textContent("#sync-text"), "Done: 0 file(s) downloaded (0 B).");
     await assertAllIn(page, "en");
   } finally {
     await closePage(page);
@@ -230,6 +231,8 @@ test("sync: Cancel from the keyboard mid-run leaves no partial file under a fina
     const r = await settled(page);
     assert.equal(r.state, "cancelled", JSON.stringify(r));
     assert.match(r.title, /^Annulé : 0 fichier\(s\) téléchargé\(s\) sur 2\.$/);
+    assert.equal(await page.textContent("#sync-text"), "Annulé après 0 fichier(s) complet(s) (0 o).");
+    assert.equal(await page.getAttribute("#sync-progress", "data-state"), "cancelled");
     assert.equal(r.error, null, "a cancel is not an error");
     assert.equal(await focused(page), "sync-run", "focus back on Sync");
     const found = await axeScan(page, "echange-sync-cancelled-1280");

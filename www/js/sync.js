@@ -319,7 +319,7 @@ class Progress {
       this.bar.value = 100;
     }
     live(this.current, null);
-    live(this.text, () => headline(result));
+    live(this.text, () => progressEnd(result));
     live(this.announcer, () => `${headline(result)} ${countsText(result)}`);
     // A plan has nothing to show beyond the result below it.
     if (result.kind === "plan" || result.dryRun) this.box.hidden = true;
@@ -380,6 +380,13 @@ function cancelledResult(remote, dest, plan, fetchedNow, dryRun) {
     fetched,
     bytes: fetched.reduce((n, f) => n + (f.size ?? 0), 0),
   };
+}
+
+/** The last line of the progress box (the result below says the rest). */
+function progressEnd(r) {
+  if (r.kind === "done") return t("syncProgressDone", { n: fmt.number(r.fetched.length), size: fmt.size(r.bytes) });
+  if (r.kind === "cancelled") return t("syncProgressCancelled", { n: fmt.number(r.fetched.length), size: fmt.size(r.bytes) });
+  return headline(r);
 }
 
 const count = (x) => (Array.isArray(x) ? x.length : x);
@@ -444,6 +451,15 @@ function reasonNode(reason) {
  * (data-list, for the tests and to keep it open across a language switch).
  */
 function listBlock(key, label, items, render, open) {
+  if (!items.length) {
+    // Nothing to disclose: the label and its zero only.
+    const p = document.createElement("p");
+    p.className = "sync-none";
+    p.dataset.list = key;
+    p.dataset.count = "0";
+    p.textContent = t("syncListLabel", { label: t(label), n: fmt.number(0) });
+    return p;
+  }
   const d = document.createElement("details");
   d.dataset.list = key;
   d.dataset.count = String(items.length);
