@@ -31,6 +31,7 @@ const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 4);
 const REMOTE = "/Lot-1500";
 const USER = { username: "fournisseur", password: "motdepasse-Été:2025" };
 const FILES = "/api/v2/user/files";
+const MANIFEST = ".passerelle-mirror.json";
 const MiB = 2 ** 20;
 const CHROMIUM_ARGS = [
   "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
@@ -108,16 +109,20 @@ async function nodeRun(dir) {
   return JSON.parse(stdout);
 }
 
+/** Files in `dir` (the manifest included in `n`) and their bytes (manifest apart). */
 function countFiles(dir) {
   let n = 0;
   let bytes = 0;
+  let manifest = 0;
   for (const e of readdirSync(dir, { withFileTypes: true, recursive: true })) {
     if (e.isFile()) {
       n += 1;
-      bytes += statSync(join(e.parentPath ?? e.path, e.name)).size;
+      const size = statSync(join(e.parentPath ?? e.path, e.name)).size;
+      if (e.name === MANIFEST) manifest = size;
+      else bytes += size;
     }
   }
-  return { n, bytes };
+  return { n, bytes, manifest };
 }
 
 async function benchNode() {
@@ -163,15 +168,20 @@ const PAGE = `<!doctype html>
     return { ms, fetched: s.fetched.length, unchanged: s.unchanged, failed: s.failed.length, wasmBefore, wasm: wasmMemoryBytes() };
   };
   window.benchCount = async (folder) => {
-    let n = 0, bytes = 0;
+    let n = 0, bytes = 0, manifest = 0;
     const walk = async (dir) => {
-      for await (const [, h] of dir.entries()) {
+      for await (const [name, h] of dir.entries()) {
         if (h.kind === "directory") await walk(h);
-        else { n += 1; bytes += (await h.getFile()).size; }
+        else {
+          n += 1;
+          const size = (await h.getFile()).size;
+          if (name === ".passerelle-mirror.json") manifest = size;
+          else bytes += size;
+        }
       }
     };
     await walk(await (await navigator.storage.getDirectory()).getDirectoryHandle(folder));
-    return { n, bytes };
+    return { n, bytes, manifest };
   };
   document.documentElement.dataset.ready = "1";
 </script></body></html>`;
@@ -278,7 +288,8 @@ const chromeReps = await benchChromium();
 check(chromeReps, "chromium");
 
 const out = [];
-out.push(`Mirror of ${REMOTE} (1,500 files, ${nodeReps[0].onDisk.bytes.toLocaleString("en-US")} bytes + the manifest), concurrency ${CONCURRENCY}, ` +
+out.push(`Mirror of ${REMOTE} (1,500 files, ${nodeReps[0].onDisk.bytes.toLocaleString("en-US")} bytes; manifest ` +
+  `${nodeReps[0].onDisk.manifest.toLocaleString("en-US")} bytes in Node, ${chromeReps[0].onDisk.manifest.toLocaleString("en-US")} in Chromium), concurrency ${CONCURRENCY}, ` +
   `${REPS} repetitions (median, min–max), fake: ${fake.kind}, Node ${process.version}, ${cpus().length} CPU, load average ${loadavg().map((x) => x.toFixed(1)).join(" ")}`);
 out.push("");
 out.push("| | run | wall time | requests (downloads + listings + tokens + preflights) | memory |");
