@@ -9,6 +9,7 @@ import { Transfer } from "./transfer.js";
 import { BLOB_MAX, openSink, resolveMode, pickerAvailable } from "./save.js";
 import { renderText } from "./viewer.js";
 import { ask, list } from "./dialog.js";
+import * as sync from "./sync.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -92,6 +93,7 @@ export function setup(config) {
   });
   $("ex-save").addEventListener("change", renderSaveHelp);
   setupDrop();
+  sync.setup();
   renderSaveHelp();
   setInterval(renderToken, 1000);
   onLangChange(() => {
@@ -143,6 +145,7 @@ async function login() {
     $("ex-logout").disabled = false;
     $("conn-form").classList.add("connected");
     $("browser").hidden = false;
+    sync.attach(client);
     renderToken();
     // The sign-in fields fold away: focus goes to the files, where the next step is.
     $("browser-title").focus();
@@ -174,6 +177,7 @@ async function logout() {
 }
 
 function dropClient() {
+  sync.attach(null);
   if (state.client) {
     try {
       state.client.free();
@@ -255,6 +259,7 @@ export async function navigate(path, { keep = false } = {}) {
     if (gen !== state.listing) return false;
     const moved = state.cwd !== dir;
     state.cwd = dir;
+    sync.folderShown(dir);
     state.entries = entries;
     state.selected.clear();
     if (moved) {
