@@ -133,10 +133,11 @@ test("r2Destination: folders mirrored into R2 byte-exact under the prefix; the n
 test("r2Destination: a download cut mid-body leaves no object (nor a partial one) and the next run fetches just it", async () => {
   const files = await fakeTree("/Relevés");
   await fake.reset();
-  // One download at a time: the first file in path order is the one cut.
-  await fake.fault({ method: "GET", path: "/api/v2/user/files", kind: "drop_mid_body", after_bytes: 10 });
-  const first = await runMirror({ folders: ["/Relevés"], prefix: "cut/", concurrency: 1 });
+  // One download at a time: the first file in path order is the one cut, 4 bytes in.
   const cut = files[0].path;
+  assert.ok(files[0].size > 4, `${cut} is longer than what is sent of it`);
+  await fake.fault({ method: "GET", path: "/api/v2/user/files", kind: "drop_mid_body", after_bytes: 4 });
+  const first = await runMirror({ folders: ["/Relevés"], prefix: "cut/", concurrency: 1 });
   assert.deepEqual(first.failed.map((f) => f.path), [cut]);
   assert.ok(["network", "truncated"].includes(first.failed[0].code), `a download error: ${JSON.stringify(first.failed[0])}`);
   const objs = await objects("cut/");
@@ -159,7 +160,7 @@ test("r2Destination: a changed file whose download is cut keeps its previous obj
   const changed = `${folder}/releve-01.csv`;
   const before = (await objects("chg/")).get("chg/" + changed.slice(1));
   await upload(changed, "x".repeat(50_000), Date.UTC(2026, 0, 4));
-  await fake.fault({ method: "GET", path: "/api/v2/user/files", kind: "drop_mid_body", after_bytes: 10 });
+  await fake.fault({ method: "GET", path: "/api/v2/user/files", kind: "drop_mid_body", after_bytes: 1000 });
   const cutRun = await runMirror({ folders: [folder], prefix: "chg/" });
   assert.deepEqual(cutRun.failed.map((f) => f.path), [changed]);
   assert.deepEqual((await objects("chg/")).get("chg/" + changed.slice(1)), before, "the previous version stays, whole");
