@@ -169,6 +169,8 @@ test("a cron run mirrors the account through its Durable Object into R2 byte-exa
     await assertManifest(w, "fournisseur", files);
     const { lastRun } = await w.coordinator("fournisseur");
     assert.deepEqual([lastRun.status, lastRun.trigger, lastRun.fetched, lastRun.failed], ["ok", "cron", files.length, 0]);
+    const requests1 = (await fake.requests()).length;
+    console.log(`figures: first run, ${files.length} files: ${Date.parse(lastRun.finished) - Date.parse(lastRun.started)} ms in the Durable Object, ${requests1} requests to Échange`);
 
     // Nothing changed: listings only.
     await fake.reset();
@@ -176,6 +178,7 @@ test("a cron run mirrors the account through its Durable Object into R2 byte-exa
     assert.deepEqual(await downloads(fake), [], "no download when nothing changed");
     const run2 = (await w.coordinator("fournisseur")).lastRun;
     assert.deepEqual([run2.fetched, run2.unchanged], [0, files.length]);
+    console.log(`figures: second run: ${Date.parse(run2.finished) - Date.parse(run2.started)} ms, ${(await fake.requests()).length} requests to Échange`);
 
     // A changed and a new file: only those two are downloaded.
     await upload("/Relevés/Nov 2025/notes.txt", "notes modifiées\n", Date.UTC(2026, 0, 2));

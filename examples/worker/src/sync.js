@@ -35,19 +35,30 @@ class Deferred extends Error {
   }
 }
 
+/**
+ * Saves of the manifest are at least this far apart: the runner saves the whole document after
+ * each completed file and coalesces the files completed while a save is in progress, so a save
+ * that takes this long covers every file completed meanwhile in one transaction (a thousand small
+ * files would otherwise cost a thousand saves of a growing document). A run cut off loses at
+ * most this much of its record; those files are downloaded again by the next run.
+ */
+const SAVE_INTERVAL_MS = 250;
+
+const sameRecord = (a, b) => a !== undefined && a.size === b.size && a.mtime === b.mtime && a.sha256 === b.sha256;
+
 /** The manifest of one account in the Durable Object's SQLite storage, one row per file. */
 class SqlManifestStore {
   constructor(ctx) {
     this.storage = ctx.storage;
     this.sql = ctx.storage.sql;
-    /** path → row as stored, to write only what changed. */
+    /** path → the record as stored, to write only what changed. */
     this.rows = null;
     this.sql.exec("CREATE TABLE IF NOT EXISTS mirror_files (path TEXT PRIMARY KEY, doc TEXT NOT NULL)");
   }
 
   load() {
     this.rows = new Map();
-    for (const r of this.sql.exec("SELECT path, doc FROM mirror_files")) this.rows.set(r.path, r.doc);
+    for (const r of this.sql.exec("SELECT path, doc FROM mirror_files")) this.rows.set(r.path, JSON.parse(r.doc));
     return this.rows;
   }
 
@@ -61,40 +72,52 @@ class SqlManifestStore {
     if (rows.size === 0) return null;
     const m = new MirrorManifest();
     try {
-      for (const doc of rows.values()) m.record(JSON.parse(doc));
+      for (const record of rows.values()) m.record(record);
       return m.stringify();
     } finally {
       m.free();
     }
   }
 
-  /** Stores the runner's manifest: the rows that changed, in one transaction. */
+  /**
+   * Stores the runner's manifest: the rows that changed, in one transaction. The document
+   * (`{ format, version, files: [{ path, size, mtime, sha256? }] }`) is read with JSON.parse;
+   * anything else goes through the library's strict parser, which rejects it with a clear error.
+   */
   async write(text) {
-    const m = MirrorManifest.parse(text);
+    const started = Date.now();
     let files;
-    try {
-      files = m.files();
-    } finally {
-      m.free();
+    const doc = JSON.parse(text);
+    if (doc?.format === "passerelle-mirror" && doc.version === 1 && Array.isArray(doc.files)) {
+      files = doc.files;
+    } else {
+      const m = MirrorManifest.parse(text);
+      try {
+        files = m.files();
+      } finally {
+        m.free();
+      }
     }
     const rows = this.rows ?? this.load();
     const upserts = [];
     const seen = new Set();
     for (const f of files) {
-      const doc = JSON.stringify(f);
       seen.add(f.path);
-      if (rows.get(f.path) !== doc) upserts.push([f.path, doc]);
+      if (!sameRecord(rows.get(f.path), f)) upserts.push(f);
     }
     const deletes = [...rows.keys()].filter((p) => !seen.has(p));
-    if (upserts.length === 0 && deletes.length === 0) return;
-    this.storage.transactionSync(() => {
-      for (const [path, doc] of upserts) {
-        this.sql.exec("INSERT INTO mirror_files (path, doc) VALUES (?, ?) ON CONFLICT (path) DO UPDATE SET doc = excluded.doc", path, doc);
-      }
-      for (const path of deletes) this.sql.exec("DELETE FROM mirror_files WHERE path = ?", path);
-    });
-    for (const [path, doc] of upserts) rows.set(path, doc);
-    for (const path of deletes) rows.delete(path);
+    if (upserts.length > 0 || deletes.length > 0) {
+      this.storage.transactionSync(() => {
+        for (const f of upserts) {
+          this.sql.exec("INSERT INTO mirror_files (path, doc) VALUES (?, ?) ON CONFLICT (path) DO UPDATE SET doc = excluded.doc", f.path, JSON.stringify(f));
+        }
+        for (const path of deletes) this.sql.exec("DELETE FROM mirror_files WHERE path = ?", path);
+      });
+      for (const f of upserts) rows.set(f.path, f);
+      for (const path of deletes) rows.delete(path);
+    }
+    const wait = SAVE_INTERVAL_MS - (Date.now() - started);
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
   }
 }
 
