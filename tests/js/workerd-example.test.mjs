@@ -151,6 +151,8 @@ async function fakeTree(dir) {
   return out;
 }
 
+const fakeSha256 = (path) => control("GET", `/__fake/echange/sha256?path=${encodeURIComponent(path)}`);
+
 /** The Échange bearer tokens the fake has seen since the last reset. */
 async function observedTokens() {
   const seen = new Set();
