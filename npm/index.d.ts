@@ -877,7 +877,8 @@ export type MirrorTarget = MirrorDestination | MirrorDirectoryHandle | MirrorR2B
  * next run resumes. Rejects when a remote folder cannot be listed or the manifest cannot be
  * read or written, or (code `conflict`) when another run holds the destination's lock (a Node
  * folder is locked by its `.passerelle-mirror.lock` file, a browser folder with the Web Locks
- * API); per-file failures are reported in the summary instead. In browsers, give the
+ * API; an R2 bucket only through `r2Destination`'s `lock` option); per-file failures are
+ * reported in the summary instead. In browsers, give the
  * client `fetch: (input, init) => fetch(input, { ...init, cache: "no-store" })`: otherwise the
  * HTTP cache may answer a file downloaded again (bodies whose size differs from the listing are
  * refused, not written).
