@@ -9,9 +9,10 @@
 //     up what is left. The lock is the object's own memory, so it goes away with the run if the
 //     object is restarted (no stale lock to clear);
 //   - the manifest (what R2 holds of the account: path, size, remote time, SHA-256), in the
-//     object's SQLite storage, one row per file, each update one transaction: the runner saves
-//     it as files complete, so a run cut at any point leaves a manifest listing exactly files
-//     whose objects are complete in R2;
+//     object's SQLite storage, one row per file, each save one transaction: the runner saves it
+//     as files complete, so a run cut at any point leaves a manifest listing only files whose
+//     objects are complete in R2 (those completed in the last 250 ms may be missing from it:
+//     the next run downloads them again, to the same keys);
 //   - the last run's summary.
 // Accounts are independent: one object each, their own lock, manifest and R2 prefix; the cron
 // handler fans out to all of them at once.
