@@ -8,7 +8,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
-import { existsSync, realpathSync } from "node:fs";
+import { existsSync, realpathSync, rmSync } from "node:fs";
 import { Miniflare } from "miniflare";
 import { ROOT, USER, fakeUrl } from "./helpers.mjs";
 import { fakeControls } from "../worker/echange-common.mjs";
@@ -70,9 +70,13 @@ export default {
 };`;
 
 /** Runs the bundled example in workerd (Miniflare): R2, KV and the Durable Objects simulated. */
-async function startExample(vars) {
+async function startExample(vars, persistTo) {
   const storage = { compatibilityDate: "2025-06-01", kvNamespaces: { STATE: "state" }, r2Buckets: { FILES: "files" } };
+  // With `persistTo`, R2, KV and the Durable Objects' storage live on disk and outlast the
+  // instance (a restart); otherwise in memory.
+  const persist = persistTo ? { durableObjectsPersist: `${persistTo}/do`, r2Persist: `${persistTo}/r2`, kvPersist: `${persistTo}/kv` } : {};
   const mf = new Miniflare({
+    ...persist,
     workers: [
       {
         name: "example",
@@ -237,6 +241,43 @@ test("overlapping runs: a run started while the first is half-way answers alread
     const again = await w.sync();
     assert.deepEqual(again.accounts.map((a) => [a.status, a.fetched, a.unchanged]), [["ok", 0, files.length]]);
     assert.deepEqual(await downloads(fake), []);
+  } finally {
+    proxy.releaseAll();
+    await w.dispose();
+  }
+});
+
+test("a run killed half-way (workerd restarted): the next run notes it and fetches only what the manifest lacks", async () => {
+  const dir = `${ROOT}target/worker-mirror-restart`;
+  rmSync(dir, { recursive: true, force: true });
+  let w = await startExample({ SYNC_FOLDERS: "/Lot-1500" }, dir);
+  try {
+    await fake.reset();
+    const files = await fakeTree("/Lot-1500");
+    await fake.reset();
+    const middle = files.slice(750, 754).map((f) => f.path);
+    const held = middle.map((p) => proxy.hold((r) => r.method === "GET" && r.path === FILES && r.query.get("path") === p));
+    const first = w.scheduled().catch((e) => e);
+    await Promise.all(held.map((h) => h.arrived));
+    // Wait until the manifest holds the 750 completed files (the run saves them within 250 ms;
+    // the loop bounds the wait, nothing is timed).
+    for (let i = 0; (await w.coordinator("fournisseur")).files < 750; i++) {
+      assert.ok(i < 500, "the completed files reach the manifest");
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    // workerd goes away in the middle of the run; the held downloads never reach the fake.
+    await w.dispose();
+    proxy.dropAll();
+    await first;
+
+    await fake.reset();
+    w = await startExample({ SYNC_FOLDERS: "/Lot-1500" }, dir);
+    assert.equal((await w.scheduled()).outcome, "ok");
+    const { lastRun } = await w.coordinator("fournisseur");
+    assert.deepEqual([lastRun.status, lastRun.resumedAfterInterruption, lastRun.fetched, lastRun.unchanged], ["ok", true, 750, 750]);
+    assertEachOnce(await downloads(fake), files.slice(750).map((f) => f.path), "the run after the restart");
+    await assertMirrored(w, files);
+    await assertManifest(w, "fournisseur", files);
   } finally {
     proxy.releaseAll();
     await w.dispose();

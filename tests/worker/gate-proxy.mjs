@@ -38,7 +38,10 @@ export async function startGateProxy(target) {
     if (hold) {
       hold.taken = true;
       hold.arrive(info);
-      await hold.released;
+      if ((await hold.released) === "drop") {
+        req.socket.destroy();
+        return;
+      }
     }
     const up = httpRequest({
       host: upstream.hostname,
@@ -80,6 +83,14 @@ export async function startGateProxy(target) {
         h.taken = true;
         h.arrive(null);
         h.release();
+      }
+    },
+    /** Closes the connections of the held requests without forwarding them; forgets the holds. */
+    dropAll() {
+      for (const h of holds.splice(0)) {
+        h.taken = true;
+        h.arrive(null);
+        h.release("drop");
       }
     },
     close: () => new Promise((ok) => {
