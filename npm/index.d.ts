@@ -789,18 +789,96 @@ export interface MirrorDirectoryHandle {
   removeEntry(name: string, options?: { recursive?: boolean }): Promise<void>;
 }
 
-/** Where `mirror` can write: a `MirrorDestination`, a browser folder handle, or a directory path in Node. */
-export type MirrorTarget = MirrorDestination | MirrorDirectoryHandle | string;
+/**
+ * What `r2Destination` uses of a Cloudflare R2 bucket binding (`env.MY_BUCKET`; declared
+ * structurally so the types compile without `@cloudflare/workers-types`, whose `R2Bucket`
+ * satisfies it).
+ */
+export interface MirrorR2Bucket {
+  /** An object's size and custom metadata, or `null`. */
+  head(key: string): Promise<{ size: number; customMetadata?: Record<string, string> } | null>;
+  /** An object with its body, or `null`. */
+  get(key: string): Promise<{ text(): Promise<string> } | null>;
+  /** Stores an object (atomically: visible only once complete). */
+  put(
+    key: string,
+    value: ReadableStream<Uint8Array> | string,
+    options?: { customMetadata?: Record<string, string>; httpMetadata?: { contentType?: string } },
+  ): Promise<unknown>;
+  /** Removes an object (a missing one is not an error). */
+  delete(key: string): Promise<void>;
+  /** Lists objects (only checked for: it tells a bucket from other destinations). */
+  list(options?: { prefix?: string; cursor?: string; limit?: number }): Promise<unknown>;
+}
+
+/**
+ * Where a coordinator keeps a destination's manifest instead of the destination itself, e.g.
+ * a Durable Object's storage (transactional, beside the lock of the runs).
+ */
+export interface MirrorManifestStore {
+  /** The document last given to `write`, or `null` if there is none. */
+  read(): Promise<string | null>;
+  /** Stores the document, replacing the previous one. */
+  write(text: string): Promise<void>;
+}
+
+/** Options of `r2Destination`. */
+export interface R2DestinationOptions {
+  /**
+   * Key prefix of the mirrored objects (default `""`): remote `/a/b.csv` becomes the object
+   * `<prefix>a/b.csv`. Usually ends with `/`; must not start with `/`; at most 512 bytes.
+   */
+  prefix?: string;
+  /**
+   * Keeps the manifest here instead of in the bucket (default: the object
+   * `<prefix>.passerelle-mirror.json`, a name the mirror then never writes a file to).
+   */
+  manifest?: MirrorManifestStore;
+  /**
+   * Takes the lock of a run (see `MirrorDestination.lock`). R2 has none of its own: without
+   * this option, serialise the runs that write under one prefix yourself (a Durable Object
+   * per prefix does it; see examples/worker).
+   */
+  lock?: () => Promise<() => Promise<void>>;
+  /**
+   * Give the destination a `stat` (one R2 `head` per listed file and run, default `true`):
+   * objects the manifest lists but the bucket lost are fetched again, and objects a run
+   * completed without recording them are recognised by their size and remote time. With
+   * `false` the manifest alone says what the bucket holds (fewer R2 operations per run).
+   */
+  checkObjects?: boolean;
+}
+
+/**
+ * A `MirrorDestination` writing into an R2 bucket (Cloudflare Workers). Each file is streamed
+ * into one `put` of its listed size (through a `FixedLengthStream`; nothing is buffered), with
+ * custom metadata `source` (the remote path), `last_modified` (the remote time, ISO 8601) and
+ * `size`. R2 makes an object visible only once complete: a failed or aborted download leaves
+ * no object (or the previous version) under the key. Files larger than one `put` takes
+ * (4.995 GiB) fail with `too_large`. `mirror(client, folders, env.BUCKET)` uses this with no
+ * prefix and the manifest in the bucket.
+ * @example
+ * const summary = await client.mirror("/Relevés", r2Destination(env.FILES, { prefix: "echange/" }));
+ */
+export declare function r2Destination(bucket: MirrorR2Bucket, options?: R2DestinationOptions): MirrorDestination;
+
+/**
+ * Where `mirror` can write: a `MirrorDestination`, a browser folder handle, an R2 bucket
+ * binding (as `r2Destination(bucket)`), or a directory path in Node.
+ */
+export type MirrorTarget = MirrorDestination | MirrorDirectoryHandle | MirrorR2Bucket | string;
 
 /**
  * Mirrors the remote folders into `destination`: downloads new files and files whose size or
  * modification time changed, keeps the others, and (with `delete`) removes files gone remotely.
- * `destination` may be a browser `FileSystemDirectoryHandle` or, in Node, a directory path. Remote `/a/b.txt` becomes `a/b.txt` in the
+ * `destination` may be a browser `FileSystemDirectoryHandle`, an R2 bucket binding (see
+ * `r2Destination`) or, in Node, a directory path. Remote `/a/b.txt` becomes `a/b.txt` in the
  * destination. Rejects (code `aborted`) when `signal` aborts, after saving what completed: the
  * next run resumes. Rejects when a remote folder cannot be listed or the manifest cannot be
  * read or written, or (code `conflict`) when another run holds the destination's lock (a Node
  * folder is locked by its `.passerelle-mirror.lock` file, a browser folder with the Web Locks
- * API); per-file failures are reported in the summary instead. In browsers, give the
+ * API; an R2 bucket only through `r2Destination`'s `lock` option); per-file failures are
+ * reported in the summary instead. In browsers, give the
  * client `fetch: (input, init) => fetch(input, { ...init, cache: "no-store" })`: otherwise the
  * HTTP cache may answer a file downloaded again (bodies whose size differs from the listing are
  * refused, not written).
@@ -817,8 +895,8 @@ export interface EchangeClient {
   /**
    * Mirrors remote folders into a destination: same as the `mirror(client, …)` function.
    * @param remotePaths Remote folder(s), e.g. `"/Relevés"`.
-   * @param destination A `MirrorDestination`, a browser `FileSystemDirectoryHandle`, or a
-   *   directory path in Node.
+   * @param destination A `MirrorDestination`, a browser `FileSystemDirectoryHandle`, an R2
+   *   bucket binding, or a directory path in Node.
    */
   mirror(
     remotePaths: string | string[],

@@ -10,6 +10,9 @@
 // manifest, or are found complete by `destination.stat` (same size and mtime) and adopted.
 import { EchangeClient, MirrorManifest, planMirror, mirrorError } from "./web/passerelle.js";
 import { directoryHandleDestination, isDirectoryHandle } from "./mirror-browser.js";
+import { isR2Bucket, r2Destination } from "./mirror-r2.js";
+
+export { r2Destination } from "./mirror-r2.js";
 
 const DEFAULT_CONCURRENCY = 4;
 const MAX_CONCURRENCY = 32;
@@ -120,6 +123,7 @@ function manifestSaver(destination, manifest) {
  */
 export async function mirror(client, remotePaths, destination, options) {
   if (isDirectoryHandle(destination)) destination = await directoryHandleDestination(destination);
+  else if (isR2Bucket(destination)) destination = r2Destination(destination);
   const { roots, concurrency, o } = checkArgs(client, remotePaths, destination, options);
   const signal = o.signal;
   if (signal?.aborted) throw abortedError(signal);

@@ -101,8 +101,14 @@ const wasmUrl = (name) => ({
 const MIRROR = join(root, "npm/mirror.js");
 const MIRROR_NODE = join(root, "npm/mirror-node.js");
 const GLUE_IMPORT = /^\.\/web\/passerelle\.js$/;
-const mirrorNames = [...readFileSync(MIRROR, "utf8").matchAll(/^export (?:async )?(?:function|class|const) (\w+)/gm)]
-  .map((m) => m[1]);
+// Declared exports, and names re-exported from its sibling files (`export { r2Destination } from
+// "./mirror-r2.js"`: the R2 destination ships wherever the runner does).
+const mirrorSource = readFileSync(MIRROR, "utf8");
+const mirrorNames = [
+  ...[...mirrorSource.matchAll(/^export (?:async )?(?:function|class|const) (\w+)/gm)].map((m) => m[1]),
+  ...[...mirrorSource.matchAll(/^export \{([^}]+)\} from "\.\/mirror-[\w-]+\.js";$/gm)]
+    .flatMap((m) => m[1].split(",").map((n) => n.trim().split(/\s+as\s+/).pop())),
+];
 if (mirrorNames.length === 0) fail("npm/mirror.js exports nothing");
 
 /** esbuild plugin: the mirror's `./web/passerelle.js` is the flavour's glue (bundled once). */

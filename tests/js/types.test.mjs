@@ -31,7 +31,7 @@ async function tsc(name, compilerOptions, files) {
 for (const [moduleResolution, module] of [["bundler", "esnext"], ["node16", "node16"], ["nodenext", "nodenext"]]) {
   test(`a consumer compiles (moduleResolution ${moduleResolution}, DOM libs)`, () =>
     tsc(`${moduleResolution}-dom`, { module, moduleResolution, lib: ["es2022", "dom", "dom.iterable", "dom.asynciterable"], types: [] },
-      ["consumer.ts", "web-consumer.ts", "mirror-consumer.ts", "mirror-web-consumer.ts", "mirror-echange-consumer.ts"]));
+      ["consumer.ts", "web-consumer.ts", "mirror-consumer.ts", "mirror-web-consumer.ts", "mirror-echange-consumer.ts", "mirror-r2-consumer.ts"]));
 }
 
 test("the main entry compiles with only Node's types (no DOM lib)", () =>

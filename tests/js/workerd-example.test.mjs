@@ -1,8 +1,9 @@
 // examples/worker (the Cloudflare Worker example) in workerd: bundled by its own wrangler
 // (`wrangler deploy --dry-run` through its build script, which also checks the bundle size), run
 // by Miniflare with KV and R2 simulated, against the fake Échange + PRE-ETAT.DATE on 127.0.0.1.
-// Routes, caller auth, the scheduled sync (full tree, interrupted + resumed, changed files),
-// the webhook receiver (fake deliveries, repeats, malformed bodies), a streamed zip.
+// Routes, caller auth, the webhook receiver (fake deliveries, repeats, malformed bodies), a
+// streamed zip, `wrangler dev`. The scheduled sync (Durable Objects, overlapping runs, two
+// accounts) is tested in workerd-mirror-worker.test.mjs.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { createHash, generateKeyPairSync, createSign, randomUUID } from "node:crypto";
@@ -100,6 +101,7 @@ async function startExample(overrides = {}) {
           { type: "CompiledWasm", include: ["**/*.wasm"] },
         ],
         bindings: await bindings(overrides),
+        durableObjects: { SYNC: { className: "SyncCoordinator", useSQLite: true } },
         ...storage,
       },
       { name: "inspector", modules: true, script: INSPECTOR, ...storage },
@@ -159,13 +161,6 @@ async function observedTokens() {
     if (m) seen.add(m[1]);
   }
   return [...seen];
-}
-
-/** Paths of the file downloads the fake has served since the last reset. */
-async function fileDownloads() {
-  return (await requests())
-    .filter((r) => r.method === "GET" && r.path === "/api/v2/user/files")
-    .map((r) => new URLSearchParams(r.query).get("path"));
 }
 
 let build; // { stdout, gzip }
@@ -549,165 +544,6 @@ test("webhook receiver: malformed bodies get 400 and store nothing; a wrong URL 
   assert.equal((await main.kv("order:CLEAUTH1")).events.length, 1);
 });
 
-// ───────────────────────────── scheduled sync ─────────────────────────────
-
-async function assertMirrored(w, files, prefix = "echange/") {
-  const objects = await w.r2(prefix);
-  const keys = [...objects.keys()].sort();
-  assert.deepEqual(keys, files.map((f) => prefix + f.path.slice(1)).sort(), "exactly the tree's files are in R2");
-  for (const f of files) {
-    const obj = objects.get(prefix + f.path.slice(1));
-    const want = await fakeSha256(f.path);
-    assert.equal(obj.sha256, want.sha256, `${f.path} byte-exact`);
-    assert.equal(obj.size, want.size);
-    assert.equal(obj.customMetadata.last_modified, f.last_modified);
-    assert.equal(obj.customMetadata.source, f.path);
-  }
-}
-
-test("a cron run mirrors the whole fixture tree into R2 byte-exact; the next run copies nothing", async () => {
-  await reset();
-  const files = await fakeTree("/");
-  assert.ok(files.length > 1500, `the fixture tree has ${files.length} files`);
-  await reset();
-  const first = await main.scheduled();
-  assert.equal(first.outcome, "ok");
-  await assertMirrored(main, files);
-  const run = await main.kv("sync:last-run");
-  assert.equal(run.stored, files.length);
-  assert.equal(run.failed, 0);
-  assert.equal((await fileDownloads()).length, files.length, "one download per file");
-
-  // Nothing changed: the second run lists, downloads nothing, and stores nothing.
-  await reset();
-  const second = await main.scheduled();
-  assert.equal(second.outcome, "ok");
-  assert.equal((await fileDownloads()).length, 0, "no download when nothing changed");
-  const run2 = await main.kv("sync:last-run");
-  assert.deepEqual([run2.stored, run2.unchanged], [0, files.length]);
-
-  // A changed and a new file: only those two are copied.
-  const token = await rawToken();
-  const base = await fakeUrl();
-  for (const [path, text] of [["/Relevés/Nov 2025/notes.txt", "notes modifiées\n"], ["/Relevés/Nov 2025/nouveau.txt", "nouveau\n"]]) {
-    const up = await fetch(`${base}/api/v2/user/files/upload?path=${encodeURIComponent(path)}`, {
-      method: "POST", headers: { authorization: `Bearer ${token}`, "x-sftpgo-mtime": String(Date.UTC(2026, 0, 2)) }, body: text,
-    });
-    assert.equal(up.status, 201);
-  }
-  const third = await main.scheduled();
-  assert.equal(third.outcome, "ok");
-  assert.deepEqual((await fileDownloads()).sort(), ["/Relevés/Nov 2025/notes.txt", "/Relevés/Nov 2025/nouveau.txt"]);
-  await assertMirrored(main, await fakeTree("/"));
-
-  // A file deleted upstream leaves the manifest; its R2 copy stays (deletions are not mirrored).
-  const del = await fetch(`${base}/api/v2/user/files?path=${encodeURIComponent("/Archives/2024.csv")}`, {
-    method: "DELETE", headers: { authorization: `Bearer ${token}` },
-  });
-  assert.equal(del.status, 200);
-  assert.equal((await main.scheduled()).outcome, "ok");
-  const manifest = (await main.kv("sync:manifest")).files;
-  assert.equal(manifest["/Archives/2024.csv"], undefined);
-  assert.deepEqual(Object.keys(manifest).sort(), (await fakeTree("/")).map((f) => f.path).sort());
-  assert.ok((await main.r2("echange/Archives/")).has("echange/Archives/2024.csv"));
-});
-
-async function rawToken() {
-  const base = await fakeUrl();
-  const res = await fetch(`${base}/api/v2/user/token`, {
-    headers: { authorization: "Basic " + Buffer.from(`${USER.username}:${USER.password}`).toString("base64") },
-  });
-  return (await res.json()).access_token;
-}
-
-test("a sync interrupted by an upstream fault resumes on the next run without duplicates or losses", async () => {
-  const w = await startExample({ SYNC_FOLDERS: '["/Lot-1500", "/Relevés"]', SYNC_MAX_FILES: "5000", SYNC_CHECKPOINT_EVERY: "50" });
-  try {
-    await reset();
-    const files = await fakeTree("/Lot-1500").then(async (a) => [...a, ...(await fakeTree("/Relevés"))]);
-    await reset();
-    // Start a run; once 200 files have been downloaded, the next download is cut mid-body.
-    const running = w.scheduled();
-    for (let i = 0; (await fileDownloads()).length < 200; i++) {
-      assert.ok(i < 2000, "the run progresses");
-      await new Promise((r) => setTimeout(r, 10));
-    }
-    await control("POST", "/__fake/faults", { method: "GET", path: "/api/v2/user/files", kind: "drop_mid_body", after_bytes: 10 });
-    const first = await running;
-    assert.equal(first.outcome, "exception", "the interrupted run reports its failure");
-    const run1 = await w.kv("sync:last-run");
-    assert.equal(run1.failed, 1);
-    assert.match(run1.error, /sync stopped: copying .* failed/);
-    assert.ok(run1.stored >= 200 && run1.stored < files.length, `stopped halfway (${run1.stored} of ${files.length})`);
-    const manifest1 = (await w.kv("sync:manifest")).files;
-    const done1 = Object.keys(manifest1);
-    assert.equal(done1.length, run1.stored, "every stored file is recorded");
-    const stored1 = await w.r2("echange/");
-    // What R2 holds is exactly what the manifest records: the cut file was not stored, the
-    // downloads in flight when it failed finished and were recorded.
-    assert.deepEqual([...stored1.keys()].sort(), done1.map((p) => "echange/" + p.slice(1)).sort());
-
-    // The next run copies exactly the rest.
-    await reset();
-    const second = await w.scheduled();
-    assert.equal(second.outcome, "ok");
-    const downloaded2 = await fileDownloads();
-    assert.equal(new Set(downloaded2).size, downloaded2.length, "no file downloaded twice");
-    assert.deepEqual(downloaded2.filter((p) => done1.includes(p)), [], "no file copied again");
-    assert.equal(downloaded2.length + done1.length, files.length, "no file left out");
-    await assertMirrored(w, files);
-  } finally {
-    await w.dispose();
-  }
-});
-
-test("SYNC_MAX_FILES bounds a run's work; successive runs converge to the full mirror", async () => {
-  const w = await startExample({ SYNC_FOLDERS: "/Relevés,/Archives", SYNC_MAX_FILES: "4" });
-  try {
-    await reset();
-    const files = [...(await fakeTree("/Relevés")), ...(await fakeTree("/Archives"))];
-    await reset();
-    const seen = [];
-    for (let run = 0; run < Math.ceil(files.length / 4); run++) {
-      assert.equal((await w.scheduled()).outcome, "ok");
-      const s = await w.kv("sync:last-run");
-      assert.equal(s.stored, Math.min(4, files.length - run * 4));
-      assert.equal(s.deferred, Math.max(0, files.length - (run + 1) * 4));
-    }
-    seen.push(...(await fileDownloads()));
-    assert.equal(seen.length, files.length, "each file downloaded once over all runs");
-    await assertMirrored(w, files);
-    // The gateway shows the last summary.
-    const res = await w.fetch("/api/sync", { headers: auth });
-    const body = await res.json();
-    assert.equal(body.lastRun.deferred, 0);
-  } finally {
-    await w.dispose();
-  }
-});
-
-test("Échange token IP binding: when the egress IP changes mid-run, the sync gets one fresh token and completes", async () => {
-  const w = await startExample({ SYNC_FOLDERS: "/Lot-1500", SYNC_MAX_FILES: "5000" });
-  try {
-    await reset();
-    const files = await fakeTree("/Lot-1500");
-    await reset();
-    const running = w.scheduled();
-    for (let i = 0; (await fileDownloads()).length < 100; i++) {
-      assert.ok(i < 2000, "the run progresses");
-      await new Promise((r) => setTimeout(r, 10));
-    }
-    // The fake now sees the Worker at another IP: the token in use is refused from now on.
-    await control("POST", "/__fake/echange/ip-change", {});
-    assert.equal((await running).outcome, "ok");
-    const tokens = (await requests()).filter((r) => r.path === "/api/v2/user/token");
-    assert.equal(tokens.length, 2, "one token, then exactly one fresh token after the IP change");
-    await assertMirrored(w, files);
-  } finally {
-    await w.dispose();
-  }
-});
-
 test("`wrangler dev` serves the example against a configured upstream (vars + an env file of secrets)", async () => {
   const { spawn } = await import("node:child_process");
   const { createServer: netServer } = await import("node:net");
@@ -762,9 +598,13 @@ test("`wrangler dev` serves the example against a configured upstream (vars + an
     // The cron handler, through wrangler's /__scheduled test route.
     res = await fetch(`${url}/__scheduled?cron=${encodeURIComponent("*/15 * * * *")}`);
     assert.equal(res.status, 200, await res.text());
-    const { lastRun } = await (await fetch(`${url}/api/sync`, { headers: auth })).json();
+    // The run went through the account's Durable Object (wrangler.toml's binding + migration).
+    const { accounts } = await (await fetch(`${url}/api/sync`, { headers: auth })).json();
     const files = await fakeTree("/Relevés");
-    assert.equal(lastRun.stored, files.length, JSON.stringify(lastRun));
+    assert.equal(accounts.length, 1, JSON.stringify(accounts));
+    const { lastRun } = accounts[0];
+    assert.equal(lastRun.status, "ok", JSON.stringify(lastRun));
+    assert.equal(lastRun.fetched, files.length, JSON.stringify(lastRun));
     assert.equal(lastRun.failed, 0);
   } finally {
     try {

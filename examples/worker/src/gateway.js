@@ -1,8 +1,8 @@
 // Same-origin JSON routes for a browser front end. Upstream credentials and tokens stay here:
 // responses carry listings, orders, zips — never a password, API key or access token.
 import { PasserelleError } from "passerelle";
-import { ConfigError, echangeClient, normalizePath, preEtatDateClient, storage } from "./config.js";
-import { runSync, lastRun } from "./sync.js";
+import { echangeClient, normalizePath, preEtatDateClient, storage, syncAccounts } from "./config.js";
+import { syncAll, syncStatus } from "./sync.js";
 import { orderKey, pdfKey } from "./webhook.js";
 
 const NO_STORE = { "cache-control": "no-store" };
@@ -142,15 +142,15 @@ async function orderPdf(env, orderid) {
   });
 }
 
-// POST /api/sync → runs a sync now (as the cron does) and answers its summary
-async function syncNow(env) {
-  try {
-    return json(200, await runSync(env));
-  } catch (err) {
-    if (err instanceof PasserelleError) return errorResponse(err);
-    if (err instanceof ConfigError) throw err;
-    return json(502, { error: { code: "sync_failed", message: err?.message ?? String(err) }, lastRun: await lastRun(env) });
+// POST /api/sync[?account=<id>] → runs the sync now (as the cron does) and answers one summary
+// per account: 200 when every run succeeded or was already running, 502 when one failed
+async function syncNow(env, url) {
+  const only = url.searchParams.get("account") ?? undefined;
+  if (only !== undefined && !syncAccounts(env).some((a) => a.id === only)) {
+    return json(404, { error: { code: "not_found", message: "no such sync account" } });
   }
+  const accounts = await syncAll(env, { trigger: "api", only });
+  return json(accounts.some((a) => a.status === "failed") ? 502 : 200, { accounts });
 }
 
 const ORDER_ROUTE = /^\/api\/orders\/([A-Za-z0-9][A-Za-z0-9_-]{0,127})(\/refresh|\/pdf)?$/;
@@ -166,7 +166,7 @@ export async function gateway(request, env, url) {
     if (pathname === "/api/orders") return await allow(["POST"], () => createOrder(request, env));
     if (pathname === "/api/sync") {
       return await allow(["GET", "POST"], async () =>
-        method === "GET" ? json(200, { lastRun: await lastRun(env) }) : syncNow(env));
+        method === "GET" ? json(200, { accounts: await syncStatus(env) }) : syncNow(env, url));
     }
     const m = ORDER_ROUTE.exec(pathname);
     if (m) {

@@ -10,13 +10,17 @@
 //     POST /api/orders/:orderid/refresh     request a refresh → 200 Transaction
 //     GET  /api/orders/:orderid             state recorded from the webhooks
 //     GET  /api/orders/:orderid/pdf         the stored PDF (from R2)
-//     GET  /api/sync  |  POST /api/sync     last sync summary | run a sync now
-//   cron (wrangler.toml [triggers])        runSync
+//     GET  /api/sync  |  POST /api/sync     each account's last sync | run the sync now
+//                                          (POST /api/sync?account=<id>: one account)
+//   cron (wrangler.toml [triggers])        syncAll: every account's SyncCoordinator at once
+//   SyncCoordinator (Durable Object)       one per account: its run lock, manifest, last summary
 import { authenticate, webhookAllowed } from "./auth.js";
 import { ConfigError } from "./config.js";
 import { gateway, json } from "./gateway.js";
-import { runSync } from "./sync.js";
+import { syncAll } from "./sync.js";
 import { handleWebhook } from "./webhook.js";
+
+export { SyncCoordinator } from "./sync.js";
 
 async function route(request, env) {
   const url = new URL(request.url);
@@ -56,8 +60,18 @@ export default {
     }
   },
 
-  async scheduled(controller, env, ctx) {
-    const summary = await runSync(env, { now: new Date(controller.scheduledTime) });
-    console.log(`sync: ${summary.stored} stored, ${summary.unchanged} unchanged, ${summary.deferred} deferred`);
+  // Fans out to one Durable Object per account; an account whose previous run is still going
+  // answers "already-running" and is left alone. The invocation fails when an account's run did.
+  async scheduled(controller, env) {
+    const results = await syncAll(env, { trigger: "cron" });
+    for (const r of results) {
+      console.log(r.status === "already-running"
+        ? `sync ${r.account}: already running since ${r.runningSince}, left alone`
+        : `sync ${r.account}: ${r.status}, ${r.fetched ?? 0} fetched, ${r.unchanged ?? 0} unchanged, ${r.deferred ?? 0} deferred, ${r.failed ?? 0} failed`);
+    }
+    const failed = results.filter((r) => r.status === "failed");
+    if (failed.length > 0) {
+      throw new Error(`sync failed for ${failed.map((r) => r.account).join(", ")}: ${failed.map((r) => r.error).join("; ")}`);
+    }
   },
 };
