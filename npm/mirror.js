@@ -89,11 +89,20 @@ const stillThere = (st, item) => !!st && st.size === item.size;
  */
 const completeCopy = (st, item) => stillThere(st, item) && seconds(st.mtime) === seconds(item.mtime);
 
-/** Saves the manifest after completed files: one write at a time, coalescing what piles up. */
-function manifestSaver(destination, manifest) {
+/**
+ * Saves the manifest after completed files: one write at a time, at most one every
+ * `MANIFEST_SAVE_MS` while files keep completing (each write serialises the whole manifest, so
+ * a write per file would cost time quadratic in the number of files), and at once on `flush`.
+ * An interrupted run loses at most that interval of records, and the files those records
+ * describe are recognised at the next run by their size and modification time.
+ */
+const MANIFEST_SAVE_MS = 1000;
+
+function manifestSaver(destination, manifest, intervalMs = MANIFEST_SAVE_MS) {
   let dirty = false;
   let running = null;
   let failure = null;
+  let pause = null; // { timer, resume } while waiting before the next write
   const loop = async () => {
     while (dirty) {
       dirty = false;
@@ -101,6 +110,12 @@ function manifestSaver(destination, manifest) {
         await destination.writeManifest(manifest.stringify());
       } catch (e) {
         failure ??= e;
+      }
+      if (dirty) {
+        await new Promise((resume) => {
+          pause = { timer: setTimeout(resume, intervalMs), resume };
+        });
+        pause = null;
       }
     }
     running = null;
@@ -111,6 +126,10 @@ function manifestSaver(destination, manifest) {
       running ??= loop();
     },
     async flush() {
+      if (pause) {
+        clearTimeout(pause.timer);
+        pause.resume();
+      }
       if (running) await running;
       if (failure) throw failure;
     },

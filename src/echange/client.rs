@@ -263,6 +263,24 @@ impl EchangeClient {
         concurrency: usize,
         limits: WalkLimits,
     ) -> Result<Vec<DirEntry>> {
+        let mut found = Vec::new();
+        self.walk_into(io, path, concurrency, limits, &mut found)
+            .await?;
+        found.sort_by(|a, b| a.path.cmp(&b.path));
+        Ok(found)
+    }
+
+    /// [`Self::walk`], handing the entries to `sink` as each folder's listing completes, in no
+    /// particular order (sort them by path for [`Self::walk`]'s order): the walk itself keeps
+    /// only the folders left to list and the listings in flight.
+    pub async fn walk_into<I: Io>(
+        &self,
+        io: &I,
+        path: Option<&str>,
+        concurrency: usize,
+        limits: WalkLimits,
+        sink: &mut dyn EntrySink,
+    ) -> Result<()> {
         self.scrubbing(async move {
             use futures_util::stream::{FuturesUnordered, StreamExt};
             let mut plan = WalkPlan::with_limits(path.unwrap_or(""), limits);
@@ -286,10 +304,10 @@ impl EchangeClient {
                 }
                 match inflight.next().await {
                     None => break,
-                    Some((depth, result)) => plan.add(depth, result?)?,
+                    Some((depth, result)) => plan.add_into(depth, result?, &mut *sink)?,
                 }
             }
-            Ok(plan.finish())
+            Ok(())
         })
         .await
     }

@@ -3,6 +3,7 @@
 
 use std::collections::VecDeque;
 
+use super::listing::EntrySink;
 use super::model::{DirEntry, EntryType};
 use crate::error::{Error, ErrorCode, Result};
 
@@ -61,6 +62,7 @@ pub struct WalkPlan {
     pending: VecDeque<(String, u32)>,
     limits: WalkLimits,
     found: Vec<DirEntry>,
+    count: u64,
 }
 
 impl WalkPlan {
@@ -82,12 +84,13 @@ impl WalkPlan {
             pending,
             limits,
             found: Vec::new(),
+            count: 0,
         }
     }
 
     /// How many entries were found so far.
     pub fn found_count(&self) -> u64 {
-        self.found.len() as u64
+        self.count
     }
 
     /// The limits in force.
@@ -105,8 +108,22 @@ impl WalkPlan {
     /// found exceed `max_entries`, or a sub-folder to list lies deeper than `max_folder_depth`;
     /// the plan then has nothing pending.
     pub fn add(&mut self, depth: u32, entries: Vec<DirEntry>) -> Result<()> {
+        let mut found = std::mem::take(&mut self.found);
+        let r = self.add_into(depth, entries, &mut found);
+        self.found = found;
+        r
+    }
+
+    /// [`add`](Self::add), handing the entries to `sink` instead of keeping them (the plan then
+    /// keeps only the folders left to list, and [`finish`](Self::finish) returns nothing).
+    pub fn add_into(
+        &mut self,
+        depth: u32,
+        entries: Vec<DirEntry>,
+        sink: &mut dyn EntrySink,
+    ) -> Result<()> {
         let l = self.limits;
-        let total = (self.found.len() as u64).saturating_add(entries.len() as u64);
+        let total = self.count.saturating_add(entries.len() as u64);
         if total > l.max_entries {
             self.pending.clear();
             return Err(Error::new(
@@ -134,7 +151,8 @@ impl WalkPlan {
                 }
                 self.pending.push_back((e.path.clone(), depth + 1));
             }
-            self.found.push(e);
+            self.count += 1;
+            sink.entry(e)?;
         }
         Ok(())
     }

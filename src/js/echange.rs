@@ -16,6 +16,13 @@ use crate::error::Error;
 
 const WHAT: &str = "EchangeClient";
 
+#[wasm_bindgen(module = "/src/js/support.js")]
+extern "C" {
+    /// Sorts entries by `path` in code point order (the byte order of the UTF-8 paths).
+    #[wasm_bindgen(js_name = sortByPath)]
+    fn sort_by_path(entries: &js_sys::Array);
+}
+
 /// A listing's entries as JavaScript objects, converted one by one as they are parsed.
 struct JsEntries(js_sys::Array);
 
@@ -27,7 +34,7 @@ impl EntrySink for JsEntries {
     fn entry(&mut self, entry: DirEntry) -> crate::error::Result<()> {
         let value = to_value(&entry).map_err(|_| {
             Error::invalid_response(format!(
-                "listDir() failed: the entry {:?} cannot be represented in JavaScript (a size over 2^53?)",
+                "the entry {:?} cannot be represented in JavaScript (a size over 2^53?)",
                 entry.name
             ))
         })?;
@@ -152,10 +159,14 @@ impl JsEchangeClient {
                 limits.max_folder_depth = n as u32;
             }
             let io = common.io(options::signal(&options, "walk()")?);
-            let entries = client
-                .walk(&io, path.as_deref(), concurrency, limits)
+            // Entries become JavaScript objects as each folder's listing completes, and are
+            // sorted there: the module keeps only the listings in flight.
+            let mut entries = JsEntries(js_sys::Array::new());
+            client
+                .walk_into(&io, path.as_deref(), concurrency, limits, &mut entries)
                 .await?;
-            to_value(&entries)
+            sort_by_path(&entries.0);
+            Ok(entries.0.into())
         })
     }
 

@@ -138,6 +138,26 @@ export function wrapBody(body, expected, onProgress, failure, release, idleMs) {
 }
 
 /** True in browsers (main thread or workers), false in Node and in Cloudflare Workers. */
+/**
+ * Sorts directory entries by `path` in code point order, which is the byte order of the UTF-8
+ * paths (what the Rust API sorts by). UTF-16 units differ from it only above U+D7FF: surrogates
+ * (characters past U+FFFF) must sort after U+E000–U+FFFF.
+ */
+export function sortByPath(entries) {
+  const unit = (c) => (c < 0xd800 ? c : c < 0xe000 ? c + 0x2000 : c - 0x800);
+  entries.sort((a, b) => {
+    const x = a.path;
+    const y = b.path;
+    const n = Math.min(x.length, y.length);
+    for (let i = 0; i < n; i++) {
+      const c = x.charCodeAt(i);
+      const d = y.charCodeAt(i);
+      if (c !== d) return unit(c) - unit(d);
+    }
+    return x.length - y.length;
+  });
+}
+
 export function isBrowser() {
   const nav = globalThis.navigator;
   if (!nav || typeof nav.userAgent !== "string") return false;
