@@ -273,6 +273,13 @@ export class ZipEntry {
     this.#take(what);
     const run = this.#run;
     const index = this.#index;
+    const whole = run.whole(index);
+    if (whole !== null) {
+      if (whole !== undefined && whole.byteLength > this.#cap) {
+        throw makeError("limit_exceeded", `unzip: the entry is larger than ${this.#cap} bytes; read it with stream() or raise maxEntryBytes`);
+      }
+      return whole ?? new Uint8Array(0);
+    }
     const blocks = [];
     let total = 0;
     for (;;) {
@@ -314,6 +321,16 @@ export class ZipEntry {
     }
     const run = this.#run;
     const index = this.#index;
+    const whole = run.whole(index);
+    if (whole !== null) {
+      // All of it is at hand already: no pulls.
+      return new ReadableStream({
+        start(controller) {
+          if (whole !== undefined) controller.enqueue(whole);
+          controller.close();
+        },
+      });
+    }
     return new ReadableStream(
       {
         async pull(controller) {
@@ -377,15 +394,26 @@ export function unzipIterable(reader, signal, next, read, feed, release, collect
     }
     feed(r.value);
   };
-  // Calls `step` until it answers, reading the source when it asks for a chunk.
-  const drive = async (step) => {
-    if (busy) throw makeError("invalid_input", "unzip(): wait for the previous read to finish before starting another");
+  // Calls `step` until it answers, reading the source when it asks for a chunk. The answer
+  // comes as a plain value when no chunk was needed (most calls), else as a promise.
+  const drive = (step) => {
+    if (busy) return Promise.reject(makeError("invalid_input", "unzip(): wait for the previous read to finish before starting another"));
+    let r;
+    try {
+      r = step();
+    } catch (err) {
+      finish(true);
+      return Promise.reject(err);
+    }
+    return r === null ? driveAsync(step) : r;
+  };
+  const driveAsync = async (step) => {
     busy = true;
     try {
       for (;;) {
+        await pump();
         const r = step();
         if (r !== null) return r;
-        await pump();
       }
     } catch (err) {
       fail(err);
@@ -417,25 +445,38 @@ export function unzipIterable(reader, signal, next, read, feed, release, collect
     ended(i) {
       return i === index && first === undefined && complete;
     },
+    /**
+     * When entry `i`'s whole content is at hand: takes it (a Uint8Array, or undefined when
+     * empty); else null.
+     */
+    whole(i) {
+      if (i !== index || !complete) return null;
+      const b = first;
+      first = undefined;
+      return b;
+    },
   };
   const step = () => {
     if (signal !== undefined && signal.aborted) throw aborted();
     return next();
   };
+  const entry = (fields) => {
+    if (fields === undefined) {
+      finish(false);
+      return { done: true, value: undefined };
+    }
+    index++;
+    first = fields[2];
+    complete = fields[3];
+    return { done: false, value: new ZipEntry(ENTRY_TOKEN, run, index, fields[0], fields[1], collectCap) };
+  };
   return {
     [Symbol.asyncIterator]() {
       return {
-        async next() {
-          if (done) return { done: true, value: undefined };
-          const fields = await drive(step);
-          if (fields === undefined) {
-            finish(false);
-            return { done: true, value: undefined };
-          }
-          index++;
-          first = fields[2];
-          complete = fields[3];
-          return { done: false, value: new ZipEntry(ENTRY_TOKEN, run, index, fields[0], fields[1], collectCap) };
+        next() {
+          if (done) return Promise.resolve({ done: true, value: undefined });
+          const fields = drive(step);
+          return fields instanceof Promise ? fields.then(entry) : Promise.resolve(entry(fields));
         },
         async return() {
           finish(true);
