@@ -154,9 +154,9 @@ async function main() {
   }
 
   const sets = [
-    { label: "1,500 small files", paths: ["/Lot-1500"] },
-    { label: `${CSV_MIB} MiB CSV (deflated)`, paths: [csvPath] },
-    { label: "64 MiB random (stored blocks)", paths: ["/Volumineux/gros-64MiB.bin"] },
+    { label: "1,500 small files", paths: ["/Lot-1500"], barred: true },
+    { label: `${CSV_MIB} MiB CSV (deflated)`, paths: [csvPath], barred: true },
+    { label: "64 MiB random (stored blocks)", paths: ["/Volumineux/gros-64MiB.bin"], barred: false },
   ];
   const data = mkdtempSync(join(tmpdir(), "passerelle-bench-"));
   process.on("exit", () => rmSync(data, { recursive: true, force: true }));
@@ -222,12 +222,12 @@ async function main() {
       await server.close();
     }
   }
-  report(results, fake.kind);
+  report(results, fake.kind, sets);
   process.exit(0);
 }
 
 /** The tables, with ratios and the issue-11 bars. */
-function report(results, fakeKind) {
+function report(results, fakeKind, sets) {
   const lines = [];
   const table = (head, rows) => {
     if (MARKDOWN) {
@@ -253,6 +253,7 @@ function report(results, fakeKind) {
   const urows = [];
   for (const [rt, r] of runtimes) {
     for (const u of r.unzip) {
+      u.barred = sets.find((x) => x.label === u.label)?.barred;
       const s = (n) => mbps(u.outBytes, u.ms[n]);
       const p = s("passerelle");
       const pb = s("passerelle bytes()");
@@ -269,11 +270,12 @@ function report(results, fakeKind) {
         f(p / sync, 2),
         f(pb / sync, 2),
         f(p / s("native"), 2),
-        bar(Math.max(p, pb) >= sync),
+        u.barred ? bar(p >= sync) : "(no bar)",
       ]);
     }
   }
-  table(["runtime: archive", "zip MB", "out MB", "passerelle stream()", "passerelle bytes()", "fflate unzipSync", "fflate Unzip", "native", "stream÷Sync", "bytes÷Sync", "stream÷native", "bar ≥ unzipSync"], urows);
+  table(["runtime: archive", "zip MB", "out MB", "passerelle stream()", "passerelle bytes()", "fflate unzipSync", "fflate Unzip", "native", "stream÷Sync", "bytes÷Sync", "stream÷native", "bar: stream() ≥ unzipSync"], urows);
+  lines.push("(The bar is issue 11's, for the CSV archive and the small files; the stored random data is shown for reference: there `unzipSync` hands out views of the input, with no copy and no CRC check.)", "");
 
   lines.push("download — MB/s of zip bytes (median); ratio = time of downloadZip ÷ time of raw fetch (bar ≤ 1.05)", "");
   const drows = [];

@@ -321,8 +321,10 @@ impl ZipStreamReader {
         Ok(Some(Next::Data(self.out.get(..n).unwrap_or_default())))
     }
 
-    /// Whether the current entry's data has all been produced (what remains before its
-    /// [`Event::EntryEnd`] is checking it, and reading its data descriptor if it has one).
+    /// Whether the end of the current entry's data has been seen: every byte of it was
+    /// produced, and what remains before its [`Event::EntryEnd`] is checking it (and reading its
+    /// data descriptor, if it has one). It can still be `false` after the last block, when the
+    /// input fed so far stops before the end marker of the entry's Deflate stream.
     pub fn entry_data_complete(&self) -> bool {
         match &self.state {
             State::Data(cur) => cur.body.is_complete(),
