@@ -23,7 +23,7 @@ use wasm_bindgen::prelude::*;
 use super::error::to_js;
 use super::options;
 use crate::error::{Error, ErrorCode};
-use crate::unzip::{EntryMeta, Limits, Next, ZipStreamReader, MAX_DATA_BLOCK};
+use crate::unzip::{EntryMeta, EventRef, Limits, ZipStreamReader, MAX_DATA_BLOCK};
 
 const WHAT: &str = "unzip()";
 
@@ -73,11 +73,13 @@ impl Live {
     /// is needed. A data block is copied into a new `Uint8Array` only when `want_data`.
     fn pull(&mut self, want_data: bool) -> Result<Option<Ev>, JsValue> {
         loop {
-            let ev = match self.zip.next() {
-                Ok(Some(Next::Data(block))) => Ev::Data(want_data.then(|| Uint8Array::from(block))),
-                Ok(Some(Next::Entry(meta))) => Ev::Entry(meta),
-                Ok(Some(Next::EntryEnd)) => Ev::EntryEnd,
-                Ok(Some(Next::End)) => Ev::End,
+            let ev = match self.zip.next_ref() {
+                Ok(Some(EventRef::Data(block))) => {
+                    Ev::Data(want_data.then(|| Uint8Array::from(block)))
+                }
+                Ok(Some(EventRef::Entry(meta))) => Ev::Entry(meta),
+                Ok(Some(EventRef::EntryEnd)) => Ev::EntryEnd,
+                Ok(Some(EventRef::End)) => Ev::End,
                 Ok(None) if self.input_done => {
                     return Err(unzip_error(
                         ErrorCode::Truncated,

@@ -150,10 +150,10 @@ pub enum Event {
     End,
 }
 
-/// What [`ZipStreamReader::next`] yields: an [`Event`] whose data block is borrowed from the
+/// What [`ZipStreamReader::next_ref`] yields: an [`Event`] whose data block is borrowed from the
 /// reader.
 #[derive(Debug, PartialEq, Eq)]
-pub enum Next<'a> {
+pub enum EventRef<'a> {
     /// See [`Event::Entry`].
     Entry(EntryMeta),
     /// See [`Event::Data`]; valid until the next call on the reader.
@@ -208,8 +208,8 @@ enum Phase {
 
 /// Result of one internal step.
 enum Step {
-    /// Any event but data (never `Next::Data`).
-    Event(Next<'static>),
+    /// Any event but data (never `EventRef::Data`).
+    Event(EventRef<'static>),
     /// The next `n` bytes of the current entry are at the start of the output block.
     Data(usize),
     Continue,
@@ -293,17 +293,17 @@ impl ZipStreamReader {
     /// The next event; `Ok(None)` when more input is needed (or after `End`). After an error,
     /// every later call returns the same error.
     pub fn next_event(&mut self) -> Result<Option<Event>> {
-        Ok(self.next()?.map(|e| match e {
-            Next::Entry(meta) => Event::Entry(meta),
-            Next::Data(block) => Event::Data(block.to_vec()),
-            Next::EntryEnd => Event::EntryEnd,
-            Next::End => Event::End,
+        Ok(self.next_ref()?.map(|e| match e {
+            EventRef::Entry(meta) => Event::Entry(meta),
+            EventRef::Data(block) => Event::Data(block.to_vec()),
+            EventRef::EntryEnd => Event::EntryEnd,
+            EventRef::End => Event::End,
         }))
     }
 
     /// Like [`next_event`](Self::next_event), but a data block is lent rather than copied into
     /// a new `Vec`: it stays valid until the next call on the reader.
-    pub fn next(&mut self) -> Result<Option<Next<'_>>> {
+    pub fn next_ref(&mut self) -> Result<Option<EventRef<'_>>> {
         let n = loop {
             if let Some(e) = &self.failed {
                 return Err(e.clone());
@@ -318,7 +318,7 @@ impl ZipStreamReader {
                 Err(e) => self.failed = Some(e),
             }
         };
-        Ok(Some(Next::Data(self.out.get(..n).unwrap_or_default())))
+        Ok(Some(EventRef::Data(self.out.get(..n).unwrap_or_default())))
     }
 
     /// Whether the end of the current entry's data has been seen: every byte of it was
@@ -382,7 +382,7 @@ impl ZipStreamReader {
                 }
                 if self.eof {
                     self.state = State::Ended;
-                    return Ok(Step::Event(Next::End));
+                    return Ok(Step::Event(EventRef::End));
                 }
                 Ok(Step::NeedInput)
             }
@@ -566,7 +566,7 @@ impl ZipStreamReader {
             return Ok(Step::Continue);
         }
         self.entries_reported += 1;
-        Ok(Step::Event(Next::Entry(meta)))
+        Ok(Step::Event(EventRef::Entry(meta)))
     }
 
     /// Fails when a header's variable fields exceed the header limits (checked on the fixed
@@ -737,7 +737,7 @@ impl ZipStreamReader {
         if cur.hidden {
             Step::Continue
         } else {
-            Step::Event(Next::EntryEnd)
+            Step::Event(EventRef::EntryEnd)
         }
     }
 }

@@ -148,7 +148,7 @@ fn every_chunk_size_gives_the_same_result() {
     }
 }
 
-/// `next` lends the same blocks `next_event` gives; `entry_data_complete` is never true before an
+/// `next_ref` lends the same blocks `next_event` gives; `entry_data_complete` is never true before an
 /// entry's last byte was produced, and is true with the last block when the input is all there.
 #[test]
 fn borrowed_blocks_and_data_complete() {
@@ -169,13 +169,13 @@ fn borrowed_blocks_and_data_complete() {
         let mut produced = 0usize;
         loop {
             let complete_before = r.entry_data_complete();
-            match r.next().unwrap() {
-                Some(Next::Entry(m)) => {
+            match r.next_ref().unwrap() {
+                Some(EventRef::Entry(m)) => {
                     assert!(!complete_before);
                     out.push((m, Vec::new()));
                     produced = 0;
                 }
-                Some(Next::Data(d)) => {
+                Some(EventRef::Data(d)) => {
                     assert!(!complete_before, "data after the entry's data was complete");
                     let e = out.last_mut().unwrap();
                     e.1.extend_from_slice(d);
@@ -189,8 +189,8 @@ fn borrowed_blocks_and_data_complete() {
                         assert_eq!(r.entry_data_complete(), produced == want.len());
                     }
                 }
-                Some(Next::EntryEnd) => assert!(!r.entry_data_complete()),
-                Some(Next::End) => break,
+                Some(EventRef::EntryEnd) => assert!(!r.entry_data_complete()),
+                Some(EventRef::End) => break,
                 None => match pieces.next() {
                     Some(p) => r.feed(p),
                     None => r.end_of_input(),
