@@ -233,18 +233,8 @@ export function streamReader(stream) {
   return stream.getReader();
 }
 
-/** The next chunk of a stream reader: a Uint8Array, or undefined at the end. */
-export async function readStreamChunk(reader) {
-  const r = await reader.read();
-  if (r.done) return undefined;
-  if (!(r.value instanceof Uint8Array)) {
-    throw makeError("invalid_input", "unzip(): the stream must yield Uint8Array chunks");
-  }
-  return r.value;
-}
-
 /** Cancels a stream reader; a rejection of cancel() is swallowed (the caller has the real error). */
-export function cancelReader(reader) {
+function cancelReader(reader) {
   try {
     Promise.resolve(reader.cancel()).catch(() => {});
   } catch (_) {
@@ -255,23 +245,24 @@ export function cancelReader(reader) {
 const ENTRY_TOKEN = Symbol("ZipEntry");
 
 /**
- * One entry of an archive read by `unzip()`: a handle on its run (an index), holding no
- * WebAssembly memory. Its content can be read once, with `bytes()`, `text()` or `stream()`; a
- * second read, or a read after `free()`, rejects with a PasserelleError (`invalid_input`).
+ * One entry of an archive read by `unzip()`: a handle on its run, holding no WebAssembly
+ * memory. Its content can be read once, with `bytes()`, `text()` or `stream()`; a second read,
+ * or a read after `free()`, rejects with a PasserelleError (`invalid_input`).
  */
 export class ZipEntry {
-  #read;
+  #run;
   #index;
   #cap;
   #name;
-  #isDir;
   #lastModified;
   #state = "fresh";
 
-  constructor(token, read, fields, cap) {
+  constructor(token, run, index, name, lastModified, cap) {
     if (token !== ENTRY_TOKEN) throw new TypeError("ZipEntry is not constructible: iterate unzip(…)");
-    this.#read = read;
-    [this.#index, this.#name, this.#isDir, this.#lastModified] = fields;
+    this.#run = run;
+    this.#index = index;
+    this.#name = name;
+    this.#lastModified = lastModified;
     this.#cap = cap;
   }
 
@@ -282,7 +273,7 @@ export class ZipEntry {
 
   /** Whether the entry is a folder. */
   get is_dir() {
-    return this.#isDir;
+    return this.#name.endsWith("/");
   }
 
   /** ISO 8601 UTC modification time. */
@@ -300,10 +291,19 @@ export class ZipEntry {
 
   async #collect(what) {
     this.#take(what);
+    const run = this.#run;
+    const index = this.#index;
+    const whole = run.whole(index);
+    if (whole !== null) {
+      if (whole !== undefined && whole.byteLength > this.#cap) {
+        throw makeError("limit_exceeded", `unzip: the entry is larger than ${this.#cap} bytes; read it with stream() or raise maxEntryBytes`);
+      }
+      return whole ?? new Uint8Array(0);
+    }
     const blocks = [];
     let total = 0;
     for (;;) {
-      const block = await this.#read(this.#index);
+      const block = await run.read(index);
       if (block === undefined) break;
       total += block.byteLength;
       if (total > this.#cap) {
@@ -339,14 +339,26 @@ export class ZipEntry {
     } catch (err) {
       return new ReadableStream({ start: (c) => c.error(err) });
     }
-    const read = this.#read;
+    const run = this.#run;
     const index = this.#index;
+    const whole = run.whole(index);
+    if (whole !== null) {
+      // All of it is at hand already: no pulls.
+      return new ReadableStream({
+        start(controller) {
+          if (whole !== undefined) controller.enqueue(whole);
+          controller.close();
+        },
+      });
+    }
     return new ReadableStream(
       {
         async pull(controller) {
-          const chunk = await read(index);
-          if (chunk === undefined) controller.close();
-          else controller.enqueue(chunk);
+          const chunk = await run.read(index);
+          if (chunk === undefined) return controller.close();
+          controller.enqueue(chunk);
+          // Known to be the last block: close now rather than on one more pull.
+          if (run.ended(index)) controller.close();
         },
       },
       { highWaterMark: 0 },
@@ -360,38 +372,134 @@ export class ZipEntry {
 }
 
 /**
- * The AsyncIterable of `unzip()`: `next()` resolves to `[index, name, isDir, lastModified]` or
- * undefined at the end; `read(index)` to the entry's next block or undefined; `cancel()` ends the
- * run and releases its memory.
+ * The AsyncIterable of `unzip()` over one session's synchronous calls: `next()` answers
+ * `[name, lastModified, firstBlock, complete]`, undefined at the end, or null when it needs the
+ * next source chunk; `read()` the current entry's next block, undefined at its end, or null;
+ * `feed(chunk | undefined)` hands it a source chunk (or the end); `release()` drops the
+ * session's memory. A call that throws has ended the run. The source `reader` is read here, one
+ * chunk when a call asks for it, after checking `signal`.
  */
-export function unzipIterable(next, read, cancel, collectCap) {
+export function unzipIterable(reader, signal, next, read, feed, release, collectCap) {
   let done = false;
-  const finish = () => {
+  let busy = false;
+  let index = 0; // the current entry (0: none yet)
+  let first; // its first block, when next() brought it
+  let complete = true; // whether its data was read to the end by the session
+  const finish = (cancelSource) => {
     if (!done) {
       done = true;
-      cancel();
+      release();
+      if (cancelSource) cancelReader(reader);
     }
+  };
+  const fail = (err) => {
+    finish(true);
+    throw err;
+  };
+  const aborted = () => makeError("aborted", "unzip: aborted");
+  // Reads and feeds the next source chunk.
+  const pump = async () => {
+    if (signal !== undefined && signal.aborted) throw aborted();
+    let r;
+    try {
+      r = await reader.read();
+    } catch (err) {
+      if (err instanceof PasserelleError) throw err;
+      throw makeError("truncated", "unzip: the source stream failed before the archive was complete");
+    }
+    if (done) throw makeError("invalid_input", "unzip(): this archive's reading is over (finished, failed or cancelled)");
+    if (r.done) return feed(undefined);
+    if (!(r.value instanceof Uint8Array)) {
+      throw makeError("invalid_input", "unzip(): the stream must yield Uint8Array chunks");
+    }
+    feed(r.value);
+  };
+  // Calls `step` until it answers, reading the source when it asks for a chunk. The answer
+  // comes as a plain value when no chunk was needed (most calls), else as a promise.
+  const drive = (step) => {
+    if (busy) return Promise.reject(makeError("invalid_input", "unzip(): wait for the previous read to finish before starting another"));
+    let r;
+    try {
+      r = step();
+    } catch (err) {
+      finish(true);
+      return Promise.reject(err);
+    }
+    return r === null ? driveAsync(step) : r;
+  };
+  const driveAsync = async (step) => {
+    busy = true;
+    try {
+      for (;;) {
+        await pump();
+        const r = step();
+        if (r !== null) return r;
+      }
+    } catch (err) {
+      fail(err);
+    } finally {
+      busy = false;
+    }
+  };
+  const run = {
+    /** The entry's next block (a value when at hand, else a promise), or undefined at its end. */
+    read(i) {
+      if (i !== index) {
+        return Promise.reject(makeError("invalid_input", "unzip(): this entry's data is gone; read it before moving to the next entry"));
+      }
+      if (first !== undefined) {
+        const b = first;
+        first = undefined;
+        return b;
+      }
+      if (complete) return undefined;
+      if (done) return Promise.reject(makeError("invalid_input", "unzip(): this archive's reading is over (finished, failed or cancelled)"));
+      return drive(() => {
+        if (signal !== undefined && signal.aborted) throw aborted();
+        const b = read();
+        if (b === undefined) complete = true;
+        return b;
+      });
+    },
+    /** Whether entry `i` has nothing left to read. */
+    ended(i) {
+      return i === index && first === undefined && complete;
+    },
+    /**
+     * When entry `i`'s whole content is at hand: takes it (a Uint8Array, or undefined when
+     * empty); else null.
+     */
+    whole(i) {
+      if (i !== index || !complete) return null;
+      const b = first;
+      first = undefined;
+      return b;
+    },
+  };
+  const step = () => {
+    if (signal !== undefined && signal.aborted) throw aborted();
+    return next();
+  };
+  const entry = (fields) => {
+    if (fields === undefined) {
+      finish(false);
+      return { done: true, value: undefined };
+    }
+    index++;
+    first = fields[2];
+    complete = fields[3];
+    return { done: false, value: new ZipEntry(ENTRY_TOKEN, run, index, fields[0], fields[1], collectCap) };
   };
   return {
     [Symbol.asyncIterator]() {
       return {
-        async next() {
-          if (done) return { done: true, value: undefined };
-          let fields;
-          try {
-            fields = await next();
-          } catch (err) {
-            finish();
-            throw err;
-          }
-          if (fields === undefined) {
-            finish();
-            return { done: true, value: undefined };
-          }
-          return { done: false, value: new ZipEntry(ENTRY_TOKEN, read, fields, collectCap) };
+        next() {
+          if (done) return Promise.resolve({ done: true, value: undefined });
+          const fields = drive(step);
+          return fields instanceof Promise ? fields.then(entry) : Promise.resolve(entry(fields));
         },
         async return() {
-          finish();
+          finish(true);
           return { done: true, value: undefined };
         },
       };

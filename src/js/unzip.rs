@@ -2,11 +2,14 @@
 //! a `ReadableStream<Uint8Array>` through the pure [`crate::unzip::ZipStreamReader`].
 //!
 //! The JavaScript side (`unzipIterable` and the `ZipEntry` class in `support.js`) holds the
-//! entries; this side holds one session per `unzip()` run and answers three calls: the next
-//! entry, the next data block of an entry, and cancel. An entry is only a handle (an index) on
-//! its session, so keeping entries keeps no WebAssembly memory. The session's reader state (input
-//! buffer, inflater, output block) is dropped as soon as the run ends — archive complete, error,
-//! or the loop broken out of — without waiting for a garbage collection.
+//! entries and reads the source stream; this side holds one session per `unzip()` run and
+//! answers four synchronous calls: the next entry, the next data block of the current entry, a
+//! source chunk (or its end) to feed, and release. The first two answer `null` when the reader
+//! needs the next source chunk: JavaScript then reads it, feeds it and asks again, so a call that
+//! needs no input (most of them) costs no promise. An entry is only a handle on its session, so
+//! keeping entries keeps no WebAssembly memory. The session's reader state (input buffer,
+//! inflater, output block) is dropped as soon as the run ends — archive complete, error, or the
+//! loop broken out of — without waiting for a garbage collection.
 //!
 //! Entries are forward-only: moving the iterator on skips whatever the caller did not read of
 //! the current entry, and the previous entry's reads then reject.
@@ -14,15 +17,13 @@
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use js_sys::{Array, Promise, Uint8Array};
+use js_sys::{Array, Uint8Array};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::JsFuture;
-use web_sys::AbortSignal;
 
-use super::error::{is_passerelle_error, to_js};
+use super::error::to_js;
 use super::options;
 use crate::error::{Error, ErrorCode};
-use crate::unzip::{Event, Limits, ZipStreamReader, MAX_DATA_BLOCK};
+use crate::unzip::{EntryMeta, EventRef, Limits, ZipStreamReader, MAX_DATA_BLOCK};
 
 const WHAT: &str = "unzip()";
 
@@ -36,18 +37,16 @@ extern "C" {
     /// A JavaScript stream's reader, or `undefined` when `stream` is not a `ReadableStream`.
     #[wasm_bindgen(js_name = streamReader, catch)]
     fn stream_reader(stream: &JsValue) -> Result<JsValue, JsValue>;
-    /// Resolves to the next `Uint8Array` chunk, or `undefined` at the end of the stream.
-    #[wasm_bindgen(js_name = readStreamChunk)]
-    fn read_stream_chunk(reader: &JsValue) -> Promise;
-    /// Cancels a reader; a rejection of `cancel()` is swallowed.
-    #[wasm_bindgen(js_name = cancelReader)]
-    fn cancel_reader(reader: &JsValue);
-    /// The async iterable of `ZipEntry` over the three session calls.
+    /// The async iterable of `ZipEntry` over the session calls; it reads `reader` and honours
+    /// `signal` (`undefined` when none).
     #[wasm_bindgen(js_name = unzipIterable)]
     fn unzip_iterable(
+        reader: &JsValue,
+        signal: &JsValue,
         next: &JsValue,
         read: &JsValue,
-        cancel: &JsValue,
+        feed: &JsValue,
+        release: &JsValue,
         collect_cap: f64,
     ) -> JsValue;
 }
@@ -61,222 +60,185 @@ struct Live {
     pending: Option<(Uint8Array, u32)>,
 }
 
+/// An event of the reader, its data block (when wanted) copied out to JavaScript.
+enum Ev {
+    Entry(EntryMeta),
+    Data(Option<Uint8Array>),
+    EntryEnd,
+    End,
+}
+
+impl Live {
+    /// The next event, fed from the pending chunk as needed; `None` when the next source chunk
+    /// is needed. A data block is copied into a new `Uint8Array` only when `want_data`.
+    fn pull(&mut self, want_data: bool) -> Result<Option<Ev>, JsValue> {
+        loop {
+            let ev = match self.zip.next_ref() {
+                Ok(Some(EventRef::Data(block))) => {
+                    Ev::Data(want_data.then(|| Uint8Array::from(block)))
+                }
+                Ok(Some(EventRef::Entry(meta))) => Ev::Entry(meta),
+                Ok(Some(EventRef::EntryEnd)) => Ev::EntryEnd,
+                Ok(Some(EventRef::End)) => Ev::End,
+                Ok(None) if self.input_done => {
+                    return Err(unzip_error(
+                        ErrorCode::Truncated,
+                        "the archive ended before its end record",
+                    ))
+                }
+                Ok(None) => {
+                    let Some((chunk, at)) = self.pending.take() else {
+                        return Ok(None);
+                    };
+                    let len = chunk.length();
+                    let end = len.min(at.saturating_add(MAX_DATA_BLOCK as u32));
+                    self.zip.feed(&chunk.subarray(at, end).to_vec());
+                    if end < len {
+                        self.pending = Some((chunk, end));
+                    }
+                    continue;
+                }
+                Err(e) => return Err(to_js(&e)),
+            };
+            return Ok(Some(ev));
+        }
+    }
+}
+
 struct Session {
     /// `None` once the run ended (finished, failed or cancelled).
     live: RefCell<Option<Live>>,
-    reader: RefCell<Option<JsValue>>,
-    signal: Option<AbortSignal>,
-    /// Index of the entry the iterator is on (0 = none yet).
-    current: Cell<u64>,
-    /// Whether the current entry's data has been read to its end.
-    current_done: Cell<bool>,
-    busy: Cell<bool>,
+    /// Whether the iterator is on an entry whose data has not been read to its end.
+    in_entry: Cell<bool>,
 }
 
 fn unzip_error(code: ErrorCode, message: &str) -> JsValue {
     to_js(&Error::new(code, format!("unzip: {message}")))
 }
 
-/// What pulling the reader state produced.
-enum Pull {
-    Event(Event),
-    Failed(JsValue),
-    NeedChunk,
+fn unexpected(place: &str) -> JsValue {
+    unzip_error(
+        ErrorCode::InvalidResponse,
+        &format!("unexpected record {place}"),
+    )
+}
+
+fn ended_error() -> JsValue {
+    to_js(&Error::invalid_input(
+        "unzip(): this archive's reading is over (finished, failed or cancelled)",
+    ))
 }
 
 impl Session {
-    /// Ends the run: drops the reader state and cancels the source (when it is not over).
-    fn release(&self, cancel_source: bool) {
+    /// Drops the reader state.
+    fn release(&self) {
         self.live.borrow_mut().take();
-        if let Some(reader) = self.reader.borrow_mut().take() {
-            if cancel_source {
-                cancel_reader(&reader);
-            }
-        }
     }
 
-    fn ended_error() -> JsValue {
-        to_js(&Error::invalid_input(
-            "unzip(): this archive's reading is over (finished, failed or cancelled)",
-        ))
-    }
-
-    /// Reads the next chunk from the source stream; `None` at its end.
-    async fn read_chunk(&self) -> Result<Option<Uint8Array>, JsValue> {
-        if crate::http::fetch::is_aborted(self.signal.as_ref()) {
-            return Err(unzip_error(ErrorCode::Aborted, "aborted"));
-        }
-        let Some(reader) = self.reader.borrow().clone() else {
-            return Err(Self::ended_error());
+    /// Runs `f` on the reader state; a failure ends the run (JavaScript then cancels the
+    /// source).
+    fn with<T>(
+        &self,
+        f: impl FnOnce(&mut Live, &Session) -> Result<T, JsValue>,
+    ) -> Result<T, JsValue> {
+        let r = match self.live.borrow_mut().as_mut() {
+            Some(live) => f(live, self),
+            None => Err(ended_error()),
         };
-        let value = JsFuture::from(read_stream_chunk(&reader))
-            .await
-            .map_err(|cause| {
-                if is_passerelle_error(&cause) {
-                    cause
-                } else {
-                    unzip_error(
-                        ErrorCode::Truncated,
-                        "the source stream failed before the archive was complete",
-                    )
-                }
-            })?;
-        if value.is_undefined() {
-            return Ok(None);
+        if r.is_err() {
+            self.release();
         }
-        Ok(Some(value.unchecked_into()))
+        r
     }
 
-    /// One step of the reader state: an event, a failure, or a need for the next source chunk.
-    fn pull(&self) -> Pull {
-        let mut live = self.live.borrow_mut();
-        let Some(live) = live.as_mut() else {
-            return Pull::Failed(Self::ended_error());
-        };
-        loop {
-            match live.zip.next_event() {
-                Ok(Some(ev)) => return Pull::Event(ev),
-                Ok(None) if live.input_done => {
-                    return Pull::Failed(unzip_error(
-                        ErrorCode::Truncated,
-                        "the archive ended before its end record",
-                    ))
-                }
-                Ok(None) => {}
-                Err(e) => return Pull::Failed(to_js(&e)),
-            }
-            // Feed the next block of the pending chunk, if any.
-            let Some((chunk, at)) = live.pending.take() else {
-                return Pull::NeedChunk;
-            };
-            let len = chunk.length();
-            let end = len.min(at.saturating_add(MAX_DATA_BLOCK as u32));
-            live.zip.feed(&chunk.subarray(at, end).to_vec());
-            if end < len {
-                live.pending = Some((chunk, end));
-            }
-        }
-    }
-
-    /// The next event, feeding the reader from the source as needed. Any failure ends the run.
-    async fn event(&self) -> Result<Event, JsValue> {
-        loop {
-            match self.pull() {
-                Pull::Event(ev) => {
-                    if ev == Event::End {
-                        self.release(false);
-                    }
-                    return Ok(ev);
-                }
-                Pull::Failed(e) => {
-                    self.release(true);
-                    return Err(e);
-                }
-                Pull::NeedChunk => {}
-            }
-            let chunk = match self.read_chunk().await {
-                Ok(c) => c,
-                Err(e) => {
-                    self.release(true);
-                    return Err(e);
-                }
-            };
-            let mut live = self.live.borrow_mut();
-            let Some(live) = live.as_mut() else {
-                return Err(Self::ended_error());
-            };
-            match chunk {
-                Some(c) => live.pending = Some((c, 0)),
-                None => {
-                    live.zip.end_of_input();
-                    live.input_done = true;
-                }
-            }
-        }
-    }
-
-    /// Marks the session busy (one read at a time).
-    fn enter(&self) -> Result<(), JsValue> {
-        if self.busy.replace(true) {
-            return Err(to_js(&Error::invalid_input(
-                "unzip(): wait for the previous read to finish before starting another",
-            )));
-        }
-        Ok(())
-    }
-
-    /// Moves to the next entry, skipping unread data of the current one: `[index, name, isDir,
-    /// lastModified]`, or `undefined` at the end.
-    async fn next_entry(&self) -> Result<JsValue, JsValue> {
+    /// Moves to the next entry, skipping unread data of the current one: `[name, lastModified,
+    /// firstBlock, complete]` (the first data block and whether the data ended, as far as the
+    /// input already fed allows), `undefined` at the end, `null` when a source chunk is needed.
+    fn next_entry(&self) -> Result<JsValue, JsValue> {
         if self.live.borrow().is_none() {
             return Ok(JsValue::UNDEFINED);
         }
-        while self.current.get() > 0 && !self.current_done.get() {
-            match self.event().await? {
-                Event::Data(_) => {}
-                Event::EntryEnd => self.current_done.set(true),
-                _ => return Err(self.unexpected("inside an entry")),
+        let r = self.with(|live, s| {
+            while s.in_entry.get() {
+                match live.pull(false)? {
+                    None => return Ok(JsValue::NULL),
+                    Some(Ev::Data(_)) => {}
+                    Some(Ev::EntryEnd) => s.in_entry.set(false),
+                    Some(_) => return Err(unexpected("inside an entry")),
+                }
+            }
+            let meta = match live.pull(false)? {
+                None => return Ok(JsValue::NULL),
+                Some(Ev::Entry(meta)) => meta,
+                Some(Ev::End) => return Ok(JsValue::UNDEFINED),
+                Some(_) => return Err(unexpected("between entries")),
+            };
+            s.in_entry.set(true);
+            // What the input already holds of the entry: its first block, and its end when that
+            // block is all. A failure here is left for the next call (the reader's errors are
+            // sticky), so the entry itself is still reported.
+            let mut first = JsValue::UNDEFINED;
+            match live.pull(true) {
+                Ok(Some(Ev::Data(block))) => {
+                    first = block.map_or(JsValue::UNDEFINED, JsValue::from);
+                    if live.zip.entry_data_complete() {
+                        match live.pull(false) {
+                            Ok(Some(Ev::EntryEnd)) => s.in_entry.set(false),
+                            Ok(Some(_)) => return Err(unexpected("inside an entry")),
+                            Ok(None) | Err(_) => {}
+                        }
+                    }
+                }
+                Ok(Some(Ev::EntryEnd)) => s.in_entry.set(false),
+                Ok(Some(_)) => return Err(unexpected("inside an entry")),
+                Ok(None) | Err(_) => {}
+            }
+            Ok(Array::of4(
+                &JsValue::from_str(&meta.name),
+                &JsValue::from_str(&meta.last_modified),
+                &first,
+                &JsValue::from_bool(!s.in_entry.get()),
+            )
+            .into())
+        });
+        if let Ok(v) = &r {
+            if v.is_undefined() {
+                self.release();
             }
         }
-        match self.event().await? {
-            Event::Entry(meta) => {
-                let index = self.current.get() + 1;
-                self.current.set(index);
-                self.current_done.set(false);
-                Ok(Array::of4(
-                    &JsValue::from_f64(index as f64),
-                    &JsValue::from_str(&meta.name),
-                    &JsValue::from_bool(meta.is_dir),
-                    &JsValue::from_str(&meta.last_modified),
-                )
-                .into())
-            }
-            Event::End => Ok(JsValue::UNDEFINED),
-            _ => Err(self.unexpected("between entries")),
-        }
+        r
     }
 
-    fn unexpected(&self, place: &str) -> JsValue {
-        self.release(true);
-        unzip_error(
-            ErrorCode::InvalidResponse,
-            &format!("unexpected record {place}"),
-        )
-    }
-
-    /// The next data block of entry `index`; `undefined` at its end.
-    async fn entry_data(&self, index: u64) -> Result<JsValue, JsValue> {
-        if self.current.get() != index {
-            return Err(to_js(&Error::invalid_input(
-                "unzip(): this entry's data is gone; read it before moving to the next entry",
-            )));
-        }
-        if self.current_done.get() {
+    /// The next data block of the current entry: a `Uint8Array`, `undefined` at its end, `null`
+    /// when a source chunk is needed.
+    fn entry_data(&self) -> Result<JsValue, JsValue> {
+        if !self.in_entry.get() {
             return Ok(JsValue::UNDEFINED);
         }
-        match self.event().await? {
-            Event::Data(d) => Ok(Uint8Array::from(d.as_slice()).into()),
-            Event::EntryEnd => {
-                self.current_done.set(true);
+        self.with(|live, s| match live.pull(true)? {
+            None => Ok(JsValue::NULL),
+            Some(Ev::Data(block)) => Ok(block.map_or(JsValue::UNDEFINED, JsValue::from)),
+            Some(Ev::EntryEnd) => {
+                s.in_entry.set(false);
                 Ok(JsValue::UNDEFINED)
             }
-            _ => Err(self.unexpected("inside an entry")),
-        }
+            Some(_) => Err(unexpected("inside an entry")),
+        })
     }
-}
 
-/// Runs one session call as a promise, with the busy flag held during it.
-fn call<F>(session: &Rc<Session>, f: impl FnOnce(Rc<Session>) -> F + 'static) -> Promise
-where
-    F: std::future::Future<Output = Result<JsValue, JsValue>> + 'static,
-{
-    let session = session.clone();
-    super::promise(async move {
-        session.enter()?;
-        let r = f(session.clone()).await;
-        session.busy.set(false);
-        r
-    })
+    /// Feeds the next source chunk (`undefined`: the source ended). Only called after an answer
+    /// of `null`, so the previous chunk was fed whole.
+    fn feed(&self, chunk: JsValue) -> Result<(), JsValue> {
+        self.with(|live, _| {
+            if chunk.is_undefined() {
+                live.zip.end_of_input();
+                live.input_done = true;
+            } else {
+                live.pending = Some((chunk.unchecked_into(), 0));
+            }
+            Ok(())
+        })
+    }
 }
 
 /// `unzip(stream, { maxEntryBytes?, maxTotalBytes?, maxNameBytes?, maxExtraBytes?,
@@ -310,27 +272,24 @@ pub fn unzip(stream: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
             input_done: false,
             pending: None,
         })),
-        reader: RefCell::new(Some(reader)),
-        signal,
-        current: Cell::new(0),
-        current_done: Cell::new(true),
-        busy: Cell::new(false),
+        in_entry: Cell::new(false),
     });
     let s = session.clone();
-    let next = Closure::<dyn FnMut() -> Promise>::new(move || {
-        call(&s, |session| async move { session.next_entry().await })
-    })
-    .into_js_value();
+    let next = Closure::<dyn FnMut() -> Result<JsValue, JsValue>>::new(move || s.next_entry())
+        .into_js_value();
     let s = session.clone();
-    let read = Closure::<dyn FnMut(f64) -> Promise>::new(move |index: f64| {
-        call(&s, move |session| async move {
-            session.entry_data(index as u64).await
-        })
-    })
-    .into_js_value();
-    let cancel = Closure::<dyn FnMut()>::new(move || session.release(true)).into_js_value();
+    let read = Closure::<dyn FnMut() -> Result<JsValue, JsValue>>::new(move || s.entry_data())
+        .into_js_value();
+    let s = session.clone();
+    let feed =
+        Closure::<dyn FnMut(JsValue) -> Result<(), JsValue>>::new(move |chunk| s.feed(chunk))
+            .into_js_value();
+    let release = Closure::<dyn FnMut()>::new(move || session.release()).into_js_value();
     let cap = limits
         .max_entry_bytes
         .map_or(DEFAULT_COLLECT_CAP, |n| n as f64);
-    Ok(unzip_iterable(&next, &read, &cancel, cap))
+    let signal: JsValue = signal.map_or(JsValue::UNDEFINED, JsValue::from);
+    Ok(unzip_iterable(
+        &reader, &signal, &next, &read, &feed, &release, cap,
+    ))
 }

@@ -4,6 +4,7 @@
 use miniz_oxide::inflate::stream::{inflate, InflateState};
 use miniz_oxide::{DataFormat, MZError, MZFlush, MZStatus};
 
+use super::crc::Crc32;
 use crate::{Error, Result};
 
 /// What one step produced.
@@ -27,7 +28,7 @@ enum Kind {
 /// The data of the entry being read.
 pub(super) struct Body {
     kind: Kind,
-    hasher: crc32fast::Hasher,
+    hasher: Crc32,
     /// Compressed bytes consumed.
     pub(super) compressed: u64,
     /// Uncompressed bytes produced.
@@ -46,15 +47,24 @@ impl Body {
     fn with(kind: Kind) -> Body {
         Body {
             kind,
-            hasher: crc32fast::Hasher::new(),
+            hasher: Crc32::new(),
             compressed: 0,
             uncompressed: 0,
         }
     }
 
+    /// Whether all the data has been produced (stored count reached, or the end of the Deflate
+    /// stream seen).
+    pub(super) fn is_complete(&self) -> bool {
+        match self.kind {
+            Kind::Stored { remaining } => remaining == 0,
+            Kind::Deflate { done } => done,
+        }
+    }
+
     /// CRC-32 of the bytes produced so far.
     pub(super) fn crc(&self) -> u32 {
-        self.hasher.clone().finalize()
+        self.hasher.value()
     }
 
     /// One step: reads from `input`, writes at most `out.len()` bytes to `out`. Returns the

@@ -62,6 +62,7 @@
 mod body;
 mod buffer;
 mod check;
+mod crc;
 mod meta;
 mod name;
 mod records;
@@ -149,6 +150,20 @@ pub enum Event {
     End,
 }
 
+/// What [`ZipStreamReader::next_ref`] yields: an [`Event`] whose data block is borrowed from the
+/// reader.
+#[derive(Debug, PartialEq, Eq)]
+pub enum EventRef<'a> {
+    /// See [`Event::Entry`].
+    Entry(EntryMeta),
+    /// See [`Event::Data`]; valid until the next call on the reader.
+    Data(&'a [u8]),
+    /// See [`Event::EntryEnd`].
+    EntryEnd,
+    /// See [`Event::End`].
+    End,
+}
+
 /// The entry being read.
 struct Current {
     name: String,
@@ -193,7 +208,10 @@ enum Phase {
 
 /// Result of one internal step.
 enum Step {
-    Event(Event),
+    /// Any event but data (never `EventRef::Data`).
+    Event(EventRef<'static>),
+    /// The next `n` bytes of the current entry are at the start of the output block.
+    Data(usize),
     Continue,
     NeedInput,
     /// After `End`: nothing to do, whatever the input state.
@@ -275,19 +293,43 @@ impl ZipStreamReader {
     /// The next event; `Ok(None)` when more input is needed (or after `End`). After an error,
     /// every later call returns the same error.
     pub fn next_event(&mut self) -> Result<Option<Event>> {
-        loop {
+        Ok(self.next_ref()?.map(|e| match e {
+            EventRef::Entry(meta) => Event::Entry(meta),
+            EventRef::Data(block) => Event::Data(block.to_vec()),
+            EventRef::EntryEnd => Event::EntryEnd,
+            EventRef::End => Event::End,
+        }))
+    }
+
+    /// Like [`next_event`](Self::next_event), but a data block is lent rather than copied into
+    /// a new `Vec`: it stays valid until the next call on the reader.
+    pub fn next_ref(&mut self) -> Result<Option<EventRef<'_>>> {
+        let n = loop {
             if let Some(e) = &self.failed {
                 return Err(e.clone());
             }
-            let step = self.step();
-            match step {
+            match self.step() {
                 Ok(Step::Event(event)) => return Ok(Some(event)),
+                Ok(Step::Data(n)) => break n,
                 Ok(Step::Continue) => {}
                 Ok(Step::Idle) => return Ok(None),
                 Ok(Step::NeedInput) if !self.eof => return Ok(None),
                 Ok(Step::NeedInput) => self.failed = Some(self.truncated()),
                 Err(e) => self.failed = Some(e),
             }
+        };
+        Ok(Some(EventRef::Data(self.out.get(..n).unwrap_or_default())))
+    }
+
+    /// Whether the end of the current entry's data has been seen: every byte of it was
+    /// produced, and what remains before its [`Event::EntryEnd`] is checking it (and reading its
+    /// data descriptor, if it has one). It can still be `false` after the last block, when the
+    /// input fed so far stops before the end marker of the entry's Deflate stream.
+    pub fn entry_data_complete(&self) -> bool {
+        match &self.state {
+            State::Data(cur) => cur.body.is_complete(),
+            State::Descriptor(_) => true,
+            _ => false,
         }
     }
 
@@ -340,7 +382,7 @@ impl ZipStreamReader {
                 }
                 if self.eof {
                     self.state = State::Ended;
-                    return Ok(Step::Event(Event::End));
+                    return Ok(Step::Event(EventRef::End));
                 }
                 Ok(Step::NeedInput)
             }
@@ -524,7 +566,7 @@ impl ZipStreamReader {
             return Ok(Step::Continue);
         }
         self.entries_reported += 1;
-        Ok(Step::Event(Event::Entry(meta)))
+        Ok(Step::Event(EventRef::Entry(meta)))
     }
 
     /// Fails when a header's variable fields exceed the header limits (checked on the fixed
@@ -626,9 +668,8 @@ impl ZipStreamReader {
                     cur.body.uncompressed - before,
                 )?;
                 self.total_out += n as u64;
-                let block = self.out.get(..n).unwrap_or_default().to_vec();
                 self.state = State::Data(cur);
-                Ok(Step::Event(Event::Data(block)))
+                Ok(Step::Data(n))
             }
             Progress::Continue => {
                 self.state = State::Data(cur);
@@ -696,7 +737,7 @@ impl ZipStreamReader {
         if cur.hidden {
             Step::Continue
         } else {
-            Step::Event(Event::EntryEnd)
+            Step::Event(EventRef::EntryEnd)
         }
     }
 }

@@ -194,7 +194,7 @@ fn unicode_path(extra: &[u8], raw_name: &[u8]) -> Option<String> {
     let mut name = None;
     each_extra(extra, |id, data| {
         let usable = id == EXTRA_UNICODE_PATH && data.len() >= 5 && data.first() == Some(&1);
-        if usable && name.is_none() && Le(data).u32(1) == crc32fast::hash(raw_name) {
+        if usable && name.is_none() && Le(data).u32(1) == crate::unzip::crc::hash(raw_name) {
             name = std::str::from_utf8(data.get(5..).unwrap_or_default())
                 .ok()
                 .map(str::to_string);
@@ -442,7 +442,7 @@ mod tests {
             e
         };
         assert_eq!(
-            unicode_path(&field(crc32fast::hash(raw)), raw).as_deref(),
+            unicode_path(&field(crate::unzip::crc::hash(raw)), raw).as_deref(),
             Some("café.txt")
         );
         assert_eq!(unicode_path(&field(1), raw), None);

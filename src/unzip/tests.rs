@@ -148,6 +148,59 @@ fn every_chunk_size_gives_the_same_result() {
     }
 }
 
+/// `next_ref` lends the same blocks `next_event` gives; `entry_data_complete` is never true before an
+/// entry's last byte was produced, and is true with the last block when the input is all there.
+#[test]
+fn borrowed_blocks_and_data_complete() {
+    let (text, random) = mixed_items();
+    let items: Vec<(&str, Option<&[u8]>)> = vec![
+        ("d/", None),
+        ("d/empty", Some(b"")),
+        ("d/text.txt", Some(&text)),
+        ("d/random.bin", Some(&random)),
+        ("z", Some(b"z")),
+    ];
+    let archive = build_archive(&items, MTIME);
+    let reference = read(&archive).unwrap();
+    for chunk in [1, 7, 1000, archive.len()] {
+        let mut r = ZipStreamReader::new(Limits::default());
+        let mut pieces = archive.chunks(chunk);
+        let mut out: Entries = Vec::new();
+        let mut produced = 0usize;
+        loop {
+            let complete_before = r.entry_data_complete();
+            match r.next_ref().unwrap() {
+                Some(EventRef::Entry(m)) => {
+                    assert!(!complete_before);
+                    out.push((m, Vec::new()));
+                    produced = 0;
+                }
+                Some(EventRef::Data(d)) => {
+                    assert!(!complete_before, "data after the entry's data was complete");
+                    let e = out.last_mut().unwrap();
+                    e.1.extend_from_slice(d);
+                    produced += d.len();
+                    let want = items.iter().find(|i| i.0 == e.0.name).unwrap().1.unwrap();
+                    if r.entry_data_complete() {
+                        assert_eq!(produced, want.len(), "complete too early, chunk {chunk}");
+                    }
+                    if chunk == archive.len() {
+                        // All input at hand: the end of the data is seen with its last block.
+                        assert_eq!(r.entry_data_complete(), produced == want.len());
+                    }
+                }
+                Some(EventRef::EntryEnd) => assert!(!r.entry_data_complete()),
+                Some(EventRef::End) => break,
+                None => match pieces.next() {
+                    Some(p) => r.feed(p),
+                    None => r.end_of_input(),
+                },
+            }
+        }
+        assert!(out == reference, "chunk size {chunk}");
+    }
+}
+
 #[test]
 fn fifteen_hundred_files() {
     let mut w = GoZipWriter::new();
@@ -354,7 +407,7 @@ fn limits_apply_to_stored_entries_from_their_header() {
 
 /// A one-entry stored archive with sizes in the local header (as Info-ZIP writes it).
 fn stored_archive(name: &[u8], data: &[u8], flags: u16) -> Vec<u8> {
-    let crc = crc32fast::hash(data);
+    let crc = super::crc::hash(data);
     let len = data.len() as u32;
     let mut a = Vec::new();
     let put = |a: &mut Vec<u8>, parts: &[&[u8]]| parts.iter().for_each(|p| a.extend(*p));
