@@ -137,7 +137,6 @@ export function wrapBody(body, expected, onProgress, failure, release, idleMs) {
   );
 }
 
-/** True in browsers (main thread or workers), false in Node and in Cloudflare Workers. */
 /**
  * Sorts directory entries by `path` in code point order, which is the byte order of the UTF-8
  * paths (what the Rust API sorts by). UTF-16 units differ from it only above U+D7FF: surrogates
@@ -158,6 +157,7 @@ export function sortByPath(entries) {
   });
 }
 
+/** True in browsers (main thread or workers), false in Node and in Cloudflare Workers. */
 export function isBrowser() {
   const nav = globalThis.navigator;
   if (!nav || typeof nav.userAgent !== "string") return false;
