@@ -470,6 +470,21 @@ describe("walk", () => {
     assert.deepEqual(strip(sub), strip((await rawTree("/Relevés")).sort(byteOrder)));
   });
 
+  test("walk sorts by the byte order of the UTF-8 paths, also past U+FFFF", async () => {
+    await fake.reset();
+    const c = client();
+    await c.mkdir("/Tri");
+    // UTF-16 order would put "a😀" (a surrogate pair, 0xD83D…) before "a\uE000"; UTF-8 byte
+    // order (the Rust API's, and the listing's own) puts it last.
+    const names = ["a\u{1F600}", "a\uE000", "ab", "a\u00E9", "A"];
+    for (const name of names) await c.uploadFile(`/Tri/${name}`, new TextEncoder().encode(name));
+    const got = (await c.walk("/Tri")).map((e) => e.name);
+    const bytes = (s) => Buffer.from(s, "utf8");
+    const want = [...names].sort((x, y) => Buffer.compare(bytes(x), bytes(y)));
+    assert.deepEqual(want, ["A", "ab", "a\u00E9", "a\uE000", "a\u{1F600}"]);
+    assert.deepEqual(got, want);
+  });
+
   test("walk keeps at most `concurrency` listings in flight (default 8)", async () => {
     await fake.reset();
     const c0 = client();
