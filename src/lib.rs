@@ -56,3 +56,10 @@ pub mod unzip;
 mod js;
 
 pub use error::{Error, ErrorCause, ErrorCode, Result};
+
+/// The WebAssembly module's allocator: talc instead of the standard library's dlmalloc, ~3 KB
+/// gzip lighter per module. Freed blocks are merged and reused, so wasm memory stays bounded
+/// (tests/js/node-hostile.test.mjs: the same peaks as with dlmalloc).
+#[cfg(target_arch = "wasm32")]
+#[global_allocator]
+static ALLOC: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();

@@ -1,5 +1,5 @@
-//! The seam's `wasm32` implementation ([`FetchIo`]), built on gloo-net's request and response
-//! types: the one place that performs HTTP.
+//! The seam's `wasm32` implementation ([`FetchIo`]), on the runtime's `fetch`, `Request` and
+//! `Response`: the one place that performs HTTP.
 //!
 //! * Uses the caller's `fetch` option when given (Worker service bindings, proxies, tests), else
 //!   the global `fetch`; it is called with one `Request`. Responses are read through structural
@@ -19,7 +19,6 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 
-use gloo_net::http::{Headers, RequestBuilder, Response};
 use js_sys::{Function, Promise, Uint8Array};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::prelude::*;
@@ -27,6 +26,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{
     AbortController, AbortSignal, ReadableStreamDefaultReader, ReadableStreamReadResult,
+    RequestInit, Response,
 };
 
 use super::engine::aborted;
@@ -348,38 +348,33 @@ impl FetchIo {
         for (n, v) in &req.headers {
             headers.append(n, v).map_err(|_| bad())?;
         }
-        let method = match req.method {
-            Method::Get => gloo_net::http::Method::GET,
-            Method::Post => gloo_net::http::Method::POST,
-            Method::Delete => gloo_net::http::Method::DELETE,
-        };
-        let mut builder = RequestBuilder::new(&req.url)
-            .method(method)
-            .headers(Headers::from_raw(headers))
-            .redirect(web_sys::RequestRedirect::Manual)
-            .abort_signal(Some(signal));
+        let init = RequestInit::new();
+        init.set_method(match req.method {
+            Method::Get => "GET",
+            Method::Post => "POST",
+            Method::Delete => "DELETE",
+        });
+        init.set_headers(&headers);
+        init.set_redirect(web_sys::RequestRedirect::Manual);
+        init.set_signal(Some(signal));
         if in_browser() {
             // An API answer must never come from the browser's HTTP cache (a file changed on
             // the server would come back with its old content). Workers and Node have no such
             // cache, and older workerd compatibility dates refuse the field.
-            builder = builder.cache(web_sys::RequestCache::NoStore);
+            init.set_cache(web_sys::RequestCache::NoStore);
         }
         let mut stream = None;
-        let built = match &req.body {
-            Body::Empty => builder.build(),
-            Body::Json(s) => builder.body(JsValue::from_str(s)),
-            Body::Bytes(b) => builder.body(Uint8Array::from(b.as_slice())),
+        match &req.body {
+            Body::Empty => {}
+            Body::Json(s) => init.set_body(&JsValue::from_str(s)),
+            Body::Bytes(b) => init.set_body(&Uint8Array::from(b.as_slice())),
             Body::External => match &self.upload {
-                Some(v) if is_readable_stream(v) => {
-                    stream = Some(v.clone());
-                    builder.build()
-                }
-                Some(v) => builder.body(v.clone()),
-                None => builder.build(),
+                Some(v) if is_readable_stream(v) => stream = Some(v.clone()),
+                Some(v) => init.set_body(v),
+                None => {}
             },
         }
-        .map_err(|_| bad())?;
-        let raw: web_sys::Request = built.into();
+        let raw = web_sys::Request::new_with_str_and_init(&req.url, &init).map_err(|_| bad())?;
         match stream {
             Some(s) => with_stream_body(&raw, &s).map_err(|_| bad()),
             None => Ok(raw),
@@ -389,8 +384,7 @@ impl FetchIo {
 
 fn read_head(response: &Response) -> ResponseHead {
     let mut headers = Vec::new();
-    let raw: web_sys::Headers = response.headers().into_raw();
-    if let Ok(Some(iter)) = js_sys::try_iter(&raw) {
+    if let Ok(Some(iter)) = js_sys::try_iter(&response.headers()) {
         for pair in iter.flatten() {
             let pair: js_sys::Array = pair.unchecked_into();
             if let (Some(n), Some(v)) = (pair.get(0).as_string(), pair.get(1).as_string()) {
@@ -429,7 +423,7 @@ impl Io for FetchIo {
                 "{op} failed: fetch resolved to something that is not a Response"
             ))));
         }
-        let response = Response::from(value.unchecked_into::<web_sys::Response>());
+        let response: Response = value.unchecked_into();
         let status = response.status();
         if status == 0 && response.type_() == web_sys::ResponseType::Opaqueredirect {
             return Err(Failure::fatal(Error::new(

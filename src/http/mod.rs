@@ -1,7 +1,7 @@
 //! HTTP: requests and responses as data, the one I/O seam ([`io::Io`]) and the one engine both
 //! clients run on — retries with one budget ([`engine`]), a single-flight token with renewal and
 //! one replay after a refusal ([`auth`]). Everything here is plain Rust with no I/O except
-//! `fetch.rs` (wasm32 only), the gloo-net implementation of the seam.
+//! `fetch.rs` (wasm32 only), the seam on the runtime's `fetch`.
 
 pub mod auth;
 pub mod engine;

@@ -39,11 +39,16 @@ where
     wasm_bindgen_futures::future_to_promise(boxed)
 }
 
-/// Serialises a result as plain JSON-compatible JavaScript values (numbers, not BigInts).
+/// Serialises a result as plain JSON-compatible JavaScript values (numbers, not BigInts): the
+/// value is written as JSON by serde_json (already linked for the APIs' bodies) and read back by
+/// the runtime's `JSON.parse`, which is smaller than a field-by-field conversion and as fast.
 pub(crate) fn to_value<T: Serialize>(v: &T) -> Result<JsValue, JsValue> {
-    let ser = serde_wasm_bindgen::Serializer::json_compatible();
-    v.serialize(&ser)
-        .map_err(|e| Error::invalid_response(format!("could not convert the result: {e}")).into())
+    let text = serde_json::to_string(v).map_err(|e| {
+        JsValue::from(Error::invalid_response(format!(
+            "could not convert the result: {e}"
+        )))
+    })?;
+    js_sys::JSON::parse(&text)
 }
 
 /// Diagnostics: the current size of this module's WebAssembly memory in bytes (it only grows).

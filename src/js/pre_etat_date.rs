@@ -9,7 +9,7 @@ use wasm_bindgen::prelude::*;
 use super::options::{self, Common};
 use super::{promise, to_value};
 use crate::error::Error;
-use crate::pre_etat_date::client::{PreEtatDateClient, PreEtatDateConfig};
+use crate::pre_etat_date::client::{OrderCall, PreEtatDateClient, PreEtatDateConfig};
 use crate::pre_etat_date::{
     document_type_label, issues_to_error, validate_order_value, Lang, LegacyRefreshRequest,
     OrderRequest, OrderState, RefreshRequest, Transaction,
@@ -120,42 +120,33 @@ impl JsPreEtatDateClient {
     /// `POST /order/` after `validateOrder`; never retried automatically.
     #[wasm_bindgen(js_name = createOrder)]
     pub fn create_order(&self, order: JsValue, options: JsValue) -> Promise {
-        let (client, common) = (self.client.clone(), self.common.clone());
-        promise(async move {
-            let order = checked_order(&json_of(&order, "createOrder()")?)?;
-            let io = common.io(options::signal(&options, "createOrder()")?);
-            let t = client.create_order(&io, &order).await?;
-            transaction_value(&t)
-        })
+        let call = json_of(&order, "createOrder()")
+            .and_then(|v| checked_order(&v))
+            .map(|order| self.client.prepare_create_order(&order));
+        self.order_promise(call, options, "createOrder()")
     }
 
     /// `POST /order/{orderid}/refresh`.
     #[wasm_bindgen(js_name = requestRefresh)]
     pub fn request_refresh(&self, orderid: JsValue, req: JsValue, options: JsValue) -> Promise {
-        let (client, common) = (self.client.clone(), self.common.clone());
-        promise(async move {
-            let orderid = orderid.as_string().ok_or_else(|| {
-                Error::invalid_input("requestRefresh(): `orderid` must be a string")
-            })?;
-            let req = RefreshRequest::from_json_value(json_of(&req, "requestRefresh()")?)?;
-            let io = common.io(options::signal(&options, "requestRefresh()")?);
-            let t = client.request_refresh(&io, &orderid, &req).await?;
-            transaction_value(&t)
-        })
+        let call = orderid
+            .as_string()
+            .ok_or_else(|| Error::invalid_input("requestRefresh(): `orderid` must be a string"))
+            .and_then(|orderid| {
+                let req = RefreshRequest::from_json_value(json_of(&req, "requestRefresh()")?)?;
+                Ok(self.client.prepare_refresh(&orderid, &req))
+            });
+        self.order_promise(call, options, "requestRefresh()")
     }
 
     /// Deprecated `POST /order/needrefresh` (orderid and account in the body).
     #[wasm_bindgen(js_name = requestRefreshLegacy)]
     #[allow(deprecated)]
     pub fn request_refresh_legacy(&self, req: JsValue, options: JsValue) -> Promise {
-        let (client, common) = (self.client.clone(), self.common.clone());
-        promise(async move {
-            let req =
-                LegacyRefreshRequest::from_json_value(json_of(&req, "requestRefreshLegacy()")?)?;
-            let io = common.io(options::signal(&options, "requestRefreshLegacy()")?);
-            let t = client.request_refresh_legacy(&io, &req).await?;
-            transaction_value(&t)
-        })
+        let call = json_of(&req, "requestRefreshLegacy()")
+            .and_then(LegacyRefreshRequest::from_json_value)
+            .map(|req| self.client.prepare_refresh_legacy(&req));
+        self.order_promise(call, options, "requestRefreshLegacy()")
     }
 
     /// `POST /order/test/webhook-events`: asks the service to send a webhook for a test order.
@@ -201,6 +192,25 @@ impl JsPreEtatDateClient {
         lang: JsValue,
     ) -> Result<String, JsValue> {
         document_type_label_js(code, lang)
+    }
+}
+
+impl JsPreEtatDateClient {
+    /// The promise of an order route: one non-generic function for the three, so the module
+    /// holds one copy of the call's state machine. Input errors reject the promise, as before.
+    fn order_promise(
+        &self,
+        call: Result<OrderCall, Error>,
+        options: JsValue,
+        what: &'static str,
+    ) -> Promise {
+        let (client, common) = (self.client.clone(), self.common.clone());
+        promise(async move {
+            let call = call?;
+            let io = common.io(options::signal(&options, what)?);
+            let t = client.send_order(&io, call).await?;
+            transaction_value(&t)
+        })
     }
 }
 

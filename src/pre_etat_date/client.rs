@@ -144,6 +144,14 @@ fn header_safe(value: &str) -> bool {
     !value.trim().is_empty() && value.bytes().all(|b| (0x20..0x7f).contains(&b))
 }
 
+/// One of the order routes (create, refresh, legacy refresh), checked and built: what
+/// [`PreEtatDateClient::send_order`] sends.
+pub(crate) struct OrderCall {
+    operation: &'static str,
+    secrets: Vec<String>,
+    request: Result<Request>,
+}
+
 /// Client for the PRE-ETAT.DATE API. Cheap to clone (clones share the token).
 #[derive(Clone)]
 pub struct PreEtatDateClient {
@@ -269,17 +277,7 @@ impl PreEtatDateClient {
     /// `POST /order/`: validated first (`invalid_input` before any request), never retried;
     /// replayed once after a refused token (no order was created then).
     pub async fn create_order<I: Io>(&self, io: &I, order: &OrderRequest) -> Result<Transaction> {
-        self.scrubbing_with(syndic_secrets(order.syndic.as_ref()), async move {
-            let issues = validate_order(order);
-            if !issues.is_empty() {
-                return Err(issues_to_error(op::CREATE_ORDER, &issues));
-            }
-            let a = self.auth();
-            let req = requests::create_order(&a.base, &a.api_key, "", order)?;
-            let (head, body) = self.session.send(io, &req).await?;
-            responses::parse_transaction(op::CREATE_ORDER, &head, &body)
-        })
-        .await
+        self.send_order(io, self.prepare_create_order(order)).await
     }
 
     /// `POST /order/{orderid}/refresh`, validated first.
@@ -289,17 +287,8 @@ impl PreEtatDateClient {
         orderid: &str,
         refresh: &RefreshRequest,
     ) -> Result<Transaction> {
-        self.scrubbing_with(syndic_secrets(refresh.syndic.as_ref()), async move {
-            let issues = validate_refresh(refresh);
-            if !issues.is_empty() {
-                return Err(issues_to_error(op::REQUEST_REFRESH, &issues));
-            }
-            let a = self.auth();
-            let req = requests::refresh(&a.base, &a.api_key, "", orderid, refresh)?;
-            let (head, body) = self.session.send(io, &req).await?;
-            responses::parse_transaction(op::REQUEST_REFRESH, &head, &body)
-        })
-        .await
+        self.send_order(io, self.prepare_refresh(orderid, refresh))
+            .await
     }
 
     /// `POST /order/needrefresh`, the vendor's deprecated form of [`Self::request_refresh`].
@@ -308,15 +297,67 @@ impl PreEtatDateClient {
         io: &I,
         refresh: &LegacyRefreshRequest,
     ) -> Result<Transaction> {
-        self.scrubbing_with(syndic_secrets(refresh.syndic.as_ref()), async move {
-            let issues = validate_legacy_refresh(refresh);
-            if !issues.is_empty() {
-                return Err(issues_to_error(op::REQUEST_REFRESH_LEGACY, &issues));
-            }
-            let a = self.auth();
-            let req = requests::refresh_legacy(&a.base, &a.api_key, "", refresh)?;
-            let (head, body) = self.session.send(io, &req).await?;
-            responses::parse_transaction(op::REQUEST_REFRESH_LEGACY, &head, &body)
+        self.send_order(io, self.prepare_refresh_legacy(refresh))
+            .await
+    }
+
+    /// The checked request of [`Self::create_order`].
+    pub(crate) fn prepare_create_order(&self, order: &OrderRequest) -> OrderCall {
+        let a = self.auth();
+        let issues = validate_order(order);
+        OrderCall {
+            operation: op::CREATE_ORDER,
+            secrets: syndic_secrets(order.syndic.as_ref()),
+            request: if issues.is_empty() {
+                requests::create_order(&a.base, &a.api_key, "", order)
+            } else {
+                Err(issues_to_error(op::CREATE_ORDER, &issues))
+            },
+        }
+    }
+
+    /// The checked request of [`Self::request_refresh`].
+    pub(crate) fn prepare_refresh(&self, orderid: &str, refresh: &RefreshRequest) -> OrderCall {
+        let a = self.auth();
+        let issues = validate_refresh(refresh);
+        OrderCall {
+            operation: op::REQUEST_REFRESH,
+            secrets: syndic_secrets(refresh.syndic.as_ref()),
+            request: if issues.is_empty() {
+                requests::refresh(&a.base, &a.api_key, "", orderid, refresh)
+            } else {
+                Err(issues_to_error(op::REQUEST_REFRESH, &issues))
+            },
+        }
+    }
+
+    /// The checked request of [`Self::request_refresh_legacy`].
+    pub(crate) fn prepare_refresh_legacy(&self, refresh: &LegacyRefreshRequest) -> OrderCall {
+        let a = self.auth();
+        let issues = validate_legacy_refresh(refresh);
+        OrderCall {
+            operation: op::REQUEST_REFRESH_LEGACY,
+            secrets: syndic_secrets(refresh.syndic.as_ref()),
+            request: if issues.is_empty() {
+                requests::refresh_legacy(&a.base, &a.api_key, "", refresh)
+            } else {
+                Err(issues_to_error(op::REQUEST_REFRESH_LEGACY, &issues))
+            },
+        }
+    }
+
+    /// Sends a prepared order call (never retried, replayed once after a refused token) and
+    /// reads the order it returns; every error is scrubbed of the call's secrets. One function
+    /// for the three order routes, so the module holds its state machine once.
+    pub(crate) async fn send_order<I: Io>(&self, io: &I, call: OrderCall) -> Result<Transaction> {
+        let OrderCall {
+            operation,
+            secrets,
+            request,
+        } = call;
+        self.scrubbing_with(secrets, async move {
+            let (head, body) = self.session.send(io, &request?).await?;
+            responses::parse_transaction(operation, &head, &body)
         })
         .await
     }

@@ -50,6 +50,7 @@ mod b64;
 pub mod client;
 pub mod doctype;
 pub mod model;
+mod read;
 pub mod requests;
 pub mod responses;
 pub mod state;

@@ -175,7 +175,7 @@ impl OrderRequest {
     /// Reads an order from a JSON value (e.g. an object received from JavaScript). The error is
     /// `invalid_input` and never quotes the offending string value (it could be a password).
     pub fn from_json_value(value: Value) -> Result<OrderRequest> {
-        from_value_redacted("order", value)
+        malformed("order", super::read::order(&value))
     }
 }
 
@@ -235,7 +235,7 @@ impl Default for RefreshRequest {
 impl RefreshRequest {
     /// Reads a refresh request from a JSON value; errors are `invalid_input` without values.
     pub fn from_json_value(value: Value) -> Result<RefreshRequest> {
-        from_value_redacted("refresh request", value)
+        malformed("refresh request", super::read::refresh(&value))
     }
 }
 
@@ -277,7 +277,10 @@ impl LegacyRefreshRequest {
     /// Reads a legacy refresh request from a JSON value; errors are `invalid_input` without
     /// values.
     pub fn from_json_value(value: Value) -> Result<LegacyRefreshRequest> {
-        from_value_redacted("legacy refresh request", value)
+        malformed(
+            "legacy refresh request",
+            super::read::legacy_refresh(&value),
+        )
     }
 }
 
@@ -337,43 +340,10 @@ impl fmt::Debug for AccessToken {
     }
 }
 
-/// `serde_json::from_value` whose error never quotes string values. serde's messages embed the
-/// offending value (`invalid type: string "hunter2", expected a boolean`), which could be a
-/// secret, so every quoted span is replaced by `"…"`.
-pub(crate) fn from_value_redacted<T: serde::de::DeserializeOwned>(
-    what: &str,
-    value: Value,
-) -> Result<T> {
-    serde_json::from_value(value).map_err(|e| {
-        Error::invalid_input(format!(
-            "the {what} is malformed: {}",
-            redact_quoted(&e.to_string())
-        ))
-    })
-}
-
-/// Replaces the content of every `"…"` span (strings) and of the backtick span after
-/// `integer ` / `floating point ` (numbers) by `…`, and truncates to about 200 characters.
-/// Field and variant names in backticks stay readable.
-pub(crate) fn redact_quoted(text: &str) -> String {
-    let mut out = String::with_capacity(text.len().min(220));
-    let mut closing: Option<char> = None;
-    for c in text.chars() {
-        match closing {
-            Some(end) if c == end => closing = None,
-            Some(_) => {}
-            None if c == '"' => {
-                out.push_str("\"…\"");
-                closing = Some('"');
-            }
-            None if c == '`' && (out.ends_with("integer ") || out.ends_with("floating point ")) => {
-                out.push_str("`…`");
-                closing = Some('`');
-            }
-            None => out.push(c),
-        }
-    }
-    truncate_chars(&out, 200)
+/// A reader's problem as `invalid_input`. Problems name the field, never its value (it could be a
+/// password).
+fn malformed<T>(what: &str, read: std::result::Result<T, super::read::Problem>) -> Result<T> {
+    read.map_err(|p| Error::invalid_input(format!("the {what} is malformed: {p}")))
 }
 
 /// At most `max` characters of `s`, with `…` appended when something was cut.
@@ -585,22 +555,9 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn redact_and_truncate_helpers() {
-        assert_eq!(
-            redact_quoted(r#"invalid type: string "pw", expected bool"#),
-            r#"invalid type: string "…", expected bool"#
-        );
-        assert_eq!(redact_quoted(r#"open "quote never closed"#), "open \"…\"");
-        assert_eq!(
-            redact_quoted("invalid type: integer `123456`, expected a string"),
-            "invalid type: integer `…`, expected a string"
-        );
-        assert_eq!(
-            redact_quoted("unknown variant `fax`, expected one of `email`, `extranet`"),
-            "unknown variant `fax`, expected one of `email`, `extranet`"
-        );
+    fn truncate_helper() {
         assert_eq!(truncate_chars("ééé", 2), "éé…");
         assert_eq!(truncate_chars("ab", 2), "ab");
-        assert_eq!(redact_quoted(&"x".repeat(500)).chars().count(), 201);
+        assert_eq!(truncate_chars(&"x".repeat(500), 200).chars().count(), 201);
     }
 }

@@ -14,7 +14,7 @@
 
 use serde_json::{Map, Value};
 
-use super::model::{redact_quoted, truncate_chars, AccessToken};
+use super::model::{truncate_chars, AccessToken};
 use super::requests::op;
 use super::transaction::Transaction;
 use crate::error::{Error, ErrorCode, Result};
@@ -160,10 +160,9 @@ pub fn parse_transaction(operation: &str, head: &ResponseHead, body: &[u8]) -> R
         .with_status(head.status)
         .with_server_message(env.message));
     }
-    serde_json::from_value(env.payload).map_err(|e| {
+    super::read::transaction(env.payload).map_err(|p| {
         Error::invalid_response(format!(
-            "{operation} failed: the order payload is malformed: {}",
-            redact_quoted(&e.to_string())
+            "{operation} failed: the order payload is malformed: {p}"
         ))
         .with_status(head.status)
     })

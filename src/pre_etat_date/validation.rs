@@ -410,7 +410,7 @@ pub fn validate_order_value(value: &Value) -> (Option<OrderRequest>, Vec<Validat
         // Read the rest without the method-specific rules.
         clean.insert("method".into(), Value::String("email".into()));
     }
-    let order: OrderRequest = match serde_json::from_value(Value::Object(clean)) {
+    let order: OrderRequest = match super::read::order(&Value::Object(clean)) {
         Ok(o) => o,
         Err(_) => {
             issues.push(ValidationIssue::new(
