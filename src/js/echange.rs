@@ -21,24 +21,59 @@ extern "C" {
     /// Sorts entries by `path` in code point order (the byte order of the UTF-8 paths).
     #[wasm_bindgen(js_name = sortByPath)]
     fn sort_by_path(entries: &js_sys::Array);
+    /// Appends every item of `items` (an array) to `target`.
+    #[wasm_bindgen(js_name = appendAll)]
+    fn append_all(target: &js_sys::Array, items: &JsValue);
 }
 
 /// A listing's entries as JavaScript objects, converted one by one as they are parsed.
-struct JsEntries(js_sys::Array);
+struct JsEntries {
+    out: js_sys::Array,
+    /// Entries parsed but not yet converted: at most [`BATCH`], converted together (one JSON
+    /// text, one `JSON.parse`, one append) to cross into JavaScript once per batch.
+    pending: Vec<DirEntry>,
+}
+
+/// Entries converted to JavaScript at once.
+const BATCH: usize = 256;
+
+impl JsEntries {
+    fn new() -> JsEntries {
+        JsEntries {
+            out: js_sys::Array::new(),
+            pending: Vec::with_capacity(BATCH),
+        }
+    }
+
+    fn flush(&mut self) -> crate::error::Result<()> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        let batch = to_value(&self.pending)
+            .map_err(|_| Error::invalid_response("could not convert listing entries"))?;
+        append_all(&self.out, &batch);
+        self.pending.clear();
+        Ok(())
+    }
+
+    /// Every entry, as a JavaScript array.
+    fn finish(mut self) -> Result<js_sys::Array, JsValue> {
+        self.flush()?;
+        Ok(self.out)
+    }
+}
 
 impl EntrySink for JsEntries {
     fn reset(&mut self) {
-        self.0.set_length(0);
+        self.out.set_length(0);
+        self.pending.clear();
     }
 
     fn entry(&mut self, entry: DirEntry) -> crate::error::Result<()> {
-        let value = to_value(&entry).map_err(|_| {
-            Error::invalid_response(format!(
-                "the entry {:?} cannot be represented in JavaScript (a size over 2^53?)",
-                entry.name
-            ))
-        })?;
-        self.0.push(&value);
+        self.pending.push(entry);
+        if self.pending.len() >= BATCH {
+            self.flush()?;
+        }
         Ok(())
     }
 }
@@ -131,11 +166,11 @@ impl JsEchangeClient {
             let io = common.io(options::signal(&options, "listDir()")?);
             // Each entry becomes a JavaScript object as soon as it is parsed: the listing
             // costs the module one body chunk, whatever its length.
-            let mut entries = JsEntries(js_sys::Array::new());
+            let mut entries = JsEntries::new();
             client
                 .list_dir_into(&io, path.as_deref(), &mut entries)
                 .await?;
-            Ok(entries.0.into())
+            Ok(entries.finish()?.into())
         })
     }
 
@@ -161,12 +196,13 @@ impl JsEchangeClient {
             let io = common.io(options::signal(&options, "walk()")?);
             // Entries become JavaScript objects as each folder's listing completes, and are
             // sorted there: the module keeps only the listings in flight.
-            let mut entries = JsEntries(js_sys::Array::new());
+            let mut entries = JsEntries::new();
             client
                 .walk_into(&io, path.as_deref(), concurrency, limits, &mut entries)
                 .await?;
-            sort_by_path(&entries.0);
-            Ok(entries.0.into())
+            let entries = entries.finish()?;
+            sort_by_path(&entries);
+            Ok(entries.into())
         })
     }
 

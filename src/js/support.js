@@ -137,6 +137,11 @@ export function wrapBody(body, expected, onProgress, failure, release, idleMs) {
   );
 }
 
+/** Appends the items of the array `items` to the array `target`. */
+export function appendAll(target, items) {
+  for (let i = 0; i < items.length; i++) target.push(items[i]);
+}
+
 /**
  * Sorts directory entries by `path` in code point order, which is the byte order of the UTF-8
  * paths (what the Rust API sorts by). UTF-16 units differ from it only above U+D7FF: surrogates
