@@ -5,7 +5,7 @@
 //! [`super::auth`]) decides everything else — retries, token reuse, replays, limits — as plain
 //! Rust, so that every behaviour is tested natively with a scripted `Io`
 //! (`http/script.rs`, test builds only). On `wasm32`, `super::fetch::FetchIo` implements it
-//! on gloo-net's request and response types.
+//! on the runtime's `fetch` (web-sys `Request` / `Response`).
 
 use std::future::Future;
 
