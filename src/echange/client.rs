@@ -18,7 +18,7 @@ use super::model::{DirEntry, Token};
 use super::requests::{self, Credentials};
 use super::responses;
 use super::token::plan;
-use super::walk::{WalkLimits, WalkPlan};
+use super::walk::{FolderTap, WalkLimits, WalkPlan};
 use crate::error::{Error, ErrorCode, Result};
 use crate::http::{Auth, BaseUrl, Engine, Io, Lease, Opened, Request, ResponseBody, Session};
 
@@ -264,25 +264,31 @@ impl EchangeClient {
         limits: WalkLimits,
     ) -> Result<Vec<DirEntry>> {
         let mut found = Vec::new();
-        self.walk_into(io, path, concurrency, limits, &mut found)
-            .await?;
+        self.walk_into(io, path, concurrency, limits, Vec::new, |mut listing| {
+            found.append(&mut listing);
+            Ok(())
+        })
+        .await?;
         found.sort_by(|a, b| a.path.cmp(&b.path));
         Ok(found)
     }
 
-    /// [`Self::walk`], handing the entries to `sink` as each folder's listing completes, in no
-    /// particular order (sort them by path for [`Self::walk`]'s order): the walk itself keeps
-    /// only the folders left to list and the listings in flight.
-    pub async fn walk_into<I: Io>(
+    /// [`Self::walk`], with each folder's entries going to a sink of their own, made by
+    /// `new_sink` when the folder's listing starts and handed to `done` when it completes, in
+    /// no particular order (sort the entries by path for [`Self::walk`]'s order). The walk
+    /// itself keeps only the sub-folders left to list.
+    pub async fn walk_into<I: Io, S: EntrySink>(
         &self,
         io: &I,
         path: Option<&str>,
         concurrency: usize,
         limits: WalkLimits,
-        sink: &mut dyn EntrySink,
+        new_sink: impl Fn() -> S,
+        mut done: impl FnMut(S) -> Result<()>,
     ) -> Result<()> {
         self.scrubbing(async move {
             use futures_util::stream::{FuturesUnordered, StreamExt};
+            let new_sink = &new_sink;
             let mut plan = WalkPlan::with_limits(path.unwrap_or(""), limits);
             let mut inflight = FuturesUnordered::new();
             let concurrency = concurrency.max(1);
@@ -294,17 +300,21 @@ impl EchangeClient {
                     // What is left of the entry budget: a listing over it stops while it arrives.
                     let left = limits.max_entries.saturating_sub(plan.found_count());
                     inflight.push(async move {
-                        let mut entries = Vec::new();
+                        let mut tap = FolderTap::new(new_sink());
                         let r = self
-                            .list_dir_within(io, Some(&dir), Some(left), &mut entries)
+                            .list_dir_within(io, Some(&dir), Some(left), &mut tap)
                             .await
-                            .map(|()| entries);
+                            .map(|()| tap);
                         (depth, r)
                     });
                 }
                 match inflight.next().await {
                     None => break,
-                    Some((depth, result)) => plan.add_into(depth, result?, &mut *sink)?,
+                    Some((depth, result)) => {
+                        let tap = result?;
+                        plan.add_folders(depth, tap.count, tap.folders)?;
+                        done(tap.inner)?;
+                    }
                 }
             }
             Ok(())

@@ -56,6 +56,44 @@ impl WalkLimits {
     }
 }
 
+/// An [`EntrySink`] in front of another that notes what a walk needs of a listing: how many
+/// entries it held and the paths of its sub-folders (symbolic links are not folders).
+pub struct FolderTap<S> {
+    /// Where the entries go.
+    pub inner: S,
+    /// Sub-folders, in listing order.
+    pub folders: Vec<String>,
+    /// Entries seen.
+    pub count: u64,
+}
+
+impl<S> FolderTap<S> {
+    /// A tap in front of `inner`.
+    pub fn new(inner: S) -> Self {
+        FolderTap {
+            inner,
+            folders: Vec::new(),
+            count: 0,
+        }
+    }
+}
+
+impl<S: EntrySink> EntrySink for FolderTap<S> {
+    fn reset(&mut self) {
+        self.inner.reset();
+        self.folders.clear();
+        self.count = 0;
+    }
+
+    fn entry(&mut self, entry: DirEntry) -> Result<()> {
+        self.count += 1;
+        if entry.entry_type == EntryType::Dir {
+            self.folders.push(entry.path.clone());
+        }
+        self.inner.entry(entry)
+    }
+}
+
 /// Breadth-first plan of a recursive listing.
 #[derive(Debug)]
 pub struct WalkPlan {
@@ -154,6 +192,42 @@ impl WalkPlan {
             self.count += 1;
             sink.entry(e)?;
         }
+        Ok(())
+    }
+
+    /// Records a listing of a folder whose children are at `depth`, from what a [`FolderTap`]
+    /// saw of it (its entry count and its sub-folders, in listing order) while its entries
+    /// went elsewhere. Same checks as [`add`](Self::add).
+    pub fn add_folders(&mut self, depth: u32, count: u64, folders: Vec<String>) -> Result<()> {
+        let l = self.limits;
+        if self.count.saturating_add(count) > l.max_entries {
+            self.pending.clear();
+            return Err(Error::new(
+                ErrorCode::LimitExceeded,
+                format!(
+                    "walk() stopped: the tree holds more than {} entries (maxEntries); walk a \
+                     smaller folder, set maxDepth, or raise maxEntries",
+                    l.max_entries
+                ),
+            ));
+        }
+        if l.max_depth.is_none_or(|m| depth < m) {
+            for folder in folders {
+                if depth >= l.max_folder_depth {
+                    self.pending.clear();
+                    return Err(Error::new(
+                        ErrorCode::LimitExceeded,
+                        format!(
+                            "walk() stopped: the tree is deeper than {} levels of folders \
+                             (maxFolderDepth); set maxDepth to list only the upper levels",
+                            l.max_folder_depth
+                        ),
+                    ));
+                }
+                self.pending.push_back((folder, depth + 1));
+            }
+        }
+        self.count += count;
         Ok(())
     }
 

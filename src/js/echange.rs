@@ -196,11 +196,27 @@ impl JsEchangeClient {
             let io = common.io(options::signal(&options, "walk()")?);
             // Entries become JavaScript objects as each folder's listing completes, and are
             // sorted there: the module keeps only the listings in flight.
-            let mut entries = JsEntries::new();
+            // Each folder's entries become JavaScript objects as its listing arrives; they are
+            // gathered and sorted there. The module keeps only the sub-folders left to list.
+            let mut parts: Vec<js_sys::Array> = Vec::new();
             client
-                .walk_into(&io, path.as_deref(), concurrency, limits, &mut entries)
+                .walk_into(
+                    &io,
+                    path.as_deref(),
+                    concurrency,
+                    limits,
+                    JsEntries::new,
+                    |mut e| {
+                        e.flush()?;
+                        parts.push(e.out);
+                        Ok(())
+                    },
+                )
                 .await?;
-            let entries = entries.finish()?;
+            let entries = js_sys::Array::new();
+            for part in &parts {
+                append_all(&entries, part);
+            }
             sort_by_path(&entries);
             Ok(entries.into())
         })
