@@ -48,8 +48,14 @@ fn remote_entry(v: &Value, at: &str) -> Res<DirEntry> {
 pub(crate) fn remote_entries(text: &str) -> Res<Vec<DirEntry>> {
     let mut out = Vec::new();
     each_item(text, b'[', |_, raw| {
-        let at = format!("[{}]", out.len());
-        out.push(remote_entry(&parse(raw)?, &at)?);
+        let v = parse(raw)?;
+        // The element's index is only written out for a problem.
+        let e = remote_entry(&v, "").map_err(|_| {
+            remote_entry(&v, &format!("[{}]", out.len()))
+                .err()
+                .unwrap_or_default()
+        })?;
+        out.push(e);
         Ok(())
     })?;
     Ok(out)
@@ -233,6 +239,8 @@ mod tests {
             }
         }
         assert!(n > 200, "{n}");
+        let e = remote_entries(r#"[{"path":"/a","last_modified":"x"},{"path":1}]"#).unwrap_err();
+        assert_eq!(e, "invalid type at `[1].path`, expected a string");
         for text in ["[]", " [ ] ", "[", "[1,]", "{}", "[] x", ""] {
             let serde = serde_json::from_str::<Vec<RemoteEntry>>(text)
                 .ok()
