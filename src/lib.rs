@@ -44,6 +44,8 @@
 pub mod echange;
 pub mod error;
 pub mod http;
+#[cfg(any(feature = "echange", feature = "pre-etat-date"))]
+mod json;
 #[cfg(feature = "echange")]
 pub mod mirror;
 #[cfg(feature = "pre-etat-date")]

@@ -4,18 +4,33 @@
 //! in [`Error::server_error`] and [`Error::server_message`]. Anything else (a proxy's HTML page,
 //! an empty body) still gives an error with the status and a stable code.
 
-use serde::Deserialize;
+use serde_json::Value;
 
 use super::model::{DirEntry, Token};
 use crate::error::{Error, ErrorCode, Result};
 use crate::http::ResponseHead;
+use crate::json::{object, opt_string, req_string, Res};
 
-#[derive(Deserialize)]
-struct ApiResponse {
-    #[serde(default)]
-    message: Option<String>,
-    #[serde(default)]
-    error: Option<String>,
+/// `message` and `error` of an error body, when it is a JSON object whose present ones are
+/// strings (or `null`); `None` otherwise.
+fn error_body(body: &[u8]) -> Option<(Option<String>, Option<String>)> {
+    let v: Value = serde_json::from_slice(body).ok()?;
+    let m = object(&v, "").ok()?;
+    Some((
+        opt_string(m, "", "message").ok()?,
+        opt_string(m, "", "error").ok()?,
+    ))
+}
+
+/// A token body: an object with the strings `access_token` and `expires_at` (other fields are
+/// ignored).
+fn token_body(body: &[u8]) -> Res<Token> {
+    let v: Value = serde_json::from_slice(body).map_err(|_| "not valid JSON".to_string())?;
+    let m = object(&v, "")?;
+    Ok(Token {
+        access_token: req_string(m, "", "access_token")?,
+        expires_at: req_string(m, "", "expires_at")?,
+    })
 }
 
 /// What the request was about, for messages: `listDir("/Relevés")`.
@@ -50,9 +65,8 @@ fn reason(operation: &str, status: u16, server_message: Option<&str>) -> String 
 
 /// The error for a non-2xx response.
 pub fn api_error(subject: &str, head: &ResponseHead, body: &[u8], now_ms: u64) -> Error {
-    let parsed: Option<ApiResponse> = serde_json::from_slice(body).ok();
-    let (server_message, server_error) = match parsed {
-        Some(r) => (r.message, r.error.filter(|e| !e.is_empty())),
+    let (server_message, server_error) = match error_body(body) {
+        Some((message, error)) => (message, error.filter(|e| !e.is_empty())),
         None => (None, None),
     };
     let operation = subject.split('(').next().unwrap_or(subject);
@@ -83,8 +97,7 @@ fn invalid(subject: &str, what: &str) -> Error {
 /// Parses a 2xx token body.
 pub fn parse_token(head: &ResponseHead, body: &[u8], now_ms: u64) -> Result<Token> {
     expect_success("token()", head, body, now_ms)?;
-    let t: Token = serde_json::from_slice(body)
-        .map_err(|_| invalid("token()", "a body that is not a token"))?;
+    let t = token_body(body).map_err(|_| invalid("token()", "a body that is not a token"))?;
     if t.access_token.is_empty()
         || t.access_token
             .chars()
@@ -195,6 +208,98 @@ mod tests {
             0,
         );
         assert_eq!((e.code(), e.server_message()), (ErrorCode::Server, None));
+    }
+
+    /// Bodies for the comparisons with the serde derives: objects with each field replaced by
+    /// values of every JSON type or removed, other JSON values, broken JSON.
+    fn bodies() -> Vec<Vec<u8>> {
+        let full = serde_json::json!({"access_token": "a.b.c", "expires_at": "2026-07-21T18:26:40Z",
+            "message": "Unauthorized", "error": "invalid credentials", "other": {"x": [1.5]}});
+        let values = [
+            "null",
+            "1.5",
+            "-7",
+            "7",
+            "1e300",
+            "\"s\"",
+            "\"\"",
+            "true",
+            "[]",
+            "{}",
+            "[\"x\"]",
+            "\"caf\\u00e9\"",
+        ];
+        let mut out: Vec<Vec<u8>> = [
+            "{}",
+            "null",
+            "[]",
+            "[\"m\"]",
+            "\"x\"",
+            "3",
+            "",
+            "{",
+            "{\"message\":\"m\"} x",
+            " {\"message\":\"m\"}\n",
+            "<html>",
+            "{\"message\":\"m\",}",
+            "\u{feff}{}",
+        ]
+        .iter()
+        .map(|s| s.as_bytes().to_vec())
+        .collect();
+        for key in full.as_object().unwrap().keys() {
+            for v in values {
+                let mut m = full.as_object().unwrap().clone();
+                m.insert(key.clone(), serde_json::from_str(v).unwrap_or(Value::Null));
+                out.push(serde_json::to_vec(&m).unwrap());
+                let text = serde_json::to_string(&full).unwrap();
+                out.push(
+                    text.replacen(
+                        &format!("\"{key}\":"),
+                        &format!("\"{key}\":{v},\"_{key}\":"),
+                        1,
+                    )
+                    .into_bytes(),
+                );
+                m.remove(key);
+                out.push(serde_json::to_vec(&m).unwrap());
+                for other in full.as_object().unwrap().keys() {
+                    let mut two = m.clone();
+                    two.remove(other);
+                    out.push(serde_json::to_vec(&two).unwrap());
+                }
+            }
+        }
+        out
+    }
+
+    /// serde reads a struct from an array of its fields too; the readers want an object. (Also
+    /// left out: a number beyond `f64`'s range such as `1e400` in an ignored field, which the
+    /// derives skip and the readers refuse with the rest of the body.)
+    fn is_array(body: &[u8]) -> bool {
+        matches!(serde_json::from_slice::<Value>(body), Ok(Value::Array(_)))
+    }
+
+    #[test]
+    fn readers_agree_with_the_serde_derives() {
+        #[derive(serde::Deserialize, Debug, PartialEq)]
+        struct ApiResponse {
+            #[serde(default)]
+            message: Option<String>,
+            #[serde(default)]
+            error: Option<String>,
+        }
+        let all = bodies();
+        assert!(all.len() > 300, "{}", all.len());
+        for body in all.iter().filter(|b| !is_array(b)) {
+            let text = String::from_utf8_lossy(body);
+            let serde = serde_json::from_slice::<ApiResponse>(body)
+                .ok()
+                .map(|r| (r.message, r.error));
+            assert_eq!(error_body(body), serde, "{text}");
+            let serde = serde_json::from_slice::<Token>(body).ok();
+            assert_eq!(token_body(body).ok(), serde, "{text}");
+        }
     }
 
     #[test]

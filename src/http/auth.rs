@@ -224,7 +224,7 @@ pub fn secret_forms(secret: &str) -> Vec<String> {
         forms.push(json.trim_matches('"').to_string());
     }
     forms.push(super::url::encode_query_value(secret));
-    forms.sort();
+    forms.sort_unstable();
     forms.dedup();
     forms
 }

@@ -1,26 +1,28 @@
 //! `planMirror` and `MirrorManifest` for JavaScript: the pure planner of [`crate::mirror`],
 //! which `npm/mirror.js` drives.
 //!
-//! Inputs cross as JSON text (`JSON.stringify` in JavaScript, serde_json here): a hostile value
-//! (a cycle, thousands of nesting levels) gives `invalid_input` instead of overflowing the wasm
-//! stack, and the text length is bounded before anything is parsed.
+//! Inputs cross as JSON text (`JSON.stringify` in JavaScript, read by `crate::mirror::input`
+//! here): a hostile value (a cycle, thousands of nesting levels) gives `invalid_input` instead of
+//! overflowing the wasm stack, and the text length is bounded before anything is parsed.
 
-use serde::de::DeserializeOwned;
-use serde::Deserialize;
 use wasm_bindgen::prelude::*;
 
 use super::to_value;
-use crate::echange::model::{DirEntry, EntryType};
 use crate::error::Error;
-use crate::mirror::{self, Manifest, ManifestFile, NameRules, PlanOptions};
+use crate::mirror::{self, input, Manifest};
 
 /// Longest JSON text accepted for the remote entries (a few hundred thousand entries).
 const MAX_ENTRIES_JSON: usize = 256 << 20;
 /// Largest JSON text accepted for options or one manifest file.
 const MAX_SMALL_JSON: usize = 1 << 20;
 
-/// `JSON.stringify(value)` parsed as `T`; `invalid_input` naming `what` otherwise.
-fn from_js<T: DeserializeOwned>(value: &JsValue, what: &str, max: usize) -> Result<T, Error> {
+/// `JSON.stringify(value)` read by `read`; `invalid_input` naming `what` otherwise.
+fn from_js<T>(
+    value: &JsValue,
+    what: &str,
+    max: usize,
+    read: fn(&str) -> crate::json::Res<T>,
+) -> Result<T, Error> {
     let text = if value.is_undefined() || value.is_null() {
         None
     } else {
@@ -39,50 +41,7 @@ fn from_js<T: DeserializeOwned>(value: &JsValue, what: &str, max: usize) -> Resu
             format!("{what}: larger than {max} bytes of JSON"),
         ));
     }
-    serde_json::from_str(&text).map_err(|e| Error::invalid_input(format!("{what}: {e}")))
-}
-
-/// A `DirEntry` as `walk` returns it (`type` decoded from `mode` when absent).
-#[derive(Deserialize)]
-struct RemoteEntry {
-    path: String,
-    #[serde(default)]
-    size: Option<u64>,
-    #[serde(default)]
-    mode: Option<u64>,
-    last_modified: String,
-    #[serde(default, rename = "type")]
-    entry_type: Option<EntryType>,
-}
-
-impl From<RemoteEntry> for DirEntry {
-    fn from(e: RemoteEntry) -> DirEntry {
-        let mode = e.mode.unwrap_or(0);
-        DirEntry {
-            name: e.path.rsplit('/').next().unwrap_or("").to_string(),
-            size: e.size,
-            mode,
-            last_modified: e.last_modified,
-            entry_type: e.entry_type.unwrap_or(EntryType::from_mode(mode)),
-            path: e.path,
-        }
-    }
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct JsPlanOptions {
-    roots: Vec<String>,
-    #[serde(default)]
-    delete: bool,
-    #[serde(default)]
-    case_insensitive: bool,
-    #[serde(default)]
-    windows_names: bool,
-    #[serde(default)]
-    reserved: Vec<String>,
-    #[serde(default)]
-    reserved_suffix: Option<String>,
+    read(&text).map_err(|e| Error::invalid_input(format!("{what}: {e}")))
 }
 
 /// What a destination holds (the mirror's manifest), kept in WebAssembly memory.
@@ -118,7 +77,12 @@ impl JsMirrorManifest {
 
     /// Records `{ path, size, mtime, sha256? }` (replacing what was known of `path`).
     pub fn record(&mut self, file: JsValue) -> Result<(), JsValue> {
-        let file: ManifestFile = from_js(&file, "MirrorManifest.record()", MAX_SMALL_JSON)?;
+        let file = from_js(
+            &file,
+            "MirrorManifest.record()",
+            MAX_SMALL_JSON,
+            input::manifest_file,
+        )?;
         self.inner.record(file)?;
         Ok(())
     }
@@ -164,23 +128,19 @@ pub fn plan_mirror(
     if !js_sys::Array::is_array(&remote_entries) {
         return Err(Error::invalid_input("planMirror(): `remoteEntries` must be an array").into());
     }
-    let entries: Vec<RemoteEntry> = from_js(
+    let entries = from_js(
         &remote_entries,
         "planMirror() remoteEntries",
         MAX_ENTRIES_JSON,
+        input::remote_entries,
     )?;
-    let entries: Vec<DirEntry> = entries.into_iter().map(DirEntry::from).collect();
-    let o: JsPlanOptions = from_js(&options, "planMirror() options", MAX_SMALL_JSON)?;
-    let options = PlanOptions {
-        rules: NameRules {
-            case_insensitive: o.case_insensitive,
-            windows: o.windows_names,
-        },
-        delete: o.delete,
-        reserved: o.reserved,
-        reserved_suffix: o.reserved_suffix,
-    };
-    let plan = mirror::plan(&o.roots, &entries, &manifest.inner, &options)?;
+    let (roots, options) = from_js(
+        &options,
+        "planMirror() options",
+        MAX_SMALL_JSON,
+        input::plan_options,
+    )?;
+    let plan = mirror::plan(&roots, &entries, &manifest.inner, &options)?;
     to_value(&plan)
 }
 

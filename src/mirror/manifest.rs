@@ -10,6 +10,9 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::json::{each_item, parse, u64_of, wrong, Res};
 
 use crate::{Error, Result};
 
@@ -63,6 +66,74 @@ impl ManifestFile {
     }
 }
 
+/// One `{path, size, mtime, sha256?}` object of a manifest's text (no other field, each once).
+pub(crate) fn read_file(text: &str, at: &str) -> Res<ManifestFile> {
+    let mut path = None;
+    let mut size = None;
+    let mut mtime = None;
+    let mut sha256 = None;
+    each_item(text, b'{', |key, raw| {
+        let key = key.unwrap_or_default();
+        let v = parse(raw)?;
+        let here = || {
+            if at.is_empty() {
+                key.clone()
+            } else {
+                format!("{at}.{key}")
+            }
+        };
+        let (slot, value) = match key.as_str() {
+            "path" | "mtime" => match v {
+                Value::String(s) => (if key == "path" { &mut path } else { &mut mtime }, Some(s)),
+                _ => return Err(wrong(&here(), "a string")),
+            },
+            "sha256" => match v {
+                Value::String(s) => (&mut sha256, Some(s)),
+                Value::Null => (&mut sha256, None),
+                _ => return Err(wrong(&here(), "a string")),
+            },
+            "size" => {
+                if size.replace(u64_of(&v, &here())?).is_some() {
+                    return Err(format!("duplicate field `{}`", here()));
+                }
+                return Ok(());
+            }
+            _ => return Err(format!("unknown field `{}`", here())),
+        };
+        if slot.replace(value).is_some() {
+            return Err(format!("duplicate field `{}`", here()));
+        }
+        Ok(())
+    })
+    .map_err(
+        |e| match e.strip_prefix("invalid type, expected an object") {
+            Some(_) if !at.is_empty() => wrong(at, "an object"),
+            _ => e,
+        },
+    )?;
+    let req = |v: Option<Option<String>>, key: &str| {
+        v.flatten().ok_or_else(|| {
+            if at.is_empty() {
+                format!("missing field `{key}`")
+            } else {
+                format!("missing field `{at}.{key}`")
+            }
+        })
+    };
+    Ok(ManifestFile {
+        path: req(path, "path")?,
+        size: size.ok_or_else(|| {
+            if at.is_empty() {
+                "missing field `size`".to_string()
+            } else {
+                format!("missing field `{at}.size`")
+            }
+        })?,
+        mtime: req(mtime, "mtime")?,
+        sha256: sha256.flatten(),
+    })
+}
+
 /// The whole manifest, keyed by remote path.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Manifest {
@@ -74,21 +145,6 @@ struct DocOut<'a> {
     format: &'a str,
     version: u32,
     files: Vec<&'a ManifestFile>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct DocIn {
-    format: String,
-    version: u32,
-    files: Vec<ManifestFile>,
-}
-
-/// Only reads `format` and `version`, so a newer document gets a clear message.
-#[derive(Deserialize)]
-struct Header {
-    format: Option<String>,
-    version: Option<u32>,
 }
 
 fn bad(detail: String) -> Error {
@@ -106,34 +162,78 @@ impl Manifest {
         if text.len() > MAX_MANIFEST_BYTES {
             return Err(bad(format!("larger than {MAX_MANIFEST_BYTES} bytes")));
         }
-        let header: Header =
-            serde_json::from_str(text).map_err(|e| bad(format!("not a JSON object ({e})")))?;
-        if header.format.as_deref() != Some(FORMAT) {
+        // The top-level members first (the files' text only located), so that a document of
+        // another format or version gets that message whatever else it holds.
+        let mut format = None;
+        let mut version = None;
+        let mut files_text = None;
+        let mut unknown = None;
+        let mut seen = [false; 3];
+        each_item(text, b'{', |key, raw| {
+            let key = key.unwrap_or_default();
+            let slot = match key.as_str() {
+                "format" => 0,
+                "version" => 1,
+                "files" => 2,
+                _ => {
+                    parse(raw)?;
+                    unknown.get_or_insert(key);
+                    return Ok(());
+                }
+            };
+            if std::mem::replace(&mut seen[slot], true) {
+                return Err(format!("duplicate field `{key}`"));
+            }
+            match slot {
+                0 => format = Some(parse(raw)?),
+                1 => version = Some(parse(raw)?),
+                _ => files_text = Some(raw),
+            }
+            Ok(())
+        })
+        .map_err(|e| bad(format!("not a JSON object ({e})")))?;
+        if format.as_ref().and_then(Value::as_str) != Some(FORMAT) {
             return Err(bad(format!("`format` is not \"{FORMAT}\"")));
         }
-        match header.version {
-            Some(VERSION) => {}
-            Some(v) if v > VERSION => {
+        match version.as_ref().and_then(Value::as_u64) {
+            Some(v) if v == u64::from(VERSION) => {}
+            Some(v) if v > u64::from(VERSION) && v <= u64::from(u32::MAX) => {
                 return Err(bad(format!(
                     "version {v} was written by a newer Passerelle (this one reads {VERSION})"
                 )))
             }
             _ => return Err(bad("missing or unknown `version`".into())),
         }
-        let doc: DocIn = serde_json::from_str(text).map_err(|e| bad(format!("{e}")))?;
-        debug_assert_eq!(doc.format, FORMAT);
-        debug_assert_eq!(doc.version, VERSION);
-        if doc.files.len() > MAX_FILES {
-            return Err(bad(format!("more than {MAX_FILES} files")));
+        if let Some(key) = unknown {
+            return Err(bad(format!("unknown field `{key}`")));
         }
+        let Some(files_text) = files_text else {
+            return Err(bad("missing field `files`".into()));
+        };
         let mut files = BTreeMap::new();
-        for f in doc.files {
-            f.check()?;
+        let mut i = 0usize;
+        each_item(files_text, b'[', |_, raw| {
+            if files.len() >= MAX_FILES {
+                return Err(format!("more than {MAX_FILES} files"));
+            }
+            let f = read_file(raw, &format!("files[{i}]"))?;
+            i += 1;
+            f.check().map_err(|e| e.message().to_string())?;
             if files.contains_key(&f.path) {
-                return Err(bad(format!("{:?} is listed twice", f.path)));
+                return Err(format!("{:?} is listed twice", f.path));
             }
             files.insert(f.path.clone(), f);
-        }
+            Ok(())
+        })
+        .map_err(|e| {
+            if e.starts_with("mirror manifest: ") {
+                Error::invalid_input(e)
+            } else if e.starts_with("invalid type, expected an array") {
+                bad(wrong("files", "an array"))
+            } else {
+                bad(e)
+            }
+        })?;
         Ok(Manifest { files })
     }
 
@@ -260,6 +360,97 @@ mod tests {
             "x".repeat(65)
         );
         assert!(Manifest::parse(&long_mtime).is_err());
+    }
+
+    /// The parser as it was with serde's derives, as the reference.
+    fn reference(text: &str) -> Option<Manifest> {
+        #[derive(Deserialize)]
+        struct Header {
+            format: Option<String>,
+            version: Option<u32>,
+        }
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        #[allow(dead_code)]
+        struct DocIn {
+            format: String,
+            version: u32,
+            files: Vec<ManifestFile>,
+        }
+        let h: Header = serde_json::from_str(text).ok()?;
+        if h.format.as_deref() != Some(FORMAT) || h.version != Some(VERSION) {
+            return None;
+        }
+        let doc: DocIn = serde_json::from_str(text).ok()?;
+        let mut files = BTreeMap::new();
+        for f in doc.files {
+            f.check().ok()?;
+            if files.insert(f.path.clone(), f).is_some() {
+                return None;
+            }
+        }
+        Some(Manifest { files })
+    }
+
+    #[test]
+    fn parse_agrees_with_the_serde_derives() {
+        let good = serde_json::json!({"format": "passerelle-mirror", "version": 1,
+            "files": [{"path": "/a", "size": 3, "mtime": "2025-12-15T08:30:00Z"},
+                      {"path": "/b", "size": 0, "mtime": "", "sha256": "ab".repeat(32)}]});
+        let values = [
+            "null",
+            "1",
+            "2",
+            "0",
+            "-1",
+            "1.0",
+            "4294967297",
+            "\"passerelle-mirror\"",
+            "\"/c\"",
+            "\"x\"",
+            "true",
+            "[]",
+            "{}",
+            "[{}]",
+            "\"ab\"",
+        ];
+        let mut docs = vec![good.to_string(), "{}".into(), "[]".into(), "".into()];
+        let top: Vec<String> = ["format", "version", "files", "extra"]
+            .map(String::from)
+            .into();
+        for key in &top {
+            for v in values {
+                let mut d = good.clone();
+                d[key] = serde_json::from_str(v).unwrap();
+                docs.push(d.to_string());
+                d.as_object_mut().unwrap().remove(key);
+                docs.push(d.to_string());
+            }
+        }
+        for key in ["path", "size", "mtime", "sha256", "extra"] {
+            for v in values {
+                for i in 0..2 {
+                    let mut d = good.clone();
+                    d["files"][i][key] = serde_json::from_str(v).unwrap();
+                    docs.push(d.to_string());
+                    d["files"][i].as_object_mut().unwrap().remove(key);
+                    docs.push(d.to_string());
+                }
+            }
+        }
+        let text = good.to_string();
+        for cut in 0..text.len() {
+            docs.push(text[..cut].to_string());
+            docs.push(format!("{}]{}", &text[..cut], &text[cut..]));
+        }
+        assert!(docs.len() > 400, "{}", docs.len());
+        for d in &docs {
+            let ours = Manifest::parse(d);
+            if let Err(e) = &ours {
+                assert_eq!(e.code(), crate::ErrorCode::InvalidInput);
+            }
+            assert_eq!(ours.ok(), reference(d), "{d}");
+        }
     }
 
     #[test]

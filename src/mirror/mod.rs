@@ -29,6 +29,9 @@
 //! assert_eq!(p.skipped[0].path, "/Relevés/../x");
 //! ```
 
+// Read by the JavaScript binding (and the tests) only.
+#[cfg_attr(not(any(test, target_arch = "wasm32")), allow(dead_code))]
+pub(crate) mod input;
 mod manifest;
 mod names;
 mod plan;

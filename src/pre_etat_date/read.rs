@@ -1,74 +1,16 @@
 //! Typed values read out of a parsed JSON [`Value`] by hand, for the request bodies and the order
-//! payload.
-//!
-//! The rules are those of the types' serde derives (missing optional fields and `null` are
-//! `None`, unknown fields are ignored or kept in `extra`, a present field of the wrong type is an
-//! error), but without serde's deserializer: in the WebAssembly module that machinery, with the
-//! float formatting its error messages link, weighs more than the whole of PRE-ETAT.DATE's
-//! logic. Errors name the field and the expected type, never the value (it may be a secret).
+//! payload, with the helpers of `crate::json` (unknown fields are ignored, or kept in a
+//! transaction's `extra`).
 
 use serde_json::{Map, Value};
+
+pub(crate) use crate::json::Problem;
+use crate::json::{object, opt, opt_bool, opt_string, string, wrong, Res};
 
 use super::model::{Invoice, Owner, Syndic};
 use super::model::{LegacyRefreshRequest, OrderMethod, OrderRequest, RefreshRequest};
 use super::state::OrderState;
 use super::transaction::Transaction;
-
-/// Why a value could not be read: the field's path and what was expected there.
-pub(crate) type Problem = String;
-
-type Res<T> = std::result::Result<T, Problem>;
-
-fn wrong(path: &str, expected: &str) -> Problem {
-    if path.is_empty() {
-        format!("invalid type, expected {expected}")
-    } else {
-        format!("invalid type at `{path}`, expected {expected}")
-    }
-}
-
-fn join(prefix: &str, key: &str) -> String {
-    if prefix.is_empty() {
-        key.to_string()
-    } else {
-        format!("{prefix}.{key}")
-    }
-}
-
-/// The members of an object.
-fn object<'a>(v: &'a Value, path: &str) -> Res<&'a Map<String, Value>> {
-    v.as_object().ok_or_else(|| wrong(path, "an object"))
-}
-
-/// An optional field: absent and `null` are `None`.
-fn opt<'a>(m: &'a Map<String, Value>, key: &str) -> Option<&'a Value> {
-    m.get(key).filter(|v| !v.is_null())
-}
-
-fn opt_string(m: &Map<String, Value>, prefix: &str, key: &str) -> Res<Option<String>> {
-    match opt(m, key) {
-        None => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s.clone())),
-        Some(_) => Err(wrong(&join(prefix, key), "a string")),
-    }
-}
-
-/// A string field with a default: absent is `""`, `null` is an error (as serde's `default`).
-fn string(m: &Map<String, Value>, prefix: &str, key: &str) -> Res<String> {
-    match m.get(key) {
-        None => Ok(String::new()),
-        Some(Value::String(s)) => Ok(s.clone()),
-        Some(_) => Err(wrong(&join(prefix, key), "a string")),
-    }
-}
-
-fn opt_bool(m: &Map<String, Value>, prefix: &str, key: &str) -> Res<Option<bool>> {
-    match opt(m, key) {
-        None => Ok(None),
-        Some(Value::Bool(b)) => Ok(Some(*b)),
-        Some(_) => Err(wrong(&join(prefix, key), "a boolean")),
-    }
-}
 
 fn method(v: &Value, path: &str) -> Res<OrderMethod> {
     match v.as_str() {
