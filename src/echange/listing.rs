@@ -544,8 +544,10 @@ impl<'s> ListingParser<'s> {
             self.state = State::Colon;
             return Ok(());
         }
-        let text = String::from_utf8(std::mem::take(&mut self.text))
-            .map_err(|_| self.invalid("a string that is not UTF-8"))?;
+        // A copy of exactly the string's length; `text` keeps its buffer for the next strings.
+        let text = std::str::from_utf8(&self.text)
+            .map_err(|_| self.invalid("a string that is not UTF-8"))?
+            .to_owned();
         match self.field {
             Field::Name => self.entry.name = Some(text),
             Field::LastModified => self.entry.last_modified = Some(text),

@@ -63,73 +63,95 @@ export function isPasserelleError(value) {
 /**
  * Wraps a fetch body so that progress is reported, a body cut short becomes the error that
  * `failure(loaded, reason)` builds (a PasserelleError; `reason` is "idle" when no data arrived
- * for `idleMs`), a body shorter than `expected` is an error too, and `release()` runs exactly
- * once when the stream ends, fails or is cancelled. The idle timer is cleared on every outcome.
+ * for `idleMs` while the consumer was waiting for it), a body shorter than `expected` is an error
+ * too, and `release()` runs exactly once when the stream ends, fails or is cancelled.
+ *
+ * The idle timeout costs one timer, not one per chunk: the timer is armed when a read starts and
+ * no timer is pending; when it fires while a read is still pending it is re-armed for what is
+ * left of that read's `idleMs`, and when no read is pending (the consumer is not asking for data)
+ * it lapses. Between reads it does not keep Node running (unref), and it is cleared as soon as
+ * the stream ends, fails or is cancelled. No read-ahead (`highWaterMark: 0`): a chunk is read
+ * when the consumer asks for one, which measured as fast as a read-ahead of one chunk.
  */
 export function wrapBody(body, expected, onProgress, failure, release, idleMs) {
   const reader = body.getReader();
+  const timed = idleMs > 0;
+  const progress = typeof onProgress === "function";
   let loaded = 0;
-  let released = false;
-  const done = () => {
-    if (!released) {
-      released = true;
-      release();
+  let controller;
+  let ended = false;
+  // When the pending read started (ms), or -1 while no read is pending.
+  let readSince = -1;
+  let timer;
+  // Ends the stream once: no timer stays scheduled and `release` runs.
+  const end = () => {
+    if (ended) return false;
+    ended = true;
+    if (timer !== undefined) {
+      clearTimeout(timer);
+      timer = undefined;
     }
+    release();
+    return true;
   };
-  const report = () => {
-    if (typeof onProgress === "function") {
-      try {
-        onProgress(expected === undefined ? { loaded } : { loaded, total: expected });
-      } catch (_) {
-        // A throwing progress callback must not break the download.
-      }
+  const fail = (err) => {
+    if (end()) controller.error(err);
+  };
+  const onTimer = () => {
+    timer = undefined;
+    if (ended || readSince < 0) return;
+    const left = readSince + idleMs - Date.now();
+    if (left > 0) {
+      timer = setTimeout(onTimer, left);
+      return;
     }
-  };
-  const IDLE = Symbol("idle");
-  const readOrIdle = () => {
-    if (!(idleMs > 0)) return reader.read();
-    let timer;
-    const idle = new Promise((resolve) => {
-      timer = setTimeout(() => resolve(IDLE), idleMs);
-    });
-    return Promise.race([reader.read(), idle]).finally(() => clearTimeout(timer));
+    const err = failure(loaded, "idle");
+    fail(err);
+    // Settles the pending read, which then finds the stream ended.
+    reader.cancel(err).catch(() => {});
   };
   return new ReadableStream(
     {
-      async pull(controller) {
+      start(c) {
+        controller = c;
+      },
+      async pull() {
+        if (timed) {
+          readSince = Date.now();
+          if (timer === undefined) timer = setTimeout(onTimer, idleMs);
+          else timer.ref?.();
+        }
         let r;
         try {
-          r = await readOrIdle();
-        } catch (cause) {
-          const err = failure(loaded, undefined);
-          done();
-          controller.error(err);
+          r = await reader.read();
+        } catch (_) {
+          fail(failure(loaded, undefined));
           return;
+        } finally {
+          readSince = -1;
+          timer?.unref?.();
         }
-        if (r === IDLE) {
-          const err = failure(loaded, "idle");
-          done();
-          reader.cancel(err).catch(() => {});
-          controller.error(err);
-          return;
-        }
+        if (ended) return;
         if (r.done) {
           if (expected !== undefined && loaded !== expected) {
-            const err = failure(loaded, undefined);
-            done();
-            controller.error(err);
-            return;
+            fail(failure(loaded, undefined));
+          } else if (end()) {
+            controller.close();
           }
-          done();
-          controller.close();
           return;
         }
         loaded += r.value.byteLength;
-        report();
+        if (progress) {
+          try {
+            onProgress(expected === undefined ? { loaded } : { loaded, total: expected });
+          } catch (_) {
+            // A throwing progress callback must not break the download.
+          }
+        }
         controller.enqueue(r.value);
       },
       cancel(reason) {
-        done();
+        end();
         return reader.cancel(reason);
       },
     },
