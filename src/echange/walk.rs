@@ -146,52 +146,13 @@ impl WalkPlan {
     /// found exceed `max_entries`, or a sub-folder to list lies deeper than `max_folder_depth`;
     /// the plan then has nothing pending.
     pub fn add(&mut self, depth: u32, entries: Vec<DirEntry>) -> Result<()> {
-        let mut found = std::mem::take(&mut self.found);
-        let r = self.add_into(depth, entries, &mut found);
-        self.found = found;
-        r
-    }
-
-    /// [`add`](Self::add), handing the entries to `sink` instead of keeping them (the plan then
-    /// keeps only the folders left to list, and [`finish`](Self::finish) returns nothing).
-    pub fn add_into(
-        &mut self,
-        depth: u32,
-        entries: Vec<DirEntry>,
-        sink: &mut dyn EntrySink,
-    ) -> Result<()> {
-        let l = self.limits;
-        let total = self.count.saturating_add(entries.len() as u64);
-        if total > l.max_entries {
-            self.pending.clear();
-            return Err(Error::new(
-                ErrorCode::LimitExceeded,
-                format!(
-                    "walk() stopped: the tree holds more than {} entries (maxEntries); walk a \
-                     smaller folder, set maxDepth, or raise maxEntries",
-                    l.max_entries
-                ),
-            ));
-        }
-        for e in entries {
-            let deeper = l.max_depth.is_none_or(|m| depth < m);
-            if e.entry_type == EntryType::Dir && deeper {
-                if depth >= l.max_folder_depth {
-                    self.pending.clear();
-                    return Err(Error::new(
-                        ErrorCode::LimitExceeded,
-                        format!(
-                            "walk() stopped: the tree is deeper than {} levels of folders \
-                             (maxFolderDepth); set maxDepth to list only the upper levels",
-                            l.max_folder_depth
-                        ),
-                    ));
-                }
-                self.pending.push_back((e.path.clone(), depth + 1));
-            }
-            self.count += 1;
-            sink.entry(e)?;
-        }
+        let folders = entries
+            .iter()
+            .filter(|e| e.entry_type == EntryType::Dir)
+            .map(|e| e.path.clone())
+            .collect();
+        self.add_folders(depth, entries.len() as u64, folders)?;
+        self.found.extend(entries);
         Ok(())
     }
 

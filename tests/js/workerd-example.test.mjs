@@ -9,22 +9,17 @@ import assert from "node:assert/strict";
 import { createHash, generateKeyPairSync, createSign, randomUUID } from "node:crypto";
 import { createServer } from "node:http";
 import { Readable } from "node:stream";
-import { execFile } from "node:child_process";
-import { promisify } from "node:util";
-import { existsSync, realpathSync } from "node:fs";
 import { Miniflare } from "miniflare";
+import { EXAMPLE_DIR, QUIET, R2_OBJECTS_SOURCE, buildExample as buildExampleInto } from "../worker/example-harness.mjs";
 import { ROOT, USER, fakeUrl, reset, requests, rawListing, expectedEntries, comparable, typeFromMode } from "./helpers.mjs";
 import { unzip } from "passerelle";
 
 // ───────────────────────────── support ─────────────────────────────
 
-const EXAMPLE_DIR = `${ROOT}examples/worker`;
 const OUT = `${ROOT}target/worker-example-bundle`;
 const PED = { email: "notaire@example.fr", password: "Secret-Été-2025", apiKey: "ped-test-key" };
 const GATEWAY_SECRET = "passerelle-gateway-secret-for-tests";
 const WEBHOOK_SECRET = "cle-du-webhook-42";
-const run = promisify(execFile);
-const QUIET = { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false", CI: "true" };
 
 /** Bindings as wrangler.toml vars + secrets would give them (upstreams: the fake). */
 async function bindings(overrides) {
@@ -39,20 +34,9 @@ async function bindings(overrides) {
 /** Every secret the Worker holds: none may appear in a response. */
 const SECRETS = [USER.password, PED.password, PED.apiKey, GATEWAY_SECRET, WEBHOOK_SECRET];
 
-/** npm ci in examples/worker when needed, then its build script (wrangler bundle + size check). */
+/** Builds the example's bundle; prints its size lines and returns the gzip total. */
 async function buildExample() {
-  assert.ok(existsSync(`${ROOT}pkg/package.json`), "pkg/ is built (scripts/build)");
-  if (!existsSync(`${EXAMPLE_DIR}/node_modules/.bin/wrangler`) || !existsSync(`${EXAMPLE_DIR}/node_modules/passerelle`)) {
-    try {
-      await run("npm", ["ci", "--no-audit", "--no-fund"], { cwd: EXAMPLE_DIR, env: QUIET, timeout: 300_000 });
-    } catch {
-      await run("npm", ["install", "--no-save", "--no-audit", "--no-fund"], { cwd: EXAMPLE_DIR, env: QUIET, timeout: 300_000 });
-    }
-  }
-  assert.equal(realpathSync(`${EXAMPLE_DIR}/node_modules/passerelle`), realpathSync(`${ROOT}pkg`), "the example uses the built package");
-  const { stdout } = await run("node", ["scripts/build.mjs", "--outdir", OUT], {
-    cwd: EXAMPLE_DIR, env: QUIET, timeout: 180_000, maxBuffer: 16 * 1024 * 1024,
-  });
+  const stdout = await buildExampleInto(OUT);
   for (const line of stdout.split("\n")) if (line.startsWith("bundle:")) console.log(line);
   const m = /bundle: total \d+ bytes raw .*?, (\d+) bytes gzip/.exec(stdout);
   return { stdout, gzip: m ? Number(m[1]) : NaN };
@@ -60,8 +44,7 @@ async function buildExample() {
 
 // A second Worker in the same workerd, bound to the same KV namespace and R2 bucket, through
 // which the tests read what the example stored (hashing inside workerd, one request per check).
-const INSPECTOR = `
-const hex = (buf) => [...new Uint8Array(buf)].map((b) => b.toString(16).padStart(2, "0")).join("");
+const INSPECTOR = `${R2_OBJECTS_SOURCE}
 export default {
   async fetch(request, env) {
     const url = new URL(request.url);
@@ -69,20 +52,7 @@ export default {
       const v = await env.STATE.get(url.searchParams.get("key"));
       return Response.json(v === null ? null : JSON.parse(v));
     }
-    const prefix = url.searchParams.get("prefix") ?? "";
-    const out = {};
-    let cursor;
-    do {
-      const page = await env.FILES.list({ prefix, cursor, limit: 1000 });
-      for (const o of page.objects) {
-        const obj = await env.FILES.get(o.key);
-        const digest = new crypto.DigestStream("SHA-256");
-        await obj.body.pipeTo(digest);
-        out[o.key] = { size: obj.size, sha256: hex(await digest.digest), customMetadata: obj.customMetadata };
-      }
-      cursor = page.truncated ? page.cursor : undefined;
-    } while (cursor);
-    return Response.json(out);
+    return r2Objects(env.FILES, url.searchParams.get("prefix") ?? "");
   },
 };`;
 

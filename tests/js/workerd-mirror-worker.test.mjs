@@ -6,44 +6,27 @@
 // with the fake's files; downloads are counted from the fake's request log.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
-import { promisify } from "node:util";
-import { existsSync, realpathSync, rmSync } from "node:fs";
+import { rmSync } from "node:fs";
 import { Miniflare } from "miniflare";
+import { EXAMPLE_DIR, QUIET, R2_OBJECTS_SOURCE, buildExample as buildExampleInto } from "../worker/example-harness.mjs";
 import { ROOT, USER, fakeUrl } from "./helpers.mjs";
 import { fakeControls } from "../worker/echange-common.mjs";
 import { startGateProxy } from "../worker/gate-proxy.mjs";
 import { USERS, assertEachOnce, downloads, fakeTree, fakeTrees, upload } from "../worker/mirror-harness.mjs";
 
-const EXAMPLE_DIR = `${ROOT}examples/worker`;
 const OUT = `${ROOT}target/worker-example-mirror-bundle`;
 const GATEWAY_SECRET = "passerelle-gateway-secret-for-tests";
 const auth = { authorization: `Bearer ${GATEWAY_SECRET}` };
-const QUIET = { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false", CI: "true" };
-const run = promisify(execFile);
 const FILES = "/api/v2/user/files";
 
 let fake;
 let proxy;
 
-/** npm ci in examples/worker when needed, then its build script (wrangler bundle + size check). */
-async function buildExample() {
-  assert.ok(existsSync(`${ROOT}pkg/package.json`), "pkg/ is built (scripts/build)");
-  if (!existsSync(`${EXAMPLE_DIR}/node_modules/.bin/wrangler`) || !existsSync(`${EXAMPLE_DIR}/node_modules/passerelle`)) {
-    try {
-      await run("npm", ["ci", "--no-audit", "--no-fund"], { cwd: EXAMPLE_DIR, env: QUIET, timeout: 300_000 });
-    } catch {
-      await run("npm", ["install", "--no-save", "--no-audit", "--no-fund"], { cwd: EXAMPLE_DIR, env: QUIET, timeout: 300_000 });
-    }
-  }
-  assert.equal(realpathSync(`${EXAMPLE_DIR}/node_modules/passerelle`), realpathSync(`${ROOT}pkg`), "the example uses the built package");
-  await run("node", ["scripts/build.mjs", "--outdir", OUT], { cwd: EXAMPLE_DIR, env: QUIET, timeout: 180_000, maxBuffer: 16 * 1024 * 1024 });
-}
+const buildExample = () => buildExampleInto(OUT);
 
 // A second Worker in the same workerd, bound to the example's R2 bucket and Durable Object
 // namespace, through which the tests read what the example stored (hashing inside workerd).
-const INSPECTOR = `
-const hex = (buf) => [...new Uint8Array(buf)].map((b) => b.toString(16).padStart(2, "0")).join("");
+const INSPECTOR = `${R2_OBJECTS_SOURCE}
 export default {
   async fetch(request, env) {
     const url = new URL(request.url);
@@ -52,20 +35,7 @@ export default {
       const [status, manifest] = await Promise.all([stub.status(), stub.manifestText()]);
       return Response.json({ ...status, manifest: manifest === null ? null : JSON.parse(manifest) });
     }
-    const prefix = url.searchParams.get("prefix") ?? "";
-    const out = {};
-    let cursor;
-    do {
-      const page = await env.FILES.list({ prefix, cursor, limit: 1000, include: ["customMetadata"] });
-      for (const o of page.objects) {
-        const obj = await env.FILES.get(o.key);
-        const digest = new crypto.DigestStream("SHA-256");
-        await obj.body.pipeTo(digest);
-        out[o.key] = { size: obj.size, sha256: hex(await digest.digest), customMetadata: obj.customMetadata };
-      }
-      cursor = page.truncated ? page.cursor : undefined;
-    } while (cursor);
-    return Response.json(out);
+    return r2Objects(env.FILES, url.searchParams.get("prefix") ?? "");
   },
 };`;
 
