@@ -85,14 +85,18 @@ fn is_windows_device(seg: &str) -> bool {
 }
 
 /// The key under which two local paths are the same file: the path itself on a case-sensitive
-/// destination; otherwise lower-cased, with a Latin letter followed by a combining accent
-/// composed (macOS keeps `e` + U+0301 and `é` apart in names but opens one for the other).
+/// destination; otherwise lower-cased (both sigmas as `σ`), with a Latin letter followed by a
+/// combining accent composed (macOS keeps `e` + U+0301 and `é` apart in names but opens one for
+/// the other).
 pub fn collision_key(local: &str, rules: NameRules) -> String {
     if !rules.case_insensitive {
         return local.to_string();
     }
-    let mut out = String::with_capacity(local.len());
-    for c in local.chars().flat_map(char::to_lowercase) {
+    let lowered = lower_case(local);
+    let mut out = String::with_capacity(lowered.len());
+    for c in lowered.chars() {
+        // Lower case keeps the final sigma apart; case-insensitive file systems fold it to σ.
+        let c = if c == 'ς' { 'σ' } else { c };
         if let Some(prev) = out.chars().last() {
             if let Some(composed) = compose(prev, c) {
                 out.pop();
@@ -103,6 +107,23 @@ pub fn collision_key(local: &str, rules: NameRules) -> String {
         out.push(c);
     }
     out
+}
+
+/// Unicode lower case, as `String.prototype.toLowerCase` gives it.
+/// In the WebAssembly module a non-ASCII name is lower-cased by the JavaScript host: its tables
+/// come with the engine, where Rust's would add about 10 KB (gzip) to the module.
+fn lower_case(s: &str) -> String {
+    if s.is_ascii() {
+        return s.to_ascii_lowercase();
+    }
+    #[cfg(target_arch = "wasm32")]
+    {
+        String::from(js_sys::JsString::from(s).to_lower_case())
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        s.to_lowercase()
+    }
 }
 
 /// Lower-case Latin-1 letters as base + combining mark.
@@ -227,5 +248,10 @@ mod tests {
             collision_key("déc/été", WIN)
         );
         assert_ne!(collision_key("resume", WIN), collision_key("résumé", WIN));
+        // Both sigmas are one letter (`ΟΔΟΣ` lowers to a final `ς` or to `σ` by context).
+        assert_eq!(collision_key("ΟΔΟΣ.txt", WIN), "οδοσ.txt");
+        assert_eq!(collision_key("οδος.txt", WIN), "οδοσ.txt");
+        assert_eq!(collision_key("ΟΔΟΣ", WIN), "οδοσ");
+        assert_eq!(collision_key("Zoë", WIN), "zoë");
     }
 }

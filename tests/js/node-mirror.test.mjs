@@ -98,6 +98,18 @@ test("planMirror and MirrorManifest from JavaScript: plan, unsafe names, bounded
   assert.match(plan.skipped[0].reason, /`\.\.`/);
   assert.deepEqual(MirrorManifest.parse(m.stringify()).files(), m.files());
 
+  // Letter case beyond ASCII (lowered by the JavaScript host in the module): on a
+  // case-insensitive destination `ÉTÉ.csv`, `été.csv` and `e\u0301te\u0301.csv` are one file, and
+  // `ΟΔΟΣ.txt` is `οδος.txt` (both sigmas fold to σ); on a case-sensitive one all are kept.
+  const file = (name) => ({ name, size: 1, mode: 420, last_modified: "2025-12-15T08:30:00Z", type: "file", path: `/U/${name}` });
+  const cased = ["ÉTÉ.csv", "été.csv", "e\u0301te\u0301.csv", "ΟΔΟΣ.txt", "οδος.txt", "Zoë.txt"].map(file);
+  const folded = planMirror(cased, new MirrorManifest(), { roots: ["/U"], caseInsensitive: true });
+  assert.deepEqual(folded.fetch.map((f) => f.path), ["/U/Zoë.txt"]);
+  assert.deepEqual(folded.skipped.map((k) => k.path).sort(), cased.slice(0, 5).map((f) => f.path).sort());
+  for (const k of folded.skipped) assert.match(k.reason, /letter case/);
+  const kept = planMirror(cased, new MirrorManifest(), { roots: ["/U"] });
+  assert.equal(kept.fetch.length, cased.length);
+
   const cyclic = [];
   cyclic.push(cyclic);
   for (const bad of [() => planMirror(cyclic, m, { roots: ["/"] }), () => planMirror(entries, m, {}),
