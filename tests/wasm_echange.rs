@@ -1,7 +1,7 @@
 //! Échange client compiled to wasm32, run by wasm-bindgen-test in Node and in headless Chromium
 //! against the fake server whose URL `scripts/test` passes at compile time
 //! (`PASSERELLE_FAKE_URL`).
-#![cfg(target_arch = "wasm32")]
+#![cfg(all(target_arch = "wasm32", feature = "echange"))]
 
 use passerelle::echange::client::{EchangeClient, EchangeConfig, Otp};
 use passerelle::echange::{Credentials, DirEntry, EntryType, Token};

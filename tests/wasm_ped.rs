@@ -1,7 +1,7 @@
 //! PRE-ETAT.DATE client compiled to wasm32, run by wasm-bindgen-test in Node and in headless
 //! Chromium against the fake server whose URL `scripts/test` passes at compile time
 //! (`PASSERELLE_FAKE_URL`). Request counts ignore CORS preflights (`OPTIONS`).
-#![cfg(target_arch = "wasm32")]
+#![cfg(all(target_arch = "wasm32", feature = "pre-etat-date"))]
 
 use passerelle::http::fetch::FetchIo;
 use passerelle::http::Engine;

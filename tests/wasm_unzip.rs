@@ -1,7 +1,7 @@
 //! The streaming zip reader compiled to wasm32, fed an archive that the fake's `streamzip`
 //! produced (Go's layout), at every chunk size from 1 byte up: the same entries and bytes must
 //! come out every time, and every truncation must be reported as such.
-#![cfg(target_arch = "wasm32")]
+#![cfg(all(target_arch = "wasm32", feature = "unzip"))]
 
 use passerelle::echange::client::{EchangeClient, EchangeConfig, Otp};
 use passerelle::echange::Credentials;
