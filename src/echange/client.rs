@@ -86,8 +86,7 @@ impl Auth for EchangeAuth {
     fn secrets(&self) -> Vec<String> {
         let c = &self.credentials;
         let pair = format!("{}:{}", c.username, c.password);
-        use base64::Engine as _;
-        let basic = base64::engine::general_purpose::STANDARD.encode(pair.as_bytes());
+        let basic = c.basic();
         let mut v = vec![c.password.clone(), pair, basic];
         if let Otp::Fixed(code) = &self.otp {
             v.push(code.clone());
@@ -98,6 +97,21 @@ impl Auth for EchangeAuth {
     fn token_text(token: &Token) -> &str {
         &token.access_token
     }
+}
+
+/// A call that changes the tree ([`EchangeClient::change`]); paths are absolute.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Change<'a> {
+    /// Create a folder; `true`: also its missing ancestors.
+    Mkdir(&'a str, bool),
+    /// Delete a file (or a symlink itself).
+    DeleteFile(&'a str),
+    /// Delete a folder and everything in it.
+    DeleteDir(&'a str),
+    /// Move or rename: from, to.
+    Move(&'a str, &'a str),
+    /// Copy a file or folder: from, to.
+    Copy(&'a str, &'a str),
 }
 
 /// Client for the SFTPGo user API of GÉRÉDIS « Échange ».
@@ -434,50 +448,57 @@ impl EchangeClient {
 
     /// Creates a folder (`parents`: also its missing ancestors).
     pub async fn mkdir<I: Io>(&self, io: &I, path: &str, parents: bool) -> Result<()> {
-        self.scrubbing(async move {
-            let req = requests::mkdir(self.base(), path, parents)?;
-            self.simple(io, req, responses::subject("mkdir", Some(path)))
-                .await
-        })
-        .await
+        self.change(io, Change::Mkdir(path, parents)).await
     }
 
     /// Deletes a file (or a symlink itself).
     pub async fn delete_file<I: Io>(&self, io: &I, path: &str) -> Result<()> {
-        self.scrubbing(async move {
-            let req = requests::delete_file(self.base(), path)?;
-            self.simple(io, req, responses::subject("deleteFile", Some(path)))
-                .await
-        })
-        .await
+        self.change(io, Change::DeleteFile(path)).await
     }
 
     /// Deletes a folder and everything in it.
     pub async fn delete_dir<I: Io>(&self, io: &I, path: &str) -> Result<()> {
-        self.scrubbing(async move {
-            let req = requests::delete_dir(self.base(), path)?;
-            self.simple(io, req, responses::subject("deleteDir", Some(path)))
-                .await
-        })
-        .await
+        self.change(io, Change::DeleteDir(path)).await
     }
 
     /// Moves or renames (an existing folder target is refused by the server).
     pub async fn move_entry<I: Io>(&self, io: &I, from: &str, to: &str) -> Result<()> {
-        self.scrubbing(async move {
-            let req = requests::move_entry(self.base(), from, to)?;
-            self.simple(io, req, format!("move(\"{from}\" → \"{to}\")"))
-                .await
-        })
-        .await
+        self.change(io, Change::Move(from, to)).await
     }
 
     /// Copies a file or folder (server-side).
     pub async fn copy_entry<I: Io>(&self, io: &I, from: &str, to: &str) -> Result<()> {
+        self.change(io, Change::Copy(from, to)).await
+    }
+
+    /// One of the calls that change the tree and answer with a plain success: the methods above
+    /// share this one body (in the WebAssembly module, one state machine instead of five).
+    pub async fn change<I: Io>(&self, io: &I, change: Change<'_>) -> Result<()> {
         self.scrubbing(async move {
-            let req = requests::copy_entry(self.base(), from, to)?;
-            self.simple(io, req, format!("copy(\"{from}\" → \"{to}\")"))
-                .await
+            let base = self.base();
+            let (req, subject) = match change {
+                Change::Mkdir(path, parents) => (
+                    requests::mkdir(base, path, parents)?,
+                    responses::subject("mkdir", Some(path)),
+                ),
+                Change::DeleteFile(path) => (
+                    requests::delete_file(base, path)?,
+                    responses::subject("deleteFile", Some(path)),
+                ),
+                Change::DeleteDir(path) => (
+                    requests::delete_dir(base, path)?,
+                    responses::subject("deleteDir", Some(path)),
+                ),
+                Change::Move(from, to) => (
+                    requests::move_entry(base, from, to)?,
+                    format!("move(\"{from}\" → \"{to}\")"),
+                ),
+                Change::Copy(from, to) => (
+                    requests::copy_entry(base, from, to)?,
+                    format!("copy(\"{from}\" → \"{to}\")"),
+                ),
+            };
+            self.simple(io, req, subject).await
         })
         .await
     }

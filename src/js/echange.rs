@@ -9,7 +9,7 @@ use wasm_bindgen_futures::JsFuture;
 use super::options::{self, Common};
 use super::stream;
 use super::{promise, to_value};
-use crate::echange::client::{EchangeClient, EchangeConfig, Otp};
+use crate::echange::client::{Change, EchangeClient, EchangeConfig, Otp};
 use crate::echange::listing::EntrySink;
 use crate::echange::{Credentials, DirEntry, EntryType};
 use crate::error::Error;
@@ -418,63 +418,40 @@ impl JsEchangeClient {
 
     /// Creates a folder: `mkdir(path, { parents?, signal? })`.
     pub fn mkdir(&self, path: JsValue, options: JsValue) -> Promise {
-        let (client, common) = (self.client.clone(), self.common.clone());
-        promise(async move {
-            let path = required_path(&path, "mkdir()")?;
+        let args = required_path(&path, "mkdir()").and_then(|p| {
             let parents = options::boolean(&options, "mkdir()", "parents")?.unwrap_or(false);
-            let io = common.io(options::signal(&options, "mkdir()")?);
-            client.mkdir(&io, &path, parents).await?;
-            Ok(JsValue::UNDEFINED)
-        })
+            Ok(ChangeArgs::Mkdir(p, parents))
+        });
+        self.change("mkdir()", args, &options)
     }
 
     /// Deletes a file.
     #[wasm_bindgen(js_name = deleteFile)]
     pub fn delete_file(&self, path: JsValue, options: JsValue) -> Promise {
-        let (client, common) = (self.client.clone(), self.common.clone());
-        promise(async move {
-            let path = required_path(&path, "deleteFile()")?;
-            let io = common.io(options::signal(&options, "deleteFile()")?);
-            client.delete_file(&io, &path).await?;
-            Ok(JsValue::UNDEFINED)
-        })
+        let args = required_path(&path, "deleteFile()").map(ChangeArgs::DeleteFile);
+        self.change("deleteFile()", args, &options)
     }
 
     /// Deletes a folder recursively.
     #[wasm_bindgen(js_name = deleteDir)]
     pub fn delete_dir(&self, path: JsValue, options: JsValue) -> Promise {
-        let (client, common) = (self.client.clone(), self.common.clone());
-        promise(async move {
-            let path = required_path(&path, "deleteDir()")?;
-            let io = common.io(options::signal(&options, "deleteDir()")?);
-            client.delete_dir(&io, &path).await?;
-            Ok(JsValue::UNDEFINED)
-        })
+        let args = required_path(&path, "deleteDir()").map(ChangeArgs::DeleteDir);
+        self.change("deleteDir()", args, &options)
     }
 
     /// Moves or renames.
     #[wasm_bindgen(js_name = "move")]
     pub fn move_entry(&self, from: JsValue, to: JsValue, options: JsValue) -> Promise {
-        let (client, common) = (self.client.clone(), self.common.clone());
-        promise(async move {
-            let from = required_path(&from, "move()")?;
-            let to = required_path(&to, "move()")?;
-            let io = common.io(options::signal(&options, "move()")?);
-            client.move_entry(&io, &from, &to).await?;
-            Ok(JsValue::UNDEFINED)
-        })
+        let args = required_path(&from, "move()")
+            .and_then(|f| Ok(ChangeArgs::Move(f, required_path(&to, "move()")?)));
+        self.change("move()", args, &options)
     }
 
     /// Copies (server-side).
     pub fn copy(&self, from: JsValue, to: JsValue, options: JsValue) -> Promise {
-        let (client, common) = (self.client.clone(), self.common.clone());
-        promise(async move {
-            let from = required_path(&from, "copy()")?;
-            let to = required_path(&to, "copy()")?;
-            let io = common.io(options::signal(&options, "copy()")?);
-            client.copy_entry(&io, &from, &to).await?;
-            Ok(JsValue::UNDEFINED)
-        })
+        let args = required_path(&from, "copy()")
+            .and_then(|f| Ok(ChangeArgs::Copy(f, required_path(&to, "copy()")?)));
+        self.change("copy()", args, &options)
     }
 
     /// Invalidates the current token on the server.
@@ -483,6 +460,37 @@ impl JsEchangeClient {
         promise(async move {
             let io = common.io(options::signal(&options, "logout()")?);
             client.logout(&io).await?;
+            Ok(JsValue::UNDEFINED)
+        })
+    }
+}
+
+/// The arguments of a call that changes the tree, owned for the promise.
+enum ChangeArgs {
+    Mkdir(String, bool),
+    DeleteFile(String),
+    DeleteDir(String),
+    Move(String, String),
+    Copy(String, String),
+}
+
+impl JsEchangeClient {
+    /// The five calls that change the tree share this one promise (one state machine in the
+    /// module). Arguments are checked first, then the signal, as each call did on its own.
+    fn change(&self, what: &str, args: Result<ChangeArgs, Error>, options: &JsValue) -> Promise {
+        let (client, common) = (self.client.clone(), self.common.clone());
+        let signal = args.and_then(|a| Ok((a, options::signal(options, what)?)));
+        promise(async move {
+            let (args, signal) = signal?;
+            let io = common.io(signal);
+            let change = match &args {
+                ChangeArgs::Mkdir(p, parents) => Change::Mkdir(p, *parents),
+                ChangeArgs::DeleteFile(p) => Change::DeleteFile(p),
+                ChangeArgs::DeleteDir(p) => Change::DeleteDir(p),
+                ChangeArgs::Move(f, t) => Change::Move(f, t),
+                ChangeArgs::Copy(f, t) => Change::Copy(f, t),
+            };
+            client.change(&io, change).await?;
             Ok(JsValue::UNDEFINED)
         })
     }
