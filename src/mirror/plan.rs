@@ -1,7 +1,5 @@
 //! The planner: remote tree + destination manifest → what to fetch, keep, delete and skip.
 
-use std::collections::{BTreeMap, BTreeSet};
-
 use serde::Serialize;
 
 use super::manifest::Manifest;
@@ -115,8 +113,8 @@ fn same_mtime(a: &str, b: &str) -> bool {
     }
 }
 
-/// Who holds a collision key: a remote path, or the destination itself (ordered last).
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+/// Who holds a collision key: a remote path, or a name the destination keeps for itself.
+#[derive(Clone, Debug, PartialEq, Eq)]
 enum Holder {
     Remote(String),
     Reserved(String),
@@ -128,6 +126,24 @@ fn prefixes(local: &str) -> impl Iterator<Item = &str> {
         .match_indices('/')
         .map(move |(i, _)| &local[..i])
         .chain(std::iter::once(local))
+}
+
+/// Strings with their position in some list, sorted by string then position. The planner sorts
+/// only this one type (and looks things up in it by binary search), which keeps the module small:
+/// ordered maps and sorts are compiled once per element type.
+type Index<'a> = Vec<(&'a str, usize)>;
+
+fn index<'a>(items: impl Iterator<Item = &'a str>) -> Index<'a> {
+    let mut v: Index<'a> = items.enumerate().map(|(i, s)| (s, i)).collect();
+    v.sort_unstable();
+    v
+}
+
+/// The positions listed under `key` in `index`, in increasing order.
+fn positions<'i>(index: &'i Index<'_>, key: &str) -> &'i [(&'i str, usize)] {
+    let lo = index.partition_point(|(s, _)| *s < key);
+    let len = index[lo..].partition_point(|(s, _)| *s == key);
+    &index[lo..lo + len]
 }
 
 /// Plans a mirror of the folders `roots` (as given to `walk`) from the entries `walk` returned
@@ -149,34 +165,34 @@ pub fn plan(
     }
     let rules = options.rules;
     let mut plan = Plan::default();
-    let mut skipped: BTreeMap<String, String> = BTreeMap::new();
+    // (path, reason); a later reason for the same path replaces an earlier one.
+    let mut skipped: Vec<(String, String)> = Vec::new();
 
-    // Dedupe (overlapping roots list an entry twice) and sort by path.
-    let mut entries: BTreeMap<&str, &DirEntry> = BTreeMap::new();
-    for e in remote {
-        entries.entry(e.path.as_str()).or_insert(e);
-    }
+    // Sort by path and dedupe (overlapping roots list an entry twice; the first one counts).
+    let mut entries = index(remote.iter().map(|e| e.path.as_str()));
+    entries.dedup_by(|later, first| later.0 == first.0);
 
-    // Safe files and folders with their local paths; everything else is skipped.
-    let mut files: BTreeMap<&str, (String, &DirEntry)> = BTreeMap::new();
-    let mut remote_files: BTreeSet<&str> = BTreeSet::new();
-    let mut holders: BTreeMap<String, BTreeSet<Holder>> = BTreeMap::new();
-    for (&path, &e) in &entries {
+    // Safe files and folders with their local paths; everything else is skipped. `files` and
+    // `remote_files` are in path order, as `entries` is.
+    let mut files: Vec<(&str, String, &DirEntry)> = Vec::new();
+    let mut remote_files: Vec<&str> = Vec::new();
+    // (collision key, who holds it)
+    let mut holders: Vec<(String, Holder)> = Vec::new();
+    for &(path, i) in &entries {
+        let e = &remote[i];
         if !roots.iter().any(|r| under(path, r)) {
-            skipped.insert(path.into(), "outside the requested folders".into());
+            skipped.push((path.into(), "outside the requested folders".into()));
             continue;
         }
         match e.entry_type {
-            EntryType::File => {
-                remote_files.insert(path);
-            }
+            EntryType::File => remote_files.push(path),
             EntryType::Dir => {}
             EntryType::Symlink => {
-                skipped.insert(path.into(), "a symbolic link (not followed)".into());
+                skipped.push((path.into(), "a symbolic link (not followed)".into()));
                 continue;
             }
             EntryType::Other => {
-                skipped.insert(path.into(), "not a regular file".into());
+                skipped.push((path.into(), "not a regular file".into()));
                 continue;
             }
         }
@@ -184,29 +200,24 @@ pub fn plan(
             Ok(l) => l,
             Err(reason) => {
                 if e.entry_type == EntryType::File {
-                    skipped.insert(path.into(), format!("unsafe name: {reason}"));
+                    skipped.push((path.into(), format!("unsafe name: {reason}")));
                 }
                 continue;
             }
         };
-        holders
-            .entry(collision_key(&local, rules))
-            .or_default()
-            .insert(Holder::Remote(path.into()));
+        holders.push((collision_key(&local, rules), Holder::Remote(path.into())));
         if e.entry_type == EntryType::File {
             if e.size.is_none() {
-                skipped.insert(path.into(), "the listing gives no size".into());
+                skipped.push((path.into(), "the listing gives no size".into()));
                 continue;
             }
-            files.insert(path, (local, e));
+            files.push((path, local, e));
         }
     }
     for r in &options.reserved {
-        holders
-            .entry(collision_key(r, rules))
-            .or_default()
-            .insert(Holder::Reserved(r.clone()));
+        holders.push((collision_key(r, rules), Holder::Reserved(r.clone())));
     }
+    let holder_index = index(holders.iter().map(|(k, _)| k.as_str()));
     let suffix = options
         .reserved_suffix
         .as_deref()
@@ -215,44 +226,48 @@ pub fn plan(
 
     // Names that collide (with each other, or with what the destination reserves) are skipped;
     // a folder that collides makes its whole subtree collide.
-    let mut kept_keys: BTreeSet<String> = BTreeSet::new();
-    for (&path, (local, e)) in &files {
+    let mut kept_keys: Vec<String> = Vec::new();
+    for (path, local, e) in &files {
+        let path = *path;
         let key = collision_key(local, rules);
         if suffix.as_deref().is_some_and(|s| key.ends_with(s)) {
-            skipped.insert(
+            skipped.push((
                 path.into(),
                 "unsafe name: reserved by the mirror for partial files".into(),
-            );
+            ));
             continue;
         }
         let clash = prefixes(local).find_map(|p| {
-            let hs = holders.get(&collision_key(p, rules))?;
-            // Reserved names first: that reason is the one to give.
-            hs.iter().rev().find(|h| match h {
-                Holder::Remote(other) => !under(path, other),
-                Holder::Reserved(_) => true,
-            })
+            let held = positions(&holder_index, &collision_key(p, rules));
+            let other = |h: &&Holder| matches!(h, Holder::Remote(o) if !under(path, o));
+            // Latest first: the reserved names (pushed after every remote path), then the
+            // remote paths from the last in path order.
+            let holders_of = || held.iter().rev().map(|&(_, i)| &holders[i].1);
+            // A reserved name is the reason to give, before another remote path.
+            holders_of()
+                .find(|h| matches!(h, Holder::Reserved(_)))
+                .or_else(|| holders_of().find(other))
         });
         match clash {
             Some(Holder::Reserved(name)) => {
-                skipped.insert(
+                skipped.push((
                     path.into(),
                     format!("unsafe name: {name:?} is reserved by the mirror"),
-                );
+                ));
                 continue;
             }
             Some(Holder::Remote(other)) => {
-                skipped.insert(
+                skipped.push((
                     path.into(),
                     format!(
                         "unsafe name: the destination cannot tell it from {other:?} (letter case)"
                     ),
-                );
+                ));
                 continue;
             }
             None => {}
         }
-        kept_keys.insert(key);
+        kept_keys.push(key);
         let size = e.size.unwrap_or(0);
         match manifest.get(path) {
             Some(m) if m.size == size && same_mtime(&m.mtime, &e.last_modified) => {
@@ -274,15 +289,16 @@ pub fn plan(
             }
         }
     }
+    let kept_index = index(kept_keys.iter().map(String::as_str));
 
     if options.delete {
         for m in manifest.files() {
             let path = m.path.as_str();
-            if remote_files.contains(path) || !roots.iter().any(|r| under(path, r)) {
+            if remote_files.binary_search(&path).is_ok() || !roots.iter().any(|r| under(path, r)) {
                 continue;
             }
             match local_path(path, rules) {
-                Ok(local) if kept_keys.contains(&collision_key(&local, rules)) => {
+                Ok(local) if !positions(&kept_index, &collision_key(&local, rules)).is_empty() => {
                     plan.forget.push(path.into());
                 }
                 Ok(local) => plan.delete.push(DeleteItem {
@@ -290,18 +306,29 @@ pub fn plan(
                     local,
                 }),
                 Err(reason) => {
-                    skipped.insert(
+                    skipped.push((
                         path.into(),
                         format!("not deleted: the manifest lists an unsafe name ({reason})"),
-                    );
+                    ));
                 }
             }
         }
     }
 
-    plan.skipped = skipped
+    // In path order, the last reason given for each path.
+    let order = index(skipped.iter().map(|(p, _)| p.as_str()));
+    let last: Vec<usize> = order
+        .iter()
+        .enumerate()
+        .filter(|&(n, (p, _))| order.get(n + 1).is_none_or(|(next, _)| next != p))
+        .map(|(_, &(_, i))| i)
+        .collect();
+    plan.skipped = last
         .into_iter()
-        .map(|(path, reason)| Skipped { path, reason })
+        .map(|i| {
+            let (path, reason) = std::mem::take(&mut skipped[i]);
+            Skipped { path, reason }
+        })
         .collect();
     Ok(plan)
 }
