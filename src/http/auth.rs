@@ -220,12 +220,15 @@ const TOKENS_REMEMBERED: usize = 8;
 /// The forms a secret can take in a server's echo: as is, JSON-escaped, percent-encoded.
 pub fn secret_forms(secret: &str) -> Vec<String> {
     let mut forms = vec![secret.to_string()];
+    let mut add = |form: String| {
+        if !forms.contains(&form) {
+            forms.push(form);
+        }
+    };
     if let Ok(json) = serde_json::to_string(secret) {
-        forms.push(json.trim_matches('"').to_string());
+        add(json.trim_matches('"').to_string());
     }
-    forms.push(super::url::encode_query_value(secret));
-    forms.sort_unstable();
-    forms.dedup();
+    add(super::url::encode_query_value(secret));
     forms
 }
 
