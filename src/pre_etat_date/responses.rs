@@ -14,6 +14,8 @@
 
 use serde_json::{Map, Value};
 
+use crate::json::parse_value;
+
 use super::model::{truncate_chars, AccessToken};
 use super::requests::op;
 use super::transaction::Transaction;
@@ -125,7 +127,7 @@ fn foreign_message(json: Option<&Value>) -> Option<String> {
 
 /// Parses the envelope of a response to `operation`; see the module rules.
 pub fn parse_envelope(operation: &str, head: &ResponseHead, body: &[u8]) -> Result<Envelope> {
-    let json: Option<Value> = serde_json::from_slice(body).ok();
+    let json: Option<Value> = parse_value(body).ok();
     let envelope = json.clone().and_then(Envelope::from_value);
     match envelope {
         Some(env) if head.is_success() && env.success != Some(false) => Ok(env),
@@ -190,7 +192,7 @@ pub fn parse_auth(head: &ResponseHead, body: &[u8]) -> Result<AccessToken> {
 /// there is one (the envelope as sent), else `Value::Null`. Non-2xx → the usual error.
 pub fn parse_health(head: &ResponseHead, body: &[u8]) -> Result<Value> {
     if head.is_success() {
-        return Ok(serde_json::from_slice(body).unwrap_or(Value::Null));
+        return Ok(parse_value(body).unwrap_or(Value::Null));
     }
     parse_envelope(op::HEALTH, head, body).map(|env| env.payload)
 }
@@ -202,7 +204,7 @@ pub fn parse_ack(operation: &str, head: &ResponseHead, body: &[u8]) -> Result<Va
     match parse_envelope(operation, head, body) {
         Ok(env) => Ok(env.payload),
         Err(e) if head.is_success() && e.code() == ErrorCode::InvalidResponse => {
-            Ok(serde_json::from_slice(body).unwrap_or(Value::Null))
+            Ok(parse_value(body).unwrap_or(Value::Null))
         }
         Err(e) => Err(e),
     }

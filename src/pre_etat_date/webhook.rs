@@ -201,14 +201,13 @@ pub fn parse_webhook_value(value: Value) -> Result<WebhookEvent> {
 /// Parses a notification body (bytes or text: `&[u8]`, `&str`, `Vec<u8>`, `String`).
 pub fn parse_webhook(body: impl AsRef<[u8]>) -> Result<WebhookEvent> {
     let body = body.as_ref();
-    let value: Value = serde_json::from_slice(body).map_err(|e| {
-        if e.is_eof() && body.iter().all(u8::is_ascii_whitespace) {
+    let value: Value = crate::json::parse_value(body).map_err(|e| {
+        if e.eof && body.iter().all(u8::is_ascii_whitespace) {
             bad("the body is empty")
         } else {
+            let (line, column) = e.line_column(body);
             bad(&format!(
-                "the body is not valid JSON (line {}, column {})",
-                e.line(),
-                e.column()
+                "the body is not valid JSON (line {line}, column {column})"
             ))
         }
     })?;
