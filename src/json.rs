@@ -416,7 +416,15 @@ pub(crate) fn into_value(j: Json) -> serde_json::Value {
         Json::Num(t) => number(&t).map_or(Value::Null, Value::Number),
         Json::Str(s) => Value::String(s),
         Json::Arr(a) => Value::Array(a.into_iter().map(into_value).collect()),
-        Json::Obj(m) => Value::Object(m.0.into_iter().map(|(k, v)| (k, into_value(v))).collect()),
+        Json::Obj(m) => {
+            // One insert at a time (the last of duplicate keys wins): collecting would sort the
+            // members with the standard library's stable sort, which nothing else links.
+            let mut map = serde_json::Map::new();
+            for (k, v) in m.0 {
+                map.insert(k, into_value(v));
+            }
+            Value::Object(map)
+        }
     }
 }
 
@@ -887,7 +895,9 @@ mod tests {
                 }
                 (Value::Object(x), Value::Object(y)) => {
                     x.len() == y.len()
-                        && x.iter().zip(y).all(|((k, a), (l, b))| k == l && close(a, b))
+                        && x.iter()
+                            .zip(y)
+                            .all(|((k, a), (l, b))| k == l && close(a, b))
                 }
                 _ => a == b,
             }

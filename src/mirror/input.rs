@@ -5,7 +5,9 @@
 use super::manifest::read_file;
 use super::{ManifestFile, NameRules, PlanOptions};
 use crate::echange::model::{DirEntry, EntryType};
-use crate::json::{each_item, object, opt, opt_string, opt_u64, parse, req_string, wrong, Json, Obj, Res};
+use crate::json::{
+    each_item, object, opt, opt_string, opt_u64, parse, req_string, wrong, Json, Obj, Res,
+};
 
 fn entry_type(v: &Json, path: &str) -> Res<EntryType> {
     let expected = "one of `dir`, `file`, `symlink`, `other`";

@@ -9,8 +9,8 @@
 
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Serialize};
 use crate::json::{each_item, parse, u64_of, wrong, Json, Res};
+use serde::{Deserialize, Serialize};
 
 use crate::{Error, Result};
 
