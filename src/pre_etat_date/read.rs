@@ -14,6 +14,19 @@ use super::transaction::Transaction;
 
 // The field helpers of `crate::json`, over a serde_json value (the public types hold those).
 
+/// The members of `m` but those named in `keys`. Built by inserting (as are the maps
+/// `crate::json::into_value` makes) rather than by removing from `m`: the module then links no
+/// `BTreeMap` removal.
+pub(crate) fn without(m: Map<String, Value>, keys: &[&str]) -> Map<String, Value> {
+    let mut out = Map::new();
+    for (k, v) in m {
+        if !keys.contains(&k.as_str()) {
+            out.insert(k, v);
+        }
+    }
+    out
+}
+
 fn object<'a>(v: &'a Value, path: &str) -> Res<&'a Map<String, Value>> {
     v.as_object().ok_or_else(|| wrong(path, "an object"))
 }
@@ -184,7 +197,7 @@ const TRANSACTION_FIELDS: [&str; 11] = [
 
 /// Reads an order payload; `orderid` and `state` are required, unknown fields go to `extra`.
 pub(crate) fn transaction(v: Value) -> Res<Transaction> {
-    let Value::Object(mut m) = v else {
+    let Value::Object(m) = v else {
         return Err(wrong("", "an object"));
     };
     let orderid = match m.get("orderid") {
@@ -211,10 +224,10 @@ pub(crate) fn transaction(v: Value) -> Res<Transaction> {
         updated: opt_string(&m, "", "updated")?,
         extra: Map::new(),
     };
-    for k in TRANSACTION_FIELDS {
-        m.remove(k);
-    }
-    Ok(Transaction { extra: m, ..t })
+    Ok(Transaction {
+        extra: without(m, &TRANSACTION_FIELDS),
+        ..t
+    })
 }
 
 #[cfg(test)]

@@ -37,7 +37,7 @@ impl Envelope {
     /// Reads an envelope out of a JSON value: an object with a boolean `success` or a `payload`
     /// member. Anything else is not an envelope.
     pub fn from_value(value: Value) -> Option<Envelope> {
-        let mut obj = match value {
+        let obj = match value {
             Value::Object(o) => o,
             _ => return None,
         };
@@ -49,13 +49,18 @@ impl Envelope {
         if success.is_none() && !obj.contains_key("payload") {
             return None;
         }
-        let message = match obj.remove("message") {
-            Some(Value::String(s)) => Some(s),
-            _ => None,
-        };
+        let mut message = None;
+        let mut payload = Value::Null;
+        for (k, v) in obj {
+            match (k.as_str(), v) {
+                ("message", Value::String(s)) => message = Some(s),
+                ("payload", v) => payload = v,
+                _ => {}
+            }
+        }
         Some(Envelope {
             message,
-            payload: obj.remove("payload").unwrap_or(Value::Null),
+            payload,
             success,
         })
     }
