@@ -536,7 +536,7 @@ pub(crate) fn opt_u64(m: &Obj, prefix: &str, key: &str) -> Res<Option<u64>> {
 /// the element or member value, to parse on its own, so a long array never exists as one tree
 /// of values. Only white space may surround the array or object. This scan checks the
 /// punctuation between the items and finds where each ends (strings and nesting skipped); the
-/// items themselves are checked when `f` parses them (with the parser's nesting limit, counted from the item).
+/// items themselves are checked when `f` parses them (the nesting limit counted from the item).
 pub(crate) fn each_item<'a>(
     text: &'a str,
     open: u8,
