@@ -1,24 +1,455 @@
-//! Reading typed values out of JSON by hand, shared by both APIs.
+//! JSON text read by our own small parser, and typed values read out of it by hand, for both
+//! APIs.
 //!
-//! Text is parsed into a [`serde_json::Value`] (or, for long arrays, one element at a time, see
-//! [`each_item`]) and the fields are read from it with the helpers here. The rules are those of
-//! serde's derives (missing optional fields and `null` are `None`, a present field of the wrong
-//! type is an error), but without serde's typed deserializer: in the WebAssembly module that
-//! machinery, with the float formatting its error messages link, weighs more than either API's
+//! [`parse`] builds a [`Json`] tree (or, for long arrays, one element at a time, see
+//! [`each_item`]) and the fields are read from it with the helpers here. The grammar is RFC
+//! 8259's, strictly (no trailing commas, comments, `NaN` or lone surrogates), with 127 levels of
+//! nesting at most. Numbers are kept as written: integers are read exactly (`u64`, `i64`) and
+//! other numbers converted to `f64` only where a caller needs one, so the module links no float
+//! parsing tables and a number beyond `f64`'s range (`1e400`) is grammar like any other. A
+//! duplicate key is read as its last value, as `JSON.parse` does.
+//!
+//! The field rules are those of serde's derives (missing optional fields and `null` are `None`,
+//! a present field of the wrong type is an error), without serde's typed deserializer nor
+//! serde_json's parser: in the WebAssembly module that machinery weighs more than either API's
 //! logic. Problems name the field and the expected type, never the value (it may be a secret).
-//! Two differences with the derives: a duplicate key is read as its last value (as `JSON.parse`
-//! does) where the derives refuse it, and a number beyond `f64`'s range (`1e400`) makes the text
-//! unreadable even in a field that is ignored.
 
 // Each flavour of the module uses part of these helpers.
 #![allow(dead_code)]
-
-use serde_json::{Map, Value};
 
 /// Why a value could not be read: the field's path and what was expected there.
 pub(crate) type Problem = String;
 
 pub(crate) type Res<T> = std::result::Result<T, Problem>;
+
+/// Most levels of arrays and objects inside one another (serde_json's limit too).
+pub(crate) const MAX_DEPTH: usize = 127;
+
+/// One JSON value.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum Json {
+    Null,
+    Bool(bool),
+    /// A number as written (its grammar checked).
+    Num(Box<str>),
+    Str(String),
+    Arr(Vec<Json>),
+    Obj(Obj),
+}
+
+/// An object's members in the text's order, duplicate keys included; [`Obj::get`] reads the
+/// last one.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub(crate) struct Obj(pub(crate) Vec<(String, Json)>);
+
+impl Obj {
+    /// The value of `key` (its last one when the key is repeated).
+    pub(crate) fn get(&self, key: &str) -> Option<&Json> {
+        self.0.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v)
+    }
+
+    pub(crate) fn keys(&self) -> impl Iterator<Item = &str> {
+        self.0.iter().map(|(k, _)| k.as_str())
+    }
+}
+
+impl Json {
+    pub(crate) fn get(&self, key: &str) -> Option<&Json> {
+        match self {
+            Json::Obj(m) => m.get(key),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn as_object(&self) -> Option<&Obj> {
+        match self {
+            Json::Obj(m) => Some(m),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn is_null(&self) -> bool {
+        matches!(self, Json::Null)
+    }
+
+    pub(crate) fn as_str(&self) -> Option<&str> {
+        match self {
+            Json::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// A number written as an integer (no fraction, no exponent) that fits in `u64`.
+    pub(crate) fn as_u64(&self) -> Option<u64> {
+        match self {
+            Json::Num(t) => u64_of_digits(t),
+            _ => None,
+        }
+    }
+
+    /// A number written as an integer that fits in `i64`.
+    pub(crate) fn as_i64(&self) -> Option<i64> {
+        let Json::Num(t) = self else { return None };
+        match t.strip_prefix('-') {
+            Some(d) => {
+                let n = u64_of_digits(d)?;
+                if n <= 1 << 63 {
+                    Some((n as i64).wrapping_neg())
+                } else {
+                    None
+                }
+            }
+            None => i64::try_from(u64_of_digits(t)?).ok(),
+        }
+    }
+
+    /// Any number as the nearest `f64` (infinite beyond its range).
+    pub(crate) fn as_f64(&self) -> Option<f64> {
+        match self {
+            Json::Num(t) => Some(f64_of(t)),
+            _ => None,
+        }
+    }
+}
+
+/// The value of an unsigned decimal integer (digits only), when it fits in `u64`.
+fn u64_of_digits(t: &str) -> Option<u64> {
+    if t.is_empty() {
+        return None;
+    }
+    t.bytes().try_fold(0u64, |n, b| {
+        if b.is_ascii_digit() {
+            n.checked_mul(10)?.checked_add(u64::from(b - b'0'))
+        } else {
+            None
+        }
+    })
+}
+
+/// A number's text (grammar already checked) as the nearest `f64`. In the WebAssembly module
+/// JavaScript's `parseFloat` does it, so that Rust's float parser and its tables stay out.
+#[cfg(target_arch = "wasm32")]
+fn f64_of(text: &str) -> f64 {
+    js_sys::parse_float(text)
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn f64_of(text: &str) -> f64 {
+    text.parse().unwrap_or(f64::NAN)
+}
+
+/// Why a text is not JSON, and where (a byte offset); the text itself is never quoted.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct SyntaxError {
+    pub(crate) at: usize,
+    pub(crate) eof: bool,
+    pub(crate) too_deep: bool,
+}
+
+impl SyntaxError {
+    /// 1-based line and column (in bytes) of the problem in `text`.
+    pub(crate) fn line_column(&self, text: &[u8]) -> (usize, usize) {
+        let before = &text[..self.at.min(text.len())];
+        let line = 1 + before.iter().filter(|&&b| b == b'\n').count();
+        let col = before.len()
+            - before
+                .iter()
+                .rposition(|&b| b == b'\n')
+                .map_or(0, |p| p + 1);
+        (line, col + 1)
+    }
+
+    pub(crate) fn message(&self) -> Problem {
+        if self.too_deep {
+            format!("not valid JSON (nested more than {MAX_DEPTH} levels)")
+        } else if self.eof {
+            "not valid JSON (it ends early)".into()
+        } else {
+            "not valid JSON".into()
+        }
+    }
+}
+
+struct Parser<'a> {
+    b: &'a [u8],
+    i: usize,
+}
+
+impl Parser<'_> {
+    fn fail<T>(&self) -> std::result::Result<T, SyntaxError> {
+        Err(SyntaxError {
+            at: self.i,
+            eof: self.i >= self.b.len(),
+            too_deep: false,
+        })
+    }
+
+    fn ws(&mut self) {
+        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.b.get(self.i) {
+            self.i += 1;
+        }
+    }
+
+    fn peek(&self) -> Option<u8> {
+        self.b.get(self.i).copied()
+    }
+
+    fn eat(&mut self, c: u8) -> bool {
+        let hit = self.peek() == Some(c);
+        if hit {
+            self.i += 1;
+        }
+        hit
+    }
+
+    fn literal(&mut self, word: &[u8], v: Json) -> std::result::Result<Json, SyntaxError> {
+        for &c in word {
+            if !self.eat(c) {
+                return self.fail();
+            }
+        }
+        Ok(v)
+    }
+
+    /// One value at `depth` levels of nesting left (white space before it skipped).
+    fn value(&mut self, depth: usize) -> std::result::Result<Json, SyntaxError> {
+        match self.peek() {
+            Some(b'n') => self.literal(b"null", Json::Null),
+            Some(b't') => self.literal(b"true", Json::Bool(true)),
+            Some(b'f') => self.literal(b"false", Json::Bool(false)),
+            Some(b'"') => self.string().map(Json::Str),
+            Some(b'-' | b'0'..=b'9') => self.number().map(Json::Num),
+            Some(open @ (b'[' | b'{')) => {
+                if depth == 0 {
+                    return Err(SyntaxError {
+                        at: self.i,
+                        eof: false,
+                        too_deep: true,
+                    });
+                }
+                self.i += 1;
+                let close = if open == b'[' { b']' } else { b'}' };
+                let mut items = Vec::new();
+                let mut members = Vec::new();
+                self.ws();
+                if !self.eat(close) {
+                    loop {
+                        self.ws();
+                        if open == b'[' {
+                            items.push(self.value(depth - 1)?);
+                        } else {
+                            if self.peek() != Some(b'"') {
+                                return self.fail();
+                            }
+                            let key = self.string()?;
+                            self.ws();
+                            if !self.eat(b':') {
+                                return self.fail();
+                            }
+                            self.ws();
+                            members.push((key, self.value(depth - 1)?));
+                        }
+                        self.ws();
+                        if self.eat(close) {
+                            break;
+                        }
+                        if !self.eat(b',') {
+                            return self.fail();
+                        }
+                    }
+                }
+                Ok(if open == b'[' {
+                    Json::Arr(items)
+                } else {
+                    Json::Obj(Obj(members))
+                })
+            }
+            _ => self.fail(),
+        }
+    }
+
+    fn digits(&mut self) -> usize {
+        let start = self.i;
+        while let Some(b'0'..=b'9') = self.peek() {
+            self.i += 1;
+        }
+        self.i - start
+    }
+
+    fn number(&mut self) -> std::result::Result<Box<str>, SyntaxError> {
+        let start = self.i;
+        self.eat(b'-');
+        match self.peek() {
+            Some(b'0') => self.i += 1,
+            Some(b'1'..=b'9') => {
+                self.digits();
+            }
+            _ => return self.fail(),
+        }
+        if self.eat(b'.') && self.digits() == 0 {
+            return self.fail();
+        }
+        if matches!(self.peek(), Some(b'e' | b'E')) {
+            self.i += 1;
+            if !self.eat(b'+') {
+                self.eat(b'-');
+            }
+            if self.digits() == 0 {
+                return self.fail();
+            }
+        }
+        // Only ASCII digits and signs were consumed.
+        match std::str::from_utf8(&self.b[start..self.i]) {
+            Ok(t) => Ok(t.into()),
+            Err(_) => self.fail(),
+        }
+    }
+
+    fn hex4(&mut self) -> std::result::Result<u32, SyntaxError> {
+        let mut n = 0;
+        for _ in 0..4 {
+            let d = match self.peek() {
+                Some(c @ b'0'..=b'9') => c - b'0',
+                Some(c @ b'a'..=b'f') => c - b'a' + 10,
+                Some(c @ b'A'..=b'F') => c - b'A' + 10,
+                _ => return self.fail(),
+            };
+            n = n * 16 + u32::from(d);
+            self.i += 1;
+        }
+        Ok(n)
+    }
+
+    /// A string (at its opening quote): escapes decoded, UTF-8 checked.
+    fn string(&mut self) -> std::result::Result<String, SyntaxError> {
+        self.i += 1;
+        let mut out = Vec::new();
+        loop {
+            let start = self.i;
+            while let Some(&c) = self.b.get(self.i) {
+                if c == b'"' || c == b'\\' || c < 0x20 {
+                    break;
+                }
+                self.i += 1;
+            }
+            out.extend_from_slice(&self.b[start..self.i]);
+            match self.peek() {
+                Some(b'"') => {
+                    self.i += 1;
+                    break;
+                }
+                Some(b'\\') => self.i += 1,
+                _ => return self.fail(),
+            }
+            let c = match self.peek() {
+                Some(b'"') => '"',
+                Some(b'\\') => '\\',
+                Some(b'/') => '/',
+                Some(b'b') => '\u{8}',
+                Some(b'f') => '\u{c}',
+                Some(b'n') => '\n',
+                Some(b'r') => '\r',
+                Some(b't') => '\t',
+                Some(b'u') => {
+                    self.i += 1;
+                    let at = self.i;
+                    let mut cp = self.hex4()?;
+                    if (0xDC00..0xE000).contains(&cp) {
+                        self.i = at;
+                        return self.fail();
+                    }
+                    if (0xD800..0xDC00).contains(&cp) {
+                        // A leading surrogate: a trailing one must follow.
+                        if !(self.eat(b'\\') && self.eat(b'u')) {
+                            return self.fail();
+                        }
+                        let low = self.hex4()?;
+                        if !(0xDC00..0xE000).contains(&low) {
+                            return self.fail();
+                        }
+                        cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
+                    }
+                    match char::from_u32(cp) {
+                        Some(c) => {
+                            out.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes());
+                            continue;
+                        }
+                        None => return self.fail(),
+                    }
+                }
+                _ => return self.fail(),
+            };
+            self.i += 1;
+            out.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes());
+        }
+        String::from_utf8(out).or_else(|_| self.fail())
+    }
+}
+
+/// One JSON value, white space around it allowed; the error says where the text stops being
+/// JSON.
+pub(crate) fn parse_bytes(text: &[u8]) -> std::result::Result<Json, SyntaxError> {
+    let mut p = Parser { b: text, i: 0 };
+    p.ws();
+    let v = p.value(MAX_DEPTH)?;
+    p.ws();
+    if p.i < text.len() {
+        return p.fail();
+    }
+    Ok(v)
+}
+
+/// One JSON value (white space around it allowed).
+pub(crate) fn parse(text: &str) -> Res<Json> {
+    parse_bytes(text.as_bytes()).map_err(|e| e.message())
+}
+
+/// The same value as a `serde_json` one, for the public types that hold one. Built directly:
+/// serde_json's parser is not involved. A number beyond `f64`'s range becomes `null` (as
+/// `JSON.stringify(JSON.parse(text))` writes it).
+#[cfg(feature = "pre-etat-date")]
+pub(crate) fn into_value(j: Json) -> serde_json::Value {
+    use serde_json::Value;
+    match j {
+        Json::Null => Value::Null,
+        Json::Bool(b) => Value::Bool(b),
+        Json::Num(t) => number(&t).map_or(Value::Null, Value::Number),
+        Json::Str(s) => Value::String(s),
+        Json::Arr(a) => Value::Array(a.into_iter().map(into_value).collect()),
+        Json::Obj(m) => {
+            // One insert at a time (the last of duplicate keys wins): collecting would sort the
+            // members with the standard library's stable sort, which nothing else links.
+            let mut map = serde_json::Map::new();
+            for (k, v) in m.0 {
+                map.insert(k, into_value(v));
+            }
+            Value::Object(map)
+        }
+    }
+}
+
+/// A number's text as serde_json reads it: an integer that fits in `u64` or `i64` (`-0` is a
+/// float), or else the nearest finite `f64`.
+#[cfg(feature = "pre-etat-date")]
+fn number(t: &str) -> Option<serde_json::Number> {
+    if !t.contains(['.', 'e', 'E']) {
+        if let Some(n) = u64_of_digits(t) {
+            return Some(n.into());
+        }
+        if let Some(n) = t.strip_prefix('-').and_then(u64_of_digits) {
+            if (1..=1 << 63).contains(&n) {
+                return Some((n as i64).wrapping_neg().into());
+            }
+        }
+    }
+    serde_json::Number::from_f64(f64_of(t))
+}
+
+/// [`parse_bytes`] then [`into_value`].
+#[cfg(feature = "pre-etat-date")]
+pub(crate) fn parse_value(text: &[u8]) -> std::result::Result<serde_json::Value, SyntaxError> {
+    parse_bytes(text).map(into_value)
+}
 
 pub(crate) fn wrong(path: &str, expected: &str) -> Problem {
     if path.is_empty() {
@@ -41,68 +472,63 @@ pub(crate) fn join(prefix: &str, key: &str) -> String {
 }
 
 /// The members of an object.
-pub(crate) fn object<'a>(v: &'a Value, path: &str) -> Res<&'a Map<String, Value>> {
+pub(crate) fn object<'a>(v: &'a Json, path: &str) -> Res<&'a Obj> {
     v.as_object().ok_or_else(|| wrong(path, "an object"))
 }
 
 /// An optional field: absent and `null` are `None`.
-pub(crate) fn opt<'a>(m: &'a Map<String, Value>, key: &str) -> Option<&'a Value> {
+pub(crate) fn opt<'a>(m: &'a Obj, key: &str) -> Option<&'a Json> {
     m.get(key).filter(|v| !v.is_null())
 }
 
-pub(crate) fn opt_string(m: &Map<String, Value>, prefix: &str, key: &str) -> Res<Option<String>> {
+pub(crate) fn opt_string(m: &Obj, prefix: &str, key: &str) -> Res<Option<String>> {
     match opt(m, key) {
         None => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s.clone())),
+        Some(Json::Str(s)) => Ok(Some(s.clone())),
         Some(_) => Err(wrong(&join(prefix, key), "a string")),
     }
 }
 
 /// A string field with a default: absent is `""`, `null` is an error (as serde's `default`).
-pub(crate) fn string(m: &Map<String, Value>, prefix: &str, key: &str) -> Res<String> {
+pub(crate) fn string(m: &Obj, prefix: &str, key: &str) -> Res<String> {
     match m.get(key) {
         None => Ok(String::new()),
-        Some(Value::String(s)) => Ok(s.clone()),
+        Some(Json::Str(s)) => Ok(s.clone()),
         Some(_) => Err(wrong(&join(prefix, key), "a string")),
     }
 }
 
 /// A required string field.
-pub(crate) fn req_string(m: &Map<String, Value>, prefix: &str, key: &str) -> Res<String> {
+pub(crate) fn req_string(m: &Obj, prefix: &str, key: &str) -> Res<String> {
     match m.get(key) {
         None => Err(missing(prefix, key)),
-        Some(Value::String(s)) => Ok(s.clone()),
+        Some(Json::Str(s)) => Ok(s.clone()),
         Some(_) => Err(wrong(&join(prefix, key), "a string")),
     }
 }
 
-pub(crate) fn opt_bool(m: &Map<String, Value>, prefix: &str, key: &str) -> Res<Option<bool>> {
+pub(crate) fn opt_bool(m: &Obj, prefix: &str, key: &str) -> Res<Option<bool>> {
     match opt(m, key) {
         None => Ok(None),
-        Some(Value::Bool(b)) => Ok(Some(*b)),
+        Some(Json::Bool(b)) => Ok(Some(*b)),
         Some(_) => Err(wrong(&join(prefix, key), "a boolean")),
     }
 }
 
 /// A non-negative integer that fits in `u64` (`1.0` is not one, as for serde).
-pub(crate) fn u64_of(v: &Value, path: &str) -> Res<u64> {
+pub(crate) fn u64_of(v: &Json, path: &str) -> Res<u64> {
     match v {
-        Value::Number(n) => n
+        Json::Num(_) => v
             .as_u64()
             .ok_or_else(|| format!("invalid value at `{path}`, expected a non-negative integer")),
         _ => Err(wrong(path, "a non-negative integer")),
     }
 }
 
-pub(crate) fn opt_u64(m: &Map<String, Value>, prefix: &str, key: &str) -> Res<Option<u64>> {
+pub(crate) fn opt_u64(m: &Obj, prefix: &str, key: &str) -> Res<Option<u64>> {
     opt(m, key)
         .map(|v| u64_of(v, &join(prefix, key)))
         .transpose()
-}
-
-/// One JSON value (white space around it allowed).
-pub(crate) fn parse(text: &str) -> Res<Value> {
-    serde_json::from_str(text).map_err(|_| "not valid JSON".to_string())
 }
 
 /// The elements of the array (`open` is `[`) or the members of the object (`open` is `{`) whose
@@ -110,7 +536,7 @@ pub(crate) fn parse(text: &str) -> Res<Value> {
 /// the element or member value, to parse on its own, so a long array never exists as one tree
 /// of values. Only white space may surround the array or object. This scan checks the
 /// punctuation between the items and finds where each ends (strings and nesting skipped); the
-/// items themselves are checked when `f` parses them (with serde_json's nesting limit).
+/// items themselves are checked when `f` parses them (the nesting limit counted from the item).
 pub(crate) fn each_item<'a>(
     text: &'a str,
     open: u8,
@@ -173,7 +599,7 @@ pub(crate) fn each_item<'a>(
                 return Err("not valid JSON".into());
             };
             let key = match parse(&text[start..colon])? {
-                Value::String(k) => k,
+                Json::Str(k) => k,
                 _ => return Err("not valid JSON".into()),
             };
             f(Some(key), &text[colon + 1..i])?;
@@ -196,11 +622,301 @@ pub(crate) fn each_item<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::Value;
+
+    /// Our value as a serde_json one, numbers read by serde_json from their text (so that the
+    /// comparison checks the grammar and the tree, not float rounding).
+    fn serde_of(j: &Json) -> Value {
+        match j {
+            Json::Null => Value::Null,
+            Json::Bool(b) => Value::Bool(*b),
+            Json::Num(t) => serde_json::from_str(t).unwrap_or(Value::Null),
+            Json::Str(s) => Value::String(s.clone()),
+            Json::Arr(a) => Value::Array(a.iter().map(serde_of).collect()),
+            Json::Obj(m) => {
+                Value::Object(m.0.iter().map(|(k, v)| (k.clone(), serde_of(v))).collect())
+            }
+        }
+    }
+
+    /// Whether a number of the value is beyond `f64`'s range (serde_json refuses those).
+    fn huge(j: &Json) -> bool {
+        match j {
+            Json::Num(_) => j.as_f64().is_some_and(f64::is_infinite),
+            Json::Arr(a) => a.iter().any(huge),
+            Json::Obj(m) => m.0.iter().any(|(_, v)| huge(v)),
+            _ => false,
+        }
+    }
+
+    /// Both parsers on the same bytes: the same value, or both an error (a number beyond
+    /// `f64`'s range is ours to accept).
+    fn agree(text: &[u8]) {
+        let ours = parse_bytes(text);
+        let theirs = serde_json::from_slice::<Value>(text).ok();
+        match (&ours, &theirs) {
+            (Ok(j), None) if huge(j) => {}
+            _ => assert_eq!(
+                ours.as_ref().ok().map(serde_of),
+                theirs,
+                "{:?}",
+                String::from_utf8_lossy(text)
+            ),
+        }
+    }
+
+    #[test]
+    fn parse_agrees_with_serde_json_on_cases() {
+        let cases: &[&[u8]] = &[
+            b"",
+            b" ",
+            b"null",
+            b"nul",
+            b"nulll",
+            b"true",
+            b"tru",
+            b"false",
+            b" false ",
+            b"0",
+            b"-0",
+            b"-",
+            b"01",
+            b"-01",
+            b"1.",
+            b".1",
+            b"1.5",
+            b"1e",
+            b"1e+",
+            b"1e-5",
+            b"1E+05",
+            b"-1.25e-3",
+            b"18446744073709551615",
+            b"18446744073709551616",
+            b"-9223372036854775808",
+            b"-9223372036854775809",
+            b"123456789012345678901234567890",
+            b"1e400",
+            b"-1e400",
+            b"[1e400]",
+            b"1e-400",
+            br#""""#,
+            br#""a""#,
+            br#""a"#,
+            br#""\""#,
+            br#""\q""#,
+            br#""\/""#,
+            br#""\b\f\n\r\t""#,
+            br#""\u00e9\u00E9""#,
+            br#""\u00g9""#,
+            br#""\u12""#,
+            br#""\ud83d\ude00""#,
+            br#""\ud83d""#,
+            br#""\ud83dx""#,
+            br#""\ud83d\u0041""#,
+            br#""\ude00""#,
+            br#""\ude00\ud83d""#,
+            b"\"a\tb\"",
+            b"\"a\nb\"",
+            b"\"\x7f\"",
+            "\"é€😀\"".as_bytes(),
+            b"\"\xff\"",
+            b"\"\xc3\"",
+            b"\"\xc3\xa9\"",
+            b"\"\xed\xa0\x80\"",
+            b"\xef\xbb\xbf{}",
+            b"[]",
+            b"[ ]",
+            b"[1,]",
+            b"[,1]",
+            b"[1 2]",
+            b"[1,,2]",
+            b"[[[]]]",
+            b"[",
+            b"]",
+            b"{}",
+            b"{ }",
+            br#"{"a":1}"#,
+            br#"{"a":1,"a":2}"#,
+            br#"{"a" :1 , "b": [true]}"#,
+            b"{a:1}",
+            br#"{"a"1}"#,
+            br#"{"a":}"#,
+            br#"{"a":1,}"#,
+            b"{,}",
+            br#"{"a":1}x"#,
+            br#"{"a":1} "#,
+            br#"{"a":1"#,
+            b"{1:1}",
+            br#"["a",{"b":null}]"#,
+            b"NaN",
+            b"Infinity",
+            b"+1",
+            b"[01]",
+            b"\x00",
+            b"[\x00]",
+            b"/* */1",
+            b"1 2",
+            br#""\u0000""#,
+            br#"{"\u0000":0}"#,
+            b"\x0c1",
+            b"1\x0c",
+        ];
+        for text in cases {
+            agree(text);
+        }
+    }
+
+    /// Mutations of a few documents (a byte changed, inserted or removed, a prefix) and random
+    /// strings of JSON's characters: both parsers agree on each.
+    #[test]
+    fn parse_agrees_with_serde_json_on_generated_texts() {
+        let seeds: [&[u8]; 4] = [
+            br#"{"a":[1,-2,3.5e1,{"b":null,"c":"\u00e9\"x"}],"d":true,"e":false}"#,
+            br#"[{"path":"/x","size":18446744073709551615,"mtime":"2025-12-15T08:30:00Z"}]"#,
+            r#"{"orderid":"C7H","state":"done","n":-0.0,"s":"\ud83d\ude00é"}"#.as_bytes(),
+            br#"[[[[[]]]],[{}],"\\",0,1E2]"#,
+        ];
+        let alphabet = b"{}[]:,\"\\ -+.0123456789eEtruefalsnlu\xc3\xa9\x01\n";
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed as usize
+        };
+        for round in 0..40_000 {
+            let mut text = seeds[round % seeds.len()].to_vec();
+            match next() % 5 {
+                0 => {
+                    let i = next() % text.len();
+                    text[i] = alphabet[next() % alphabet.len()];
+                }
+                1 => {
+                    let i = next() % (text.len() + 1);
+                    text.insert(i, alphabet[next() % alphabet.len()]);
+                }
+                2 => {
+                    let i = next() % text.len();
+                    text.remove(i);
+                }
+                3 => text.truncate(next() % text.len()),
+                _ => {
+                    let n = next() % 12;
+                    text = (0..n).map(|_| alphabet[next() % alphabet.len()]).collect();
+                }
+            }
+            agree(&text);
+        }
+    }
+
+    #[test]
+    fn nesting_limit_is_serde_jsons() {
+        for depth in [126, 127, 128, 129, 10_000] {
+            for (open, close) in [("[", "]"), ("{\"a\":", "}")] {
+                let text = format!("{}0{}", open.repeat(depth), close.repeat(depth));
+                agree(text.as_bytes());
+                assert_eq!(parse(&text).is_ok(), depth <= MAX_DEPTH, "{depth}");
+            }
+        }
+        let e = parse(&"[".repeat(200)).unwrap_err();
+        assert!(e.contains("nested"), "{e}");
+    }
+
+    #[test]
+    fn numbers_are_exact_integers_or_read_on_demand() {
+        let n = |t: &str| parse(t).unwrap();
+        assert_eq!(n("18446744073709551615").as_u64(), Some(u64::MAX));
+        assert_eq!(n("18446744073709551616").as_u64(), None);
+        assert_eq!(n("-9223372036854775808").as_i64(), Some(i64::MIN));
+        assert_eq!(n("-9223372036854775809").as_i64(), None);
+        assert_eq!(n("9223372036854775807").as_i64(), Some(i64::MAX));
+        assert_eq!(n("1.0").as_u64(), None);
+        assert_eq!(n("1e3").as_u64(), None);
+        assert_eq!(n("-0").as_u64(), None);
+        assert_eq!(n("1.5e3").as_f64(), Some(1500.0));
+        assert_eq!(n("1e400").as_f64(), Some(f64::INFINITY));
+        assert_eq!(n("\"1\"").as_u64(), None);
+    }
+
+    #[test]
+    fn the_last_of_duplicate_keys_is_read() {
+        let v = parse(r#"{"a":1,"b":2,"a":3}"#).unwrap();
+        assert_eq!(v.get("a").and_then(Json::as_u64), Some(3));
+        assert_eq!(v.get("c"), None);
+    }
+
+    #[test]
+    fn syntax_errors_say_where_never_what() {
+        let text = b"{\n  \"secret\": \"hunter2\" x}";
+        let e = parse_bytes(text).unwrap_err();
+        assert_eq!(e.line_column(text), (2, 23));
+        assert!(!e.message().contains("hunter2"));
+        let e = parse_bytes(b"[1,").unwrap_err();
+        assert!(e.eof && e.message().contains("ends early"));
+    }
+
+    #[cfg(feature = "pre-etat-date")]
+    #[test]
+    fn into_value_is_serde_jsons_value() {
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut texts: Vec<String> = [
+            r#"{"a":[1,-2,3.5e1,{"b":null,"c":"\u00e9"}],"d":true,"a":[]}"#,
+            "[0,-0,-0.0,1.0,1e2,18446744073709551615,18446744073709551616,-9223372036854775808]",
+            "[-9223372036854775809,0.1,2.5e-300,1.7976931348623157e308,4.9e-324,123456.789]",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        for _ in 0..2000 {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            let f = f64::from_bits(seed);
+            if f.is_finite() {
+                let t = format!("[{f:?},{f:e},{}]", seed as i64);
+                let Json::Arr(a) = parse(&t).unwrap() else {
+                    panic!()
+                };
+                assert_eq!(a[0].as_f64().map(f64::to_bits), Some(f.to_bits()));
+                assert_eq!(a[1].as_f64().map(f64::to_bits), Some(f.to_bits()));
+                texts.push(t);
+            }
+        }
+        // serde_json's default float reading may be a few units in the last place off; ours is
+        // the nearest `f64` (checked on the generated numbers below).
+        fn close(a: &Value, b: &Value) -> bool {
+            match (a, b) {
+                (Value::Number(x), Value::Number(y)) if x.is_f64() && y.is_f64() => {
+                    let (x, y) = (x.as_f64().unwrap(), y.as_f64().unwrap());
+                    x.to_bits().abs_diff(y.to_bits()) <= 4 && x.signum() == y.signum()
+                }
+                (Value::Array(x), Value::Array(y)) => {
+                    x.len() == y.len() && x.iter().zip(y).all(|(a, b)| close(a, b))
+                }
+                (Value::Object(x), Value::Object(y)) => {
+                    x.len() == y.len()
+                        && x.iter()
+                            .zip(y)
+                            .all(|((k, a), (l, b))| k == l && close(a, b))
+                }
+                _ => a == b,
+            }
+        }
+        for t in texts {
+            let ours = into_value(parse(&t).unwrap());
+            let theirs: Value = serde_json::from_str(&t).unwrap();
+            assert!(close(&ours, &theirs), "{t}: {ours} {theirs}");
+        }
+        assert_eq!(
+            into_value(parse("[1e400]").unwrap()),
+            serde_json::json!([null])
+        );
+    }
 
     fn items(text: &str, open: u8) -> Option<Vec<(Option<String>, Value)>> {
         let mut out = Vec::new();
         each_item(text, open, |k, v| {
-            out.push((k, parse(v)?));
+            out.push((k, serde_of(&parse(v)?)));
             Ok(())
         })
         .ok()?;

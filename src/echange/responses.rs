@@ -4,17 +4,15 @@
 //! in [`Error::server_error`] and [`Error::server_message`]. Anything else (a proxy's HTML page,
 //! an empty body) still gives an error with the status and a stable code.
 
-use serde_json::Value;
-
 use super::model::{DirEntry, Token};
 use crate::error::{Error, ErrorCode, Result};
 use crate::http::ResponseHead;
-use crate::json::{object, opt_string, req_string, Res};
+use crate::json::{object, opt_string, parse_bytes, req_string, Res};
 
 /// `message` and `error` of an error body, when it is a JSON object whose present ones are
 /// strings (or `null`); `None` otherwise.
 fn error_body(body: &[u8]) -> Option<(Option<String>, Option<String>)> {
-    let v: Value = serde_json::from_slice(body).ok()?;
+    let v = parse_bytes(body).ok()?;
     let m = object(&v, "").ok()?;
     Some((
         opt_string(m, "", "message").ok()?,
@@ -25,7 +23,7 @@ fn error_body(body: &[u8]) -> Option<(Option<String>, Option<String>)> {
 /// A token body: an object with the strings `access_token` and `expires_at` (other fields are
 /// ignored).
 fn token_body(body: &[u8]) -> Res<Token> {
-    let v: Value = serde_json::from_slice(body).map_err(|_| "not valid JSON".to_string())?;
+    let v = parse_bytes(body).map_err(|e| e.message())?;
     let m = object(&v, "")?;
     Ok(Token {
         access_token: req_string(m, "", "access_token")?,
@@ -126,6 +124,7 @@ pub fn parse_listing(
 mod tests {
     use super::*;
     use crate::echange::EntryType;
+    use serde_json::Value;
 
     fn head(status: u16) -> ResponseHead {
         ResponseHead::new(
@@ -273,9 +272,7 @@ mod tests {
         out
     }
 
-    /// serde reads a struct from an array of its fields too; the readers want an object. (Also
-    /// left out: a number beyond `f64`'s range such as `1e400` in an ignored field, which the
-    /// derives skip and the readers refuse with the rest of the body.)
+    /// serde reads a struct from an array of its fields too; the readers want an object.
     fn is_array(body: &[u8]) -> bool {
         matches!(serde_json::from_slice::<Value>(body), Ok(Value::Array(_)))
     }

@@ -29,7 +29,7 @@ pub struct JsPreEtatDateClient {
 /// Goes through `JSON.stringify` and serde_json rather than walking the object from Rust: a
 /// hostile object (a cycle, or thousands of nesting levels from a parsed request body) must give
 /// an error, not overflow the wasm stack, which would poison the instance. `JSON.stringify`
-/// throws on cycles; serde_json stops at 128 levels.
+/// throws on cycles; our JSON parser stops at 128 levels.
 fn json_of(v: &JsValue, what: &str) -> Result<Value, Error> {
     if !v.is_object() {
         return Err(Error::invalid_input(format!("{what}: pass an object")));
@@ -42,7 +42,7 @@ fn json_of(v: &JsValue, what: &str) -> Result<Value, Error> {
                 "{what}: the object cannot be converted to JSON (a cycle, a BigInt or a throwing toJSON)"
             ))
         })?;
-    serde_json::from_str(&text).map_err(|_| {
+    crate::json::parse_value(text.as_bytes()).map_err(|_| {
         Error::invalid_input(format!(
             "{what}: the object is not plain JSON data, or is nested more than 128 levels deep"
         ))

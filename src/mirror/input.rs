@@ -2,14 +2,14 @@
 //! hand with the helpers of `crate::json`: the remote entries one at a time, the options and a
 //! manifest file strictly (unknown fields refused).
 
-use serde_json::{Map, Value};
-
 use super::manifest::read_file;
 use super::{ManifestFile, NameRules, PlanOptions};
 use crate::echange::model::{DirEntry, EntryType};
-use crate::json::{each_item, object, opt, opt_string, opt_u64, parse, req_string, wrong, Res};
+use crate::json::{
+    each_item, object, opt, opt_string, opt_u64, parse, req_string, wrong, Json, Obj, Res,
+};
 
-fn entry_type(v: &Value, path: &str) -> Res<EntryType> {
+fn entry_type(v: &Json, path: &str) -> Res<EntryType> {
     let expected = "one of `dir`, `file`, `symlink`, `other`";
     match v.as_str() {
         Some("dir") => Ok(EntryType::Dir),
@@ -24,7 +24,7 @@ fn entry_type(v: &Value, path: &str) -> Res<EntryType> {
 /// One entry as `walk` returns it: `path` and `last_modified` required, `size`, `mode` and
 /// `type` optional (`type` decoded from `mode` when absent, `mode` 0 when absent); other fields
 /// are ignored.
-fn remote_entry(v: &Value, at: &str) -> Res<DirEntry> {
+fn remote_entry(v: &Json, at: &str) -> Res<DirEntry> {
     let m = object(v, at)?;
     let path = req_string(m, at, "path")?;
     let size = opt_u64(m, at, "size")?;
@@ -62,23 +62,23 @@ pub(crate) fn remote_entries(text: &str) -> Res<Vec<DirEntry>> {
 }
 
 /// A boolean with a default: absent is `false`, `null` is an error (as serde's `default`).
-fn flag(m: &Map<String, Value>, key: &str) -> Res<bool> {
+fn flag(m: &Obj, key: &str) -> Res<bool> {
     match m.get(key) {
         None => Ok(false),
-        Some(Value::Bool(b)) => Ok(*b),
+        Some(Json::Bool(b)) => Ok(*b),
         Some(_) => Err(wrong(key, "a boolean")),
     }
 }
 
-fn strings(v: &Value, path: &str) -> Res<Vec<String>> {
-    let Value::Array(items) = v else {
+fn strings(v: &Json, path: &str) -> Res<Vec<String>> {
+    let Json::Arr(items) = v else {
         return Err(wrong(path, "an array of strings"));
     };
     items
         .iter()
         .enumerate()
         .map(|(i, s)| match s {
-            Value::String(s) => Ok(s.clone()),
+            Json::Str(s) => Ok(s.clone()),
             _ => Err(wrong(&format!("{path}[{i}]"), "a string")),
         })
         .collect()
@@ -98,7 +98,7 @@ const OPTION_FIELDS: [&str; 6] = [
 pub(crate) fn plan_options(text: &str) -> Res<(Vec<String>, PlanOptions)> {
     let v = parse(text)?;
     let m = object(&v, "")?;
-    if let Some(k) = m.keys().find(|k| !OPTION_FIELDS.contains(&k.as_str())) {
+    if let Some(k) = m.keys().find(|k| !OPTION_FIELDS.contains(k)) {
         return Err(format!("unknown field `{k}`"));
     }
     let roots = match m.get("roots") {
@@ -133,7 +133,7 @@ mod tests {
     //! duplicate key; those inputs are left out.)
     use super::*;
     use serde::Deserialize;
-    use serde_json::json;
+    use serde_json::{json, Value};
 
     #[derive(Deserialize)]
     struct RemoteEntry {

@@ -9,10 +9,8 @@
 
 use std::collections::BTreeMap;
 
+use crate::json::{each_item, parse, u64_of, wrong, Json, Res};
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
-
-use crate::json::{each_item, parse, u64_of, wrong, Res};
 
 use crate::{Error, Result};
 
@@ -84,12 +82,12 @@ pub(crate) fn read_file(text: &str, at: &str) -> Res<ManifestFile> {
         };
         let (slot, value) = match key.as_str() {
             "path" | "mtime" => match v {
-                Value::String(s) => (if key == "path" { &mut path } else { &mut mtime }, Some(s)),
+                Json::Str(s) => (if key == "path" { &mut path } else { &mut mtime }, Some(s)),
                 _ => return Err(wrong(&here(), "a string")),
             },
             "sha256" => match v {
-                Value::String(s) => (&mut sha256, Some(s)),
-                Value::Null => (&mut sha256, None),
+                Json::Str(s) => (&mut sha256, Some(s)),
+                Json::Null => (&mut sha256, None),
                 _ => return Err(wrong(&here(), "a string")),
             },
             "size" => {
@@ -192,10 +190,10 @@ impl Manifest {
             Ok(())
         })
         .map_err(|e| bad(format!("not a JSON object ({e})")))?;
-        if format.as_ref().and_then(Value::as_str) != Some(FORMAT) {
+        if format.as_ref().and_then(Json::as_str) != Some(FORMAT) {
             return Err(bad(format!("`format` is not \"{FORMAT}\"")));
         }
-        match version.as_ref().and_then(Value::as_u64) {
+        match version.as_ref().and_then(Json::as_u64) {
             Some(v) if v == u64::from(VERSION) => {}
             Some(v) if v > u64::from(VERSION) && v <= u64::from(u32::MAX) => {
                 return Err(bad(format!(

@@ -111,7 +111,7 @@ impl Auth for PedAuth {
         head.status == 401
             || (head.status == 422
                 && body
-                    .and_then(|b| serde_json::from_slice::<Value>(b).ok())
+                    .and_then(|b| crate::json::parse_bytes(b).ok())
                     .is_some_and(|v| v.get("msg").is_some() && v.get("success").is_none()))
     }
 

@@ -5,12 +5,61 @@
 use serde_json::{Map, Value};
 
 pub(crate) use crate::json::Problem;
-use crate::json::{object, opt, opt_bool, opt_string, string, wrong, Res};
+use crate::json::{join, wrong, Res};
 
 use super::model::{Invoice, Owner, Syndic};
 use super::model::{LegacyRefreshRequest, OrderMethod, OrderRequest, RefreshRequest};
 use super::state::OrderState;
 use super::transaction::Transaction;
+
+// The field helpers of `crate::json`, over a serde_json value (the public types hold those).
+
+/// The members of `m` but those named in `keys`. Built by inserting (as are the maps
+/// `crate::json::into_value` makes) rather than by removing from `m`: the module then links no
+/// `BTreeMap` removal.
+pub(crate) fn without(m: Map<String, Value>, keys: &[&str]) -> Map<String, Value> {
+    let mut out = Map::new();
+    for (k, v) in m {
+        if !keys.contains(&k.as_str()) {
+            out.insert(k, v);
+        }
+    }
+    out
+}
+
+fn object<'a>(v: &'a Value, path: &str) -> Res<&'a Map<String, Value>> {
+    v.as_object().ok_or_else(|| wrong(path, "an object"))
+}
+
+/// An optional field: absent and `null` are `None`.
+fn opt<'a>(m: &'a Map<String, Value>, key: &str) -> Option<&'a Value> {
+    m.get(key).filter(|v| !v.is_null())
+}
+
+fn opt_string(m: &Map<String, Value>, prefix: &str, key: &str) -> Res<Option<String>> {
+    match opt(m, key) {
+        None => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.clone())),
+        Some(_) => Err(wrong(&join(prefix, key), "a string")),
+    }
+}
+
+/// A string field with a default: absent is `""`, `null` is an error (as serde's `default`).
+fn string(m: &Map<String, Value>, prefix: &str, key: &str) -> Res<String> {
+    match m.get(key) {
+        None => Ok(String::new()),
+        Some(Value::String(s)) => Ok(s.clone()),
+        Some(_) => Err(wrong(&join(prefix, key), "a string")),
+    }
+}
+
+fn opt_bool(m: &Map<String, Value>, prefix: &str, key: &str) -> Res<Option<bool>> {
+    match opt(m, key) {
+        None => Ok(None),
+        Some(Value::Bool(b)) => Ok(Some(*b)),
+        Some(_) => Err(wrong(&join(prefix, key), "a boolean")),
+    }
+}
 
 fn method(v: &Value, path: &str) -> Res<OrderMethod> {
     match v.as_str() {
@@ -148,7 +197,7 @@ const TRANSACTION_FIELDS: [&str; 11] = [
 
 /// Reads an order payload; `orderid` and `state` are required, unknown fields go to `extra`.
 pub(crate) fn transaction(v: Value) -> Res<Transaction> {
-    let Value::Object(mut m) = v else {
+    let Value::Object(m) = v else {
         return Err(wrong("", "an object"));
     };
     let orderid = match m.get("orderid") {
@@ -175,10 +224,10 @@ pub(crate) fn transaction(v: Value) -> Res<Transaction> {
         updated: opt_string(&m, "", "updated")?,
         extra: Map::new(),
     };
-    for k in TRANSACTION_FIELDS {
-        m.remove(k);
-    }
-    Ok(Transaction { extra: m, ..t })
+    Ok(Transaction {
+        extra: without(m, &TRANSACTION_FIELDS),
+        ..t
+    })
 }
 
 #[cfg(test)]

@@ -14,6 +14,8 @@
 
 use serde_json::{Map, Value};
 
+use crate::json::parse_value;
+
 use super::model::{truncate_chars, AccessToken};
 use super::requests::op;
 use super::transaction::Transaction;
@@ -35,7 +37,7 @@ impl Envelope {
     /// Reads an envelope out of a JSON value: an object with a boolean `success` or a `payload`
     /// member. Anything else is not an envelope.
     pub fn from_value(value: Value) -> Option<Envelope> {
-        let mut obj = match value {
+        let obj = match value {
             Value::Object(o) => o,
             _ => return None,
         };
@@ -47,13 +49,18 @@ impl Envelope {
         if success.is_none() && !obj.contains_key("payload") {
             return None;
         }
-        let message = match obj.remove("message") {
-            Some(Value::String(s)) => Some(s),
-            _ => None,
-        };
+        let mut message = None;
+        let mut payload = Value::Null;
+        for (k, v) in obj {
+            match (k.as_str(), v) {
+                ("message", Value::String(s)) => message = Some(s),
+                ("payload", v) => payload = v,
+                _ => {}
+            }
+        }
         Some(Envelope {
             message,
-            payload: obj.remove("payload").unwrap_or(Value::Null),
+            payload,
             success,
         })
     }
@@ -125,7 +132,7 @@ fn foreign_message(json: Option<&Value>) -> Option<String> {
 
 /// Parses the envelope of a response to `operation`; see the module rules.
 pub fn parse_envelope(operation: &str, head: &ResponseHead, body: &[u8]) -> Result<Envelope> {
-    let json: Option<Value> = serde_json::from_slice(body).ok();
+    let json: Option<Value> = parse_value(body).ok();
     let envelope = json.clone().and_then(Envelope::from_value);
     match envelope {
         Some(env) if head.is_success() && env.success != Some(false) => Ok(env),
@@ -190,7 +197,7 @@ pub fn parse_auth(head: &ResponseHead, body: &[u8]) -> Result<AccessToken> {
 /// there is one (the envelope as sent), else `Value::Null`. Non-2xx → the usual error.
 pub fn parse_health(head: &ResponseHead, body: &[u8]) -> Result<Value> {
     if head.is_success() {
-        return Ok(serde_json::from_slice(body).unwrap_or(Value::Null));
+        return Ok(parse_value(body).unwrap_or(Value::Null));
     }
     parse_envelope(op::HEALTH, head, body).map(|env| env.payload)
 }
@@ -202,7 +209,7 @@ pub fn parse_ack(operation: &str, head: &ResponseHead, body: &[u8]) -> Result<Va
     match parse_envelope(operation, head, body) {
         Ok(env) => Ok(env.payload),
         Err(e) if head.is_success() && e.code() == ErrorCode::InvalidResponse => {
-            Ok(serde_json::from_slice(body).unwrap_or(Value::Null))
+            Ok(parse_value(body).unwrap_or(Value::Null))
         }
         Err(e) => Err(e),
     }

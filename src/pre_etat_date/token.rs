@@ -5,10 +5,9 @@
 //! instant; without one, the token is used until a call answers 401. A token supplied by the
 //! caller (`token` option) is used as is and never replaced.
 
-use serde_json::Value;
-
 use super::b64::decode_lenient;
 use crate::http::Lease;
+use crate::json::{parse_bytes, Json};
 
 /// Renew this long before `exp`, so a token does not expire in flight.
 pub const EXPIRY_MARGIN_MS: u64 = 30_000;
@@ -21,10 +20,10 @@ pub fn jwt_expiry(token: &str) -> Option<u64> {
         return None;
     }
     let bytes = decode_lenient(payload)?;
-    let claims: Value = serde_json::from_slice(&bytes).ok()?;
+    let claims = parse_bytes(&bytes).ok()?;
     let exp = match claims.get("exp")? {
-        Value::Number(n) => n.as_f64()?,
-        Value::String(s) => seconds_of(s.trim())?,
+        n @ Json::Num(_) => n.as_f64()?,
+        Json::Str(s) => seconds_of(s.trim())?,
         _ => return None,
     };
     // Negative, NaN or absurd values (beyond year 9999) are ignored.

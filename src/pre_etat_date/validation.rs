@@ -327,6 +327,8 @@ pub fn validate_order_value(value: &Value) -> (Option<OrderRequest>, Vec<Validat
         return (None, issues);
     };
     let mut clean = map.clone();
+    // Keys dropped from `clean` (null, or of the wrong type), taken out at the end.
+    let mut drop = Vec::new();
     let strings = [
         "address",
         "additional",
@@ -338,39 +340,43 @@ pub fn validate_order_value(value: &Value) -> (Option<OrderRequest>, Vec<Validat
     ];
     for key in strings {
         keep_if(
-            &mut clean,
+            &clean,
             key,
             Value::is_string,
             "a string",
             &mut issues,
             "",
+            &mut drop,
         );
     }
     for key in ["all_due_paid", "test_mode"] {
         keep_if(
-            &mut clean,
+            &clean,
             key,
             Value::is_boolean,
             "true or false",
             &mut issues,
             "",
+            &mut drop,
         );
     }
     keep_if(
-        &mut clean,
+        &clean,
         "documents",
         Value::is_array,
         "an array",
         &mut issues,
         "",
+        &mut drop,
     );
     if keep_if(
-        &mut clean,
+        &clean,
         "owners",
         Value::is_array,
         "an array",
         &mut issues,
         "",
+        &mut drop,
     ) {
         if let Some(Value::Array(owners)) = clean.get_mut("owners") {
             for (i, owner) in owners.iter_mut().enumerate() {
@@ -384,18 +390,20 @@ pub fn validate_order_value(value: &Value) -> (Option<OrderRequest>, Vec<Validat
         ("syndic", &["name", "username", "password", "url"][..]),
     ] {
         if keep_if(
-            &mut clean,
+            &clean,
             key,
             Value::is_object,
             "an object",
             &mut issues,
             "",
+            &mut drop,
         ) {
             if let Some(v) = clean.get_mut(key) {
                 clean_object(v, key, fields, &mut issues);
             }
         }
     }
+    let mut clean = super::read::without(clean, &drop);
     let method_ok = matches!(
         clean.get("method").and_then(Value::as_str),
         Some("email" | "extranet" | "upload")
@@ -429,20 +437,21 @@ pub fn validate_order_value(value: &Value) -> (Option<OrderRequest>, Vec<Validat
     (Some(order), issues)
 }
 
-/// Keeps `map[key]` when absent, `null` (dropped) or of the right type; else records an issue and
-/// drops it. Returns whether a value of the right type is there.
-fn keep_if(
-    map: &mut serde_json::Map<String, Value>,
-    key: &str,
+/// Keeps `map[key]` when absent, `null` (added to `drop`) or of the right type; else records an
+/// issue and adds it to `drop`. Returns whether a value of the right type is there.
+fn keep_if<'k>(
+    map: &serde_json::Map<String, Value>,
+    key: &'k str,
     ok: fn(&Value) -> bool,
     expected: &str,
     issues: &mut Vec<ValidationIssue>,
     prefix: &str,
+    drop: &mut Vec<&'k str>,
 ) -> bool {
     match map.get(key) {
         None => false,
         Some(Value::Null) => {
-            map.remove(key);
+            drop.push(key);
             false
         }
         Some(v) if ok(v) => true,
@@ -457,7 +466,7 @@ fn keep_if(
                 "invalid_type",
                 format!("{path} must be {expected}"),
             ));
-            map.remove(key);
+            drop.push(key);
             false
         }
     }
@@ -474,9 +483,11 @@ fn clean_object(v: &mut Value, at: &str, fields: &[&str], issues: &mut Vec<Valid
         *v = Value::Object(serde_json::Map::new());
         return;
     };
+    let mut drop = Vec::new();
     for f in fields {
-        keep_if(map, f, Value::is_string, "a string", issues, at);
+        keep_if(map, f, Value::is_string, "a string", issues, at, &mut drop);
     }
+    *map = super::read::without(std::mem::take(map), &drop);
 }
 
 #[cfg(test)]

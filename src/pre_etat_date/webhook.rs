@@ -82,9 +82,28 @@ fn bad(what: &str) -> Error {
     Error::invalid_input(format!("{OP} failed: {what}"))
 }
 
+/// The values of `keys` in `obj` (`None` when absent) and its other members. Built by
+/// inserting rather than by removing from `obj`: the module then links no `BTreeMap` removal.
+fn take<const N: usize>(
+    obj: Map<String, Value>,
+    keys: [&str; N],
+) -> ([Option<Value>; N], Map<String, Value>) {
+    let mut found = [const { None }; N];
+    let mut rest = Map::new();
+    for (k, v) in obj {
+        match keys.iter().position(|key| *key == k) {
+            Some(i) => found[i] = Some(v),
+            None => {
+                rest.insert(k, v);
+            }
+        }
+    }
+    (found, rest)
+}
+
 /// A string, or a number written as text (ids are sometimes numeric); `null` is `None`.
-fn text_field(obj: &mut Map<String, Value>, key: &str) -> Result<Option<String>> {
-    match obj.remove(key) {
+fn text_field(v: Option<Value>, key: &str) -> Result<Option<String>> {
+    match v {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) => Ok(Some(s)),
         Some(Value::Number(n)) => Ok(Some(n.to_string())),
@@ -101,44 +120,48 @@ fn uint(v: &Value) -> Option<u64> {
 }
 
 fn document(value: Value) -> Result<WebhookDocument> {
-    let mut obj = match value {
+    let obj = match value {
         Value::Object(o) => o,
         _ => return Err(bad("every item of documents must be an object")),
     };
+    let ([id, doctype, delivered, comment, mimetype, url], mut extra) = take(
+        obj,
+        ["id", "doctype", "delivered", "comment", "mimetype", "url"],
+    );
     let mut doc = WebhookDocument::default();
-    if let Some(v) = obj.remove("id") {
+    if let Some(v) = id {
         match uint(&v) {
             Some(id) => doc.id = Some(id),
             None if v.is_null() => {}
             None => {
-                obj.insert("id".into(), v);
+                extra.insert("id".into(), v);
             }
         }
     }
-    if let Some(v) = obj.remove("doctype") {
+    if let Some(v) = doctype {
         match uint(&v).and_then(|n| u32::try_from(n).ok()) {
             Some(t) => doc.doctype = Some(t),
             None if v.is_null() => {}
             None => {
-                obj.insert("doctype".into(), v);
+                extra.insert("doctype".into(), v);
             }
         }
     }
-    for (key, slot) in [
-        ("delivered", &mut doc.delivered),
-        ("comment", &mut doc.comment),
-        ("mimetype", &mut doc.mimetype),
-        ("url", &mut doc.url),
+    for (key, slot, v) in [
+        ("delivered", &mut doc.delivered, delivered),
+        ("comment", &mut doc.comment, comment),
+        ("mimetype", &mut doc.mimetype, mimetype),
+        ("url", &mut doc.url, url),
     ] {
-        match obj.remove(key) {
+        match v {
             Some(Value::String(s)) => *slot = Some(s),
             Some(Value::Null) | None => {}
             Some(other) => {
-                obj.insert(key.into(), other);
+                extra.insert(key.into(), other);
             }
         }
     }
-    doc.extra = obj;
+    doc.extra = extra;
     Ok(doc)
 }
 
@@ -161,22 +184,33 @@ fn pdf(content: Option<Value>) -> Result<Option<Vec<u8>>> {
 
 /// Parses a notification from an already-decoded JSON value.
 pub fn parse_webhook_value(value: Value) -> Result<WebhookEvent> {
-    let mut obj = match value {
+    let obj = match value {
         Value::Object(o) => o,
         _ => return Err(bad("the notification must be a JSON object")),
     };
-    let status = match obj.remove("status") {
+    let ([status, orderid, external_id, registration_id, documents, content], extra) = take(
+        obj,
+        [
+            "status",
+            "orderid",
+            "external_id",
+            "registration_id",
+            "documents",
+            "content",
+        ],
+    );
+    let status = match status {
         Some(Value::String(s)) if !s.trim().is_empty() => OrderState::from_wire(&s),
         None | Some(Value::Null) => return Err(bad("status is missing")),
         Some(_) => return Err(bad("status must be a non-empty string")),
     };
-    let orderid = match text_field(&mut obj, "orderid")? {
+    let orderid = match text_field(orderid, "orderid")? {
         Some(id) if !id.trim().is_empty() => id,
         _ => return Err(bad("orderid is missing")),
     };
-    let external_id = text_field(&mut obj, "external_id")?;
-    let registration_id = text_field(&mut obj, "registration_id")?;
-    let documents = match obj.remove("documents") {
+    let external_id = text_field(external_id, "external_id")?;
+    let registration_id = text_field(registration_id, "registration_id")?;
+    let documents = match documents {
         None | Some(Value::Null) => None,
         Some(Value::Array(items)) => Some(
             items
@@ -186,7 +220,7 @@ pub fn parse_webhook_value(value: Value) -> Result<WebhookEvent> {
         ),
         Some(_) => return Err(bad("documents must be an array")),
     };
-    let pdf = pdf(obj.remove("content"))?;
+    let pdf = pdf(content)?;
     Ok(WebhookEvent {
         status,
         orderid,
@@ -194,21 +228,20 @@ pub fn parse_webhook_value(value: Value) -> Result<WebhookEvent> {
         registration_id,
         documents,
         pdf,
-        extra: obj,
+        extra,
     })
 }
 
 /// Parses a notification body (bytes or text: `&[u8]`, `&str`, `Vec<u8>`, `String`).
 pub fn parse_webhook(body: impl AsRef<[u8]>) -> Result<WebhookEvent> {
     let body = body.as_ref();
-    let value: Value = serde_json::from_slice(body).map_err(|e| {
-        if e.is_eof() && body.iter().all(u8::is_ascii_whitespace) {
+    let value: Value = crate::json::parse_value(body).map_err(|e| {
+        if e.eof && body.iter().all(u8::is_ascii_whitespace) {
             bad("the body is empty")
         } else {
+            let (line, column) = e.line_column(body);
             bad(&format!(
-                "the body is not valid JSON (line {}, column {})",
-                e.line(),
-                e.column()
+                "the body is not valid JSON (line {line}, column {column})"
             ))
         }
     })?;
