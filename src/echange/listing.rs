@@ -21,12 +21,49 @@ pub const MAX_FIELD_BYTES: usize = 4096;
 /// Deepest nesting of arrays and objects inside an unknown field's value.
 pub const MAX_NESTING: usize = 64;
 
+/// One entry of a listing as the parser hands it over: its strings borrowed from the parser's
+/// buffers (valid UTF-8, escapes decoded), so an entry costs no allocation until a sink keeps it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct EntryRef<'a> {
+    /// The listed folder, cleaned (`/` or `/a/b`).
+    pub folder: &'a str,
+    /// Base name, as on the wire (checked: not empty, no `/`, not `.` or `..`).
+    pub name: &'a str,
+    /// Size in bytes, when the server gave one.
+    pub size: Option<u64>,
+    /// Go `FileMode` bits, as on the wire.
+    pub mode: u64,
+    /// As on the wire.
+    pub last_modified: &'a str,
+    /// Decoded from `mode`.
+    pub entry_type: EntryType,
+}
+
+impl EntryRef<'_> {
+    /// The entry's full path (the folder, `/`, the name).
+    pub fn path(&self) -> String {
+        paths::child(self.folder, self.name)
+    }
+
+    /// The entry as an owned [`DirEntry`].
+    pub fn to_entry(&self) -> DirEntry {
+        DirEntry {
+            path: self.path(),
+            entry_type: self.entry_type,
+            name: self.name.to_owned(),
+            size: self.size,
+            mode: self.mode,
+            last_modified: self.last_modified.to_owned(),
+        }
+    }
+}
+
 /// Receives the entries of a listing as they are parsed.
 pub trait EntrySink {
     /// The body is read again from its start (a retried attempt): forget what was received.
     fn reset(&mut self);
     /// One more entry, in the order of the body. An error stops the listing.
-    fn entry(&mut self, entry: DirEntry) -> Result<()>;
+    fn entry(&mut self, entry: &EntryRef<'_>) -> Result<()>;
 }
 
 impl EntrySink for Vec<DirEntry> {
@@ -34,8 +71,8 @@ impl EntrySink for Vec<DirEntry> {
         self.clear();
     }
 
-    fn entry(&mut self, entry: DirEntry) -> Result<()> {
-        self.push(entry);
+    fn entry(&mut self, entry: &EntryRef<'_>) -> Result<()> {
+        self.push(entry.to_entry());
         Ok(())
     }
 }
@@ -95,13 +132,25 @@ enum Escape {
     Unicode(u8, u16),
 }
 
-/// The entry being read.
+/// The entry being read. Its string buffers are kept from entry to entry (no allocation per
+/// entry once they have grown to the longest name and date seen).
 #[derive(Default)]
 struct Partial {
-    name: Option<String>,
+    name: String,
+    has_name: bool,
     size: Option<u64>,
     mode: Option<u64>,
-    last_modified: Option<String>,
+    last_modified: String,
+    has_last_modified: bool,
+}
+
+impl Partial {
+    fn clear(&mut self) {
+        self.has_name = false;
+        self.size = None;
+        self.mode = None;
+        self.has_last_modified = false;
+    }
 }
 
 /// Parses one listing body, fed in chunks; see the module docs.
@@ -167,7 +216,7 @@ impl<'s> ListingParser<'s> {
         self.stack.clear();
         self.escape = Escape::None;
         self.high = None;
-        self.entry = Partial::default();
+        self.entry.clear();
     }
 
     fn invalid(&self, what: &str) -> Error {
@@ -308,29 +357,29 @@ impl<'s> ListingParser<'s> {
                 ));
             }
         }
-        self.entry = Partial::default();
+        self.entry.clear();
         self.state = State::FirstKey;
         Ok(())
     }
 
     fn end_entry(&mut self) -> Result<()> {
-        let p = std::mem::take(&mut self.entry);
-        let (Some(name), Some(mode), Some(last_modified)) = (p.name, p.mode, p.last_modified)
-        else {
+        let p = &self.entry;
+        let (true, Some(mode), true) = (p.has_name, p.mode, p.has_last_modified) else {
             return Err(self.not_a_listing());
         };
-        if name.is_empty() || name.contains('/') || name == "." || name == ".." {
+        let name = p.name.as_str();
+        if name.is_empty() || name == "." || name == ".." || name.as_bytes().contains(&b'/') {
             return Err(self.invalid("an entry with an invalid name"));
         }
-        let entry = DirEntry {
-            path: paths::child(&self.folder, &name),
-            entry_type: EntryType::from_mode(mode),
+        let entry = EntryRef {
+            folder: &self.folder,
             name,
             size: p.size,
             mode,
-            last_modified,
+            last_modified: &p.last_modified,
+            entry_type: EntryType::from_mode(mode),
         };
-        self.sink.entry(entry)?;
+        self.sink.entry(&entry)?;
         self.state = State::AfterElement;
         Ok(())
     }
@@ -544,14 +593,26 @@ impl<'s> ListingParser<'s> {
             self.state = State::Colon;
             return Ok(());
         }
-        // A copy of exactly the string's length; `text` keeps its buffer for the next strings.
-        let text = std::str::from_utf8(&self.text)
-            .map_err(|_| self.invalid("a string that is not UTF-8"))?
-            .to_owned();
-        match self.field {
-            Field::Name => self.entry.name = Some(text),
-            Field::LastModified => self.entry.last_modified = Some(text),
+        // No copy: the checked bytes become the field, and the field's previous buffer becomes
+        // `text` for the next strings.
+        let slot = match self.field {
+            Field::Name => {
+                self.entry.has_name = true;
+                &mut self.entry.name
+            }
+            Field::LastModified => {
+                self.entry.has_last_modified = true;
+                &mut self.entry.last_modified
+            }
             _ => return Err(self.not_a_listing()),
+        };
+        let bytes = std::mem::take(&mut self.text);
+        match String::from_utf8(bytes) {
+            Ok(s) => {
+                self.text = std::mem::replace(slot, s).into_bytes();
+                self.text.clear();
+            }
+            Err(_) => return Err(self.invalid("a string that is not UTF-8")),
         }
         self.state = State::AfterValue;
         Ok(())
