@@ -2,10 +2,11 @@
 //!
 //! The body is a JSON array of objects `{"name", "size"?, "mode", "last_modified", …}`. The
 //! parser takes the body in chunks of any size, keeps only the entry being read (its name and
-//! date, each at most [`MAX_FIELD_BYTES`]) and hands every finished entry to an [`EntrySink`].
-//! So listing half a million entries costs what the sink keeps, never a copy of the JSON text:
-//! the JavaScript binding turns each entry into a JavaScript object at once, and a walk's
-//! entry budget holds while the body arrives.
+//! date, each at most [`MAX_FIELD_BYTES`], in buffers reused from entry to entry) and lends
+//! every finished entry to an [`EntrySink`] as an [`EntryRef`]. So listing half a million
+//! entries costs what the sink keeps, never a copy of the JSON text: the JavaScript binding
+//! turns entries into JavaScript objects by small batches, and a walk's entry budget holds
+//! while the body arrives.
 //!
 //! Unknown fields are skipped whatever their value (nesting at most [`MAX_NESTING`] levels).
 //! Anything that is not such an array is `invalid_response`; a body that ends before the array

@@ -209,8 +209,8 @@ impl JsEchangeClient {
                 }
             };
             let io = common.io(options::signal(&options, "listDir()")?);
-            // Each entry becomes a JavaScript object as soon as it is parsed: the listing
-            // costs the module one body chunk, whatever its length.
+            // Entries become JavaScript objects as they are parsed, a bounded batch at a time:
+            // the listing costs the module one body chunk and one batch, whatever its length.
             let mut entries = JsEntries::new();
             client
                 .list_dir_into(&io, path.as_deref(), &mut entries)
@@ -239,8 +239,6 @@ impl JsEchangeClient {
                 limits.max_folder_depth = n as u32;
             }
             let io = common.io(options::signal(&options, "walk()")?);
-            // Entries become JavaScript objects as each folder's listing completes, and are
-            // sorted there: the module keeps only the listings in flight.
             // Each folder's entries become JavaScript objects as its listing arrives; they are
             // gathered and sorted there. The module keeps only the sub-folders left to list.
             let mut parts: Vec<js_sys::Array> = Vec::new();
