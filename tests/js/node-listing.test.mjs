@@ -76,7 +76,8 @@ function oddListing(n, seed = 7) {
   const pieces = ["a", "é", "\\u00e9", "😀", "\\ud83d\\ude00", "\\n", "\\\"", "\\\\", " ", "€", "\\u0000", "x.csv"];
   const items = [];
   for (let i = 0; i < n; i++) {
-    let name = `n${i}`;
+    // The first name starts with a byte-order mark (kept, not eaten by a decoder).
+    let name = i === 0 ? "\ufeffn0" : `n${i}`;
     for (let k = rnd(8); k > 0; k--) name += pieces[rnd(pieces.length)];
     const fields = [`"name":"${name}"`, `"mode":${MODES[rnd(MODES.length)]}`, `"last_modified":"2026-0${1 + rnd(9)}-01T00:00:0${rnd(10)}Z${["", "é😀", "\\/", "\\u00e9\\\""][rnd(4)]}"`];
     const size = rnd(5);
