@@ -220,6 +220,7 @@ impl<'s> ListingParser<'s> {
         self.entry.clear();
     }
 
+    #[cold]
     fn invalid(&self, what: &str) -> Error {
         Error::invalid_response(format!(
             "{} failed: the server answered {what}",
@@ -227,6 +228,7 @@ impl<'s> ListingParser<'s> {
         ))
     }
 
+    #[cold]
     fn not_a_listing(&self) -> Error {
         self.invalid("a body that is not a directory listing")
     }
@@ -271,18 +273,28 @@ impl<'s> ListingParser<'s> {
                 }
                 State::Skip if self.skip_string => self.skip_string_byte(b)?,
                 State::Integer => {
-                    if b.is_ascii_digit() {
-                        self.integer = self
-                            .integer
+                    // The digits in this chunk at once.
+                    let mut n = self.integer;
+                    while let Some(&d) = bytes.get(i).filter(|d| d.is_ascii_digit()) {
+                        n = match n
                             .checked_mul(10)
-                            .and_then(|n| n.checked_add(u64::from(b - b'0')))
-                            .ok_or_else(|| self.invalid("an entry size or mode out of range"))?;
-                    } else if matches!(b, b'.' | b'e' | b'E' | b'-' | b'+') {
-                        return Err(self.invalid("an entry size or mode that is not an integer"));
-                    } else {
-                        self.end_integer()?;
-                        continue; // this byte ends the number: read it again
+                            .and_then(|n| n.checked_add(u64::from(d - b'0')))
+                        {
+                            Some(n) => n,
+                            None => return Err(self.invalid("an entry size or mode out of range")),
+                        };
+                        i += 1;
                     }
+                    self.integer = n;
+                    match bytes.get(i) {
+                        None => break, // the number goes on in the next chunk
+                        Some(b'.' | b'e' | b'E' | b'-' | b'+') => {
+                            return Err(self.invalid("an entry size or mode that is not an integer"))
+                        }
+                        // This byte ends the number: read it again.
+                        Some(_) => self.end_integer()?,
+                    }
+                    continue;
                 }
                 State::Literal => {
                     let (&want, rest) = self
@@ -319,8 +331,26 @@ impl<'s> ListingParser<'s> {
                 State::FirstKey if b == b'}' => self.end_entry()?,
                 State::FirstKey | State::Key => {
                     self.expect(b == b'"', State::InKey)?;
+                    // The common case: the whole key in this chunk, without escapes.
+                    if let Some(key) = plain_string(&bytes[i + 1..]) {
+                        self.field = field_of(key);
+                        self.state = State::Colon;
+                        i += key.len() + 2;
+                        continue;
+                    }
                     self.text.clear();
                     self.key_overflow = false;
+                }
+                State::Value
+                    if b == b'"' && matches!(self.field, Field::Name | Field::LastModified) =>
+                {
+                    // The common case: the whole string in this chunk, without escapes.
+                    if let Some(text) = plain_string(&bytes[i + 1..]) {
+                        self.plain_value(text)?;
+                        i += text.len() + 2;
+                        continue;
+                    }
+                    self.start_value(b)?;
                 }
                 State::Colon => self.expect(b == b':', State::Value)?,
                 State::Value => self.start_value(b)?,
@@ -485,6 +515,40 @@ impl<'s> ListingParser<'s> {
         Ok(())
     }
 
+    /// A kept string value read whole from the chunk (no escapes): checked, then copied into
+    /// the entry's buffer (the same checks, in the same order, as a string read in pieces).
+    fn plain_value(&mut self, text: &[u8]) -> Result<()> {
+        if text.len() > MAX_FIELD_BYTES {
+            return Err(self.too_long());
+        }
+        let Ok(text) = std::str::from_utf8(text) else {
+            return Err(self.invalid("a string that is not UTF-8"));
+        };
+        let slot = if self.field == Field::Name {
+            self.entry.has_name = true;
+            &mut self.entry.name
+        } else {
+            self.entry.has_last_modified = true;
+            &mut self.entry.last_modified
+        };
+        slot.clear();
+        slot.push_str(text);
+        self.state = State::AfterValue;
+        Ok(())
+    }
+
+    #[cold]
+    fn too_long(&self) -> Error {
+        Error::new(
+            ErrorCode::LimitExceeded,
+            format!(
+                "{} failed: the server answered an entry name or date longer than \
+                 {MAX_FIELD_BYTES} bytes",
+                self.subject
+            ),
+        )
+    }
+
     fn push_text(&mut self, bytes: &[u8]) -> Result<()> {
         if self.state == State::InKey {
             // No known key is longer than 13 bytes: longer keys are unknown, never stored.
@@ -497,14 +561,7 @@ impl<'s> ListingParser<'s> {
             return Ok(());
         }
         if self.text.len() + bytes.len() > MAX_FIELD_BYTES {
-            return Err(Error::new(
-                ErrorCode::LimitExceeded,
-                format!(
-                    "{} failed: the server answered an entry name or date longer than \
-                     {MAX_FIELD_BYTES} bytes",
-                    self.subject
-                ),
-            ));
+            return Err(self.too_long());
         }
         self.text.extend_from_slice(bytes);
         Ok(())
@@ -584,12 +641,10 @@ impl<'s> ListingParser<'s> {
 
     fn end_string(&mut self) -> Result<()> {
         if self.state == State::InKey {
-            self.field = match (self.key_overflow, self.text.as_slice()) {
-                (false, b"name") => Field::Name,
-                (false, b"size") => Field::Size,
-                (false, b"mode") => Field::Mode,
-                (false, b"last_modified") => Field::LastModified,
-                _ => Field::Other,
+            self.field = if self.key_overflow {
+                Field::Other
+            } else {
+                field_of(&self.text)
             };
             self.state = State::Colon;
             return Ok(());
@@ -618,6 +673,27 @@ impl<'s> ListingParser<'s> {
         self.state = State::AfterValue;
         Ok(())
     }
+}
+
+/// The field a key names.
+fn field_of(key: &[u8]) -> Field {
+    match key {
+        b"name" => Field::Name,
+        b"size" => Field::Size,
+        b"mode" => Field::Mode,
+        b"last_modified" => Field::LastModified,
+        _ => Field::Other,
+    }
+}
+
+/// The content of a string that starts `bytes` (after its opening quote) when its closing
+/// quote is there too and nothing before it needs a closer look (an escape or a control
+/// character, which the byte-by-byte path reads or refuses).
+fn plain_string(bytes: &[u8]) -> Option<&[u8]> {
+    let end = bytes
+        .iter()
+        .position(|&c| c == b'"' || c == b'\\' || c < 0x20)?;
+    (bytes[end] == b'"').then(|| &bytes[..end])
 }
 
 /// Parses a whole listing body into entries (what the streaming parser does, in one go).
