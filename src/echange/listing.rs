@@ -819,10 +819,12 @@ mod tests {
             assert_eq!(c, ErrorCode::Truncated, "{short}");
         }
         let bad_utf8 = b"[{\"name\":\"\xff\",\"mode\":1,\"last_modified\":\"x\"}]";
-        assert_eq!(
-            chunked("/", bad_utf8, 2).unwrap_err().code(),
-            ErrorCode::InvalidResponse
-        );
+        for step in [2, bad_utf8.len()] {
+            assert_eq!(
+                chunked("/", bad_utf8, step).unwrap_err().code(),
+                ErrorCode::InvalidResponse
+            );
+        }
     }
 
     #[test]
@@ -831,9 +833,18 @@ mod tests {
             r#"[{{"name":"{}","mode":1,"last_modified":"x"}}]"#,
             "n".repeat(MAX_FIELD_BYTES + 1)
         );
-        let e = chunked("/", long.as_bytes(), 100).unwrap_err();
-        assert_eq!(e.code(), ErrorCode::LimitExceeded);
-        assert!(e.message().contains("4096"), "{}", e.message());
+        // Read in pieces, and whole from one chunk: the same error.
+        for step in [100, long.len()] {
+            let e = chunked("/", long.as_bytes(), step).unwrap_err();
+            assert_eq!(e.code(), ErrorCode::LimitExceeded);
+            assert!(e.message().contains("4096"), "{}", e.message());
+        }
+        let longest = format!(
+            r#"[{{"name":"{}","mode":1,"last_modified":"x"}}]"#,
+            "n".repeat(MAX_FIELD_BYTES)
+        );
+        let got = chunked("/", longest.as_bytes(), longest.len()).unwrap();
+        assert_eq!(got[0].name.len(), MAX_FIELD_BYTES);
         // A long unknown key, and a long unknown string, cost nothing and are fine.
         let skipped = format!(
             r#"[{{"{}":"{}","name":"a","mode":1,"last_modified":"x"}}]"#,
