@@ -2,10 +2,11 @@
 //!
 //! The body is a JSON array of objects `{"name", "size"?, "mode", "last_modified", …}`. The
 //! parser takes the body in chunks of any size, keeps only the entry being read (its name and
-//! date, each at most [`MAX_FIELD_BYTES`]) and hands every finished entry to an [`EntrySink`].
-//! So listing half a million entries costs what the sink keeps, never a copy of the JSON text:
-//! the JavaScript binding turns each entry into a JavaScript object at once, and a walk's
-//! entry budget holds while the body arrives.
+//! date, each at most [`MAX_FIELD_BYTES`], in buffers reused from entry to entry) and lends
+//! every finished entry to an [`EntrySink`] as an [`EntryRef`]. So listing half a million
+//! entries costs what the sink keeps, never a copy of the JSON text: the JavaScript binding
+//! turns entries into JavaScript objects by small batches, and a walk's entry budget holds
+//! while the body arrives.
 //!
 //! Unknown fields are skipped whatever their value (nesting at most [`MAX_NESTING`] levels).
 //! Anything that is not such an array is `invalid_response`; a body that ends before the array
@@ -21,12 +22,49 @@ pub const MAX_FIELD_BYTES: usize = 4096;
 /// Deepest nesting of arrays and objects inside an unknown field's value.
 pub const MAX_NESTING: usize = 64;
 
+/// One entry of a listing as the parser hands it over: its strings borrowed from the parser's
+/// buffers (valid UTF-8, escapes decoded), so an entry costs no allocation until a sink keeps it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct EntryRef<'a> {
+    /// The listed folder, cleaned (`/` or `/a/b`).
+    pub folder: &'a str,
+    /// Base name, as on the wire (checked: not empty, no `/`, not `.` or `..`).
+    pub name: &'a str,
+    /// Size in bytes, when the server gave one.
+    pub size: Option<u64>,
+    /// Go `FileMode` bits, as on the wire.
+    pub mode: u64,
+    /// As on the wire.
+    pub last_modified: &'a str,
+    /// Decoded from `mode`.
+    pub entry_type: EntryType,
+}
+
+impl EntryRef<'_> {
+    /// The entry's full path (the folder, `/`, the name).
+    pub fn path(&self) -> String {
+        paths::child(self.folder, self.name)
+    }
+
+    /// The entry as an owned [`DirEntry`].
+    pub fn to_entry(&self) -> DirEntry {
+        DirEntry {
+            path: self.path(),
+            entry_type: self.entry_type,
+            name: self.name.to_owned(),
+            size: self.size,
+            mode: self.mode,
+            last_modified: self.last_modified.to_owned(),
+        }
+    }
+}
+
 /// Receives the entries of a listing as they are parsed.
 pub trait EntrySink {
     /// The body is read again from its start (a retried attempt): forget what was received.
     fn reset(&mut self);
     /// One more entry, in the order of the body. An error stops the listing.
-    fn entry(&mut self, entry: DirEntry) -> Result<()>;
+    fn entry(&mut self, entry: &EntryRef<'_>) -> Result<()>;
 }
 
 impl EntrySink for Vec<DirEntry> {
@@ -34,8 +72,8 @@ impl EntrySink for Vec<DirEntry> {
         self.clear();
     }
 
-    fn entry(&mut self, entry: DirEntry) -> Result<()> {
-        self.push(entry);
+    fn entry(&mut self, entry: &EntryRef<'_>) -> Result<()> {
+        self.push(entry.to_entry());
         Ok(())
     }
 }
@@ -95,13 +133,25 @@ enum Escape {
     Unicode(u8, u16),
 }
 
-/// The entry being read.
+/// The entry being read. Its string buffers are kept from entry to entry (no allocation per
+/// entry once they have grown to the longest name and date seen).
 #[derive(Default)]
 struct Partial {
-    name: Option<String>,
+    name: String,
+    has_name: bool,
     size: Option<u64>,
     mode: Option<u64>,
-    last_modified: Option<String>,
+    last_modified: String,
+    has_last_modified: bool,
+}
+
+impl Partial {
+    fn clear(&mut self) {
+        self.has_name = false;
+        self.size = None;
+        self.mode = None;
+        self.has_last_modified = false;
+    }
 }
 
 /// Parses one listing body, fed in chunks; see the module docs.
@@ -167,9 +217,10 @@ impl<'s> ListingParser<'s> {
         self.stack.clear();
         self.escape = Escape::None;
         self.high = None;
-        self.entry = Partial::default();
+        self.entry.clear();
     }
 
+    #[cold]
     fn invalid(&self, what: &str) -> Error {
         Error::invalid_response(format!(
             "{} failed: the server answered {what}",
@@ -177,6 +228,7 @@ impl<'s> ListingParser<'s> {
         ))
     }
 
+    #[cold]
     fn not_a_listing(&self) -> Error {
         self.invalid("a body that is not a directory listing")
     }
@@ -221,18 +273,28 @@ impl<'s> ListingParser<'s> {
                 }
                 State::Skip if self.skip_string => self.skip_string_byte(b)?,
                 State::Integer => {
-                    if b.is_ascii_digit() {
-                        self.integer = self
-                            .integer
+                    // The digits in this chunk at once.
+                    let mut n = self.integer;
+                    while let Some(&d) = bytes.get(i).filter(|d| d.is_ascii_digit()) {
+                        n = match n
                             .checked_mul(10)
-                            .and_then(|n| n.checked_add(u64::from(b - b'0')))
-                            .ok_or_else(|| self.invalid("an entry size or mode out of range"))?;
-                    } else if matches!(b, b'.' | b'e' | b'E' | b'-' | b'+') {
-                        return Err(self.invalid("an entry size or mode that is not an integer"));
-                    } else {
-                        self.end_integer()?;
-                        continue; // this byte ends the number: read it again
+                            .and_then(|n| n.checked_add(u64::from(d - b'0')))
+                        {
+                            Some(n) => n,
+                            None => return Err(self.invalid("an entry size or mode out of range")),
+                        };
+                        i += 1;
                     }
+                    self.integer = n;
+                    match bytes.get(i) {
+                        None => break, // the number goes on in the next chunk
+                        Some(b'.' | b'e' | b'E' | b'-' | b'+') => {
+                            return Err(self.invalid("an entry size or mode that is not an integer"))
+                        }
+                        // This byte ends the number: read it again.
+                        Some(_) => self.end_integer()?,
+                    }
+                    continue;
                 }
                 State::Literal => {
                     let (&want, rest) = self
@@ -269,8 +331,26 @@ impl<'s> ListingParser<'s> {
                 State::FirstKey if b == b'}' => self.end_entry()?,
                 State::FirstKey | State::Key => {
                     self.expect(b == b'"', State::InKey)?;
+                    // The common case: the whole key in this chunk, without escapes.
+                    if let Some(key) = plain_string(&bytes[i + 1..]) {
+                        self.field = field_of(key);
+                        self.state = State::Colon;
+                        i += key.len() + 2;
+                        continue;
+                    }
                     self.text.clear();
                     self.key_overflow = false;
+                }
+                State::Value
+                    if b == b'"' && matches!(self.field, Field::Name | Field::LastModified) =>
+                {
+                    // The common case: the whole string in this chunk, without escapes.
+                    if let Some(text) = plain_string(&bytes[i + 1..]) {
+                        self.plain_value(text)?;
+                        i += text.len() + 2;
+                        continue;
+                    }
+                    self.start_value(b)?;
                 }
                 State::Colon => self.expect(b == b':', State::Value)?,
                 State::Value => self.start_value(b)?,
@@ -308,29 +388,29 @@ impl<'s> ListingParser<'s> {
                 ));
             }
         }
-        self.entry = Partial::default();
+        self.entry.clear();
         self.state = State::FirstKey;
         Ok(())
     }
 
     fn end_entry(&mut self) -> Result<()> {
-        let p = std::mem::take(&mut self.entry);
-        let (Some(name), Some(mode), Some(last_modified)) = (p.name, p.mode, p.last_modified)
-        else {
+        let p = &self.entry;
+        let (true, Some(mode), true) = (p.has_name, p.mode, p.has_last_modified) else {
             return Err(self.not_a_listing());
         };
-        if name.is_empty() || name.contains('/') || name == "." || name == ".." {
+        let name = p.name.as_str();
+        if name.is_empty() || name == "." || name == ".." || name.as_bytes().contains(&b'/') {
             return Err(self.invalid("an entry with an invalid name"));
         }
-        let entry = DirEntry {
-            path: paths::child(&self.folder, &name),
-            entry_type: EntryType::from_mode(mode),
+        let entry = EntryRef {
+            folder: &self.folder,
             name,
             size: p.size,
             mode,
-            last_modified,
+            last_modified: &p.last_modified,
+            entry_type: EntryType::from_mode(mode),
         };
-        self.sink.entry(entry)?;
+        self.sink.entry(&entry)?;
         self.state = State::AfterElement;
         Ok(())
     }
@@ -435,6 +515,40 @@ impl<'s> ListingParser<'s> {
         Ok(())
     }
 
+    /// A kept string value read whole from the chunk (no escapes): checked, then copied into
+    /// the entry's buffer (the same checks, in the same order, as a string read in pieces).
+    fn plain_value(&mut self, text: &[u8]) -> Result<()> {
+        if text.len() > MAX_FIELD_BYTES {
+            return Err(self.too_long());
+        }
+        let Ok(text) = std::str::from_utf8(text) else {
+            return Err(self.invalid("a string that is not UTF-8"));
+        };
+        let slot = if self.field == Field::Name {
+            self.entry.has_name = true;
+            &mut self.entry.name
+        } else {
+            self.entry.has_last_modified = true;
+            &mut self.entry.last_modified
+        };
+        slot.clear();
+        slot.push_str(text);
+        self.state = State::AfterValue;
+        Ok(())
+    }
+
+    #[cold]
+    fn too_long(&self) -> Error {
+        Error::new(
+            ErrorCode::LimitExceeded,
+            format!(
+                "{} failed: the server answered an entry name or date longer than \
+                 {MAX_FIELD_BYTES} bytes",
+                self.subject
+            ),
+        )
+    }
+
     fn push_text(&mut self, bytes: &[u8]) -> Result<()> {
         if self.state == State::InKey {
             // No known key is longer than 13 bytes: longer keys are unknown, never stored.
@@ -447,14 +561,7 @@ impl<'s> ListingParser<'s> {
             return Ok(());
         }
         if self.text.len() + bytes.len() > MAX_FIELD_BYTES {
-            return Err(Error::new(
-                ErrorCode::LimitExceeded,
-                format!(
-                    "{} failed: the server answered an entry name or date longer than \
-                     {MAX_FIELD_BYTES} bytes",
-                    self.subject
-                ),
-            ));
+            return Err(self.too_long());
         }
         self.text.extend_from_slice(bytes);
         Ok(())
@@ -534,28 +641,59 @@ impl<'s> ListingParser<'s> {
 
     fn end_string(&mut self) -> Result<()> {
         if self.state == State::InKey {
-            self.field = match (self.key_overflow, self.text.as_slice()) {
-                (false, b"name") => Field::Name,
-                (false, b"size") => Field::Size,
-                (false, b"mode") => Field::Mode,
-                (false, b"last_modified") => Field::LastModified,
-                _ => Field::Other,
+            self.field = if self.key_overflow {
+                Field::Other
+            } else {
+                field_of(&self.text)
             };
             self.state = State::Colon;
             return Ok(());
         }
-        // A copy of exactly the string's length; `text` keeps its buffer for the next strings.
-        let text = std::str::from_utf8(&self.text)
-            .map_err(|_| self.invalid("a string that is not UTF-8"))?
-            .to_owned();
-        match self.field {
-            Field::Name => self.entry.name = Some(text),
-            Field::LastModified => self.entry.last_modified = Some(text),
+        // No copy: the checked bytes become the field, and the field's previous buffer becomes
+        // `text` for the next strings.
+        let slot = match self.field {
+            Field::Name => {
+                self.entry.has_name = true;
+                &mut self.entry.name
+            }
+            Field::LastModified => {
+                self.entry.has_last_modified = true;
+                &mut self.entry.last_modified
+            }
             _ => return Err(self.not_a_listing()),
+        };
+        let bytes = std::mem::take(&mut self.text);
+        match String::from_utf8(bytes) {
+            Ok(s) => {
+                self.text = std::mem::replace(slot, s).into_bytes();
+                self.text.clear();
+            }
+            Err(_) => return Err(self.invalid("a string that is not UTF-8")),
         }
         self.state = State::AfterValue;
         Ok(())
     }
+}
+
+/// The field a key names.
+fn field_of(key: &[u8]) -> Field {
+    match key {
+        b"name" => Field::Name,
+        b"size" => Field::Size,
+        b"mode" => Field::Mode,
+        b"last_modified" => Field::LastModified,
+        _ => Field::Other,
+    }
+}
+
+/// The content of a string that starts `bytes` (after its opening quote) when its closing
+/// quote is there too and nothing before it needs a closer look (an escape or a control
+/// character, which the byte-by-byte path reads or refuses).
+fn plain_string(bytes: &[u8]) -> Option<&[u8]> {
+    let end = bytes
+        .iter()
+        .position(|&c| c == b'"' || c == b'\\' || c < 0x20)?;
+    (bytes[end] == b'"').then(|| &bytes[..end])
 }
 
 /// Parses a whole listing body into entries (what the streaming parser does, in one go).
@@ -681,10 +819,12 @@ mod tests {
             assert_eq!(c, ErrorCode::Truncated, "{short}");
         }
         let bad_utf8 = b"[{\"name\":\"\xff\",\"mode\":1,\"last_modified\":\"x\"}]";
-        assert_eq!(
-            chunked("/", bad_utf8, 2).unwrap_err().code(),
-            ErrorCode::InvalidResponse
-        );
+        for step in [2, bad_utf8.len()] {
+            assert_eq!(
+                chunked("/", bad_utf8, step).unwrap_err().code(),
+                ErrorCode::InvalidResponse
+            );
+        }
     }
 
     #[test]
@@ -693,9 +833,18 @@ mod tests {
             r#"[{{"name":"{}","mode":1,"last_modified":"x"}}]"#,
             "n".repeat(MAX_FIELD_BYTES + 1)
         );
-        let e = chunked("/", long.as_bytes(), 100).unwrap_err();
-        assert_eq!(e.code(), ErrorCode::LimitExceeded);
-        assert!(e.message().contains("4096"), "{}", e.message());
+        // Read in pieces, and whole from one chunk: the same error.
+        for step in [100, long.len()] {
+            let e = chunked("/", long.as_bytes(), step).unwrap_err();
+            assert_eq!(e.code(), ErrorCode::LimitExceeded);
+            assert!(e.message().contains("4096"), "{}", e.message());
+        }
+        let longest = format!(
+            r#"[{{"name":"{}","mode":1,"last_modified":"x"}}]"#,
+            "n".repeat(MAX_FIELD_BYTES)
+        );
+        let got = chunked("/", longest.as_bytes(), longest.len()).unwrap();
+        assert_eq!(got[0].name.len(), MAX_FIELD_BYTES);
         // A long unknown key, and a long unknown string, cost nothing and are fine.
         let skipped = format!(
             r#"[{{"{}":"{}","name":"a","mode":1,"last_modified":"x"}}]"#,

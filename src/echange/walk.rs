@@ -3,7 +3,7 @@
 
 use std::collections::VecDeque;
 
-use super::listing::EntrySink;
+use super::listing::{EntryRef, EntrySink};
 use super::model::{DirEntry, EntryType};
 use crate::error::{Error, ErrorCode, Result};
 
@@ -85,10 +85,10 @@ impl<S: EntrySink> EntrySink for FolderTap<S> {
         self.count = 0;
     }
 
-    fn entry(&mut self, entry: DirEntry) -> Result<()> {
+    fn entry(&mut self, entry: &EntryRef<'_>) -> Result<()> {
         self.count += 1;
         if entry.entry_type == EntryType::Dir {
-            self.folders.push(entry.path.clone());
+            self.folders.push(entry.path());
         }
         self.inner.entry(entry)
     }

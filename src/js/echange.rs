@@ -10,8 +10,8 @@ use super::options::{self, Common};
 use super::stream;
 use super::{promise, to_value};
 use crate::echange::client::{Change, EchangeClient, EchangeConfig, Otp};
-use crate::echange::listing::EntrySink;
-use crate::echange::{Credentials, DirEntry, EntryType};
+use crate::echange::listing::{EntryRef, EntrySink};
+use crate::echange::{Credentials, EntryType};
 use crate::error::Error;
 
 const WHAT: &str = "EchangeClient";
@@ -24,131 +24,102 @@ extern "C" {
     /// Appends every item of `items` (an array) to `target`.
     #[wasm_bindgen(js_name = appendAll)]
     fn append_all(target: &js_sys::Array, items: &JsValue);
+    /// Appends to `target` the entries packed in `text` and `numbers` (see [`JsEntries`]).
+    #[wasm_bindgen(js_name = appendEntries)]
+    fn append_entries(target: &js_sys::Array, prefix: &str, text: &str, numbers: &[f64]);
 }
 
 /// A listing's entries as JavaScript objects, converted as they are parsed.
+///
+/// Entries cross into JavaScript by batches: one string holding the batch's names and dates
+/// back to back, and [`NUMBERS`] numbers per entry (the name's and the date's lengths in UTF-16
+/// units, the size or -1, the mode, the type). JavaScript cuts the string and builds the
+/// objects, which costs far less than writing and parsing JSON text. The buffers are reused
+/// from batch to batch and a batch is bounded, so the module's memory stays flat.
 struct JsEntries {
     out: js_sys::Array,
-    /// The JSON array text of the entries parsed but not yet converted (at most [`BATCH`]),
-    /// converted together (one `JSON.parse`, one append) to cross into JavaScript once per
-    /// batch. The buffer is reused from batch to batch.
-    json: String,
-    pending: usize,
+    /// `path` = `prefix` + name: the folder followed by `/` (just `/` for the root).
+    prefix: String,
+    text: String,
+    numbers: Vec<f64>,
 }
 
-/// Entries converted to JavaScript at once.
-const BATCH: usize = 256;
+/// Numbers per entry in [`JsEntries::numbers`].
+const NUMBERS: usize = 5;
+/// At most this many entries per batch…
+const BATCH: usize = 1024;
+/// …and at most about this many bytes of text (names and dates are at most 4 KiB each).
+const BATCH_TEXT: usize = 64 * 1024;
 
 impl JsEntries {
     fn new() -> JsEntries {
         JsEntries {
             out: js_sys::Array::new(),
-            json: String::new(),
-            pending: 0,
+            prefix: String::new(),
+            text: String::new(),
+            numbers: Vec::new(),
         }
     }
 
-    fn flush(&mut self) -> crate::error::Result<()> {
-        if self.pending == 0 {
-            return Ok(());
+    fn flush(&mut self) {
+        if self.numbers.is_empty() {
+            return;
         }
-        self.json.push(']');
-        let batch = js_sys::JSON::parse(&self.json)
-            .map_err(|_| Error::invalid_response("could not convert listing entries"))?;
-        append_all(&self.out, &batch);
-        self.json.clear();
-        self.pending = 0;
-        Ok(())
+        append_entries(&self.out, &self.prefix, &self.text, &self.numbers);
+        self.text.clear();
+        self.numbers.clear();
     }
 
     /// Every entry, as a JavaScript array.
-    fn finish(mut self) -> Result<js_sys::Array, JsValue> {
-        self.flush()?;
-        Ok(self.out)
+    fn finish(mut self) -> js_sys::Array {
+        self.flush();
+        self.out
+    }
+}
+
+/// The length of `s` in UTF-16 code units (what JavaScript's `slice` counts).
+fn utf16_len(s: &str) -> usize {
+    if s.is_ascii() {
+        s.len()
+    } else {
+        s.chars().map(char::len_utf16).sum()
     }
 }
 
 impl EntrySink for JsEntries {
     fn reset(&mut self) {
         self.out.set_length(0);
-        self.json.clear();
-        self.pending = 0;
+        self.text.clear();
+        self.numbers.clear();
     }
 
-    fn entry(&mut self, entry: DirEntry) -> crate::error::Result<()> {
-        self.json.push(if self.pending == 0 { '[' } else { ',' });
-        push_entry_json(&mut self.json, &entry);
-        self.pending += 1;
-        if self.pending >= BATCH {
-            self.flush()?;
-        }
-        Ok(())
-    }
-}
-
-/// Appends `e` as the JSON object `DirEntry` serializes to (the same fields, names and
-/// values; written directly, which is several times faster than going through serde here).
-fn push_entry_json(out: &mut String, e: &DirEntry) {
-    out.push_str("{\"name\":");
-    push_json_str(out, &e.name);
-    if let Some(size) = e.size {
-        out.push_str(",\"size\":");
-        push_u64(out, size);
-    }
-    out.push_str(",\"mode\":");
-    push_u64(out, e.mode);
-    out.push_str(",\"last_modified\":");
-    push_json_str(out, &e.last_modified);
-    out.push_str(match e.entry_type {
-        EntryType::Dir => ",\"type\":\"dir\"",
-        EntryType::File => ",\"type\":\"file\"",
-        EntryType::Symlink => ",\"type\":\"symlink\"",
-        EntryType::Other => ",\"type\":\"other\"",
-    });
-    out.push_str(",\"path\":");
-    push_json_str(out, &e.path);
-    out.push('}');
-}
-
-/// Appends `s` as a JSON string: `"` and `\` escaped, control characters as `\u00XX`.
-fn push_json_str(out: &mut String, s: &str) {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    out.push('"');
-    let mut plain = 0;
-    for (i, b) in s.bytes().enumerate() {
-        if b >= 0x20 && b != b'"' && b != b'\\' {
-            continue;
-        }
-        out.push_str(&s[plain..i]);
-        match b {
-            b'"' => out.push_str("\\\""),
-            b'\\' => out.push_str("\\\\"),
-            _ => {
-                out.push_str("\\u00");
-                out.push(char::from(HEX[usize::from(b >> 4)]));
-                out.push(char::from(HEX[usize::from(b & 15)]));
+    fn entry(&mut self, e: &EntryRef<'_>) -> crate::error::Result<()> {
+        if self.numbers.is_empty() {
+            self.prefix.clear();
+            self.prefix.push_str(e.folder);
+            if !e.folder.ends_with('/') {
+                self.prefix.push('/');
             }
         }
-        plain = i + 1;
-    }
-    out.push_str(&s[plain..]);
-    out.push('"');
-}
-
-/// Appends `n` in decimal.
-fn push_u64(out: &mut String, mut n: u64) {
-    let mut digits = [0u8; 20];
-    let mut start = digits.len();
-    loop {
-        start -= 1;
-        digits[start] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
+        self.text.push_str(e.name);
+        self.text.push_str(e.last_modified);
+        let kind = match e.entry_type {
+            EntryType::File => 0.0,
+            EntryType::Dir => 1.0,
+            EntryType::Symlink => 2.0,
+            EntryType::Other => 3.0,
+        };
+        self.numbers.extend_from_slice(&[
+            utf16_len(e.name) as f64,
+            utf16_len(e.last_modified) as f64,
+            e.size.map_or(-1.0, |n| n as f64),
+            e.mode as f64,
+            kind,
+        ]);
+        if self.numbers.len() >= BATCH * NUMBERS || self.text.len() >= BATCH_TEXT {
+            self.flush();
         }
-    }
-    for &d in &digits[start..] {
-        out.push(char::from(d));
+        Ok(())
     }
 }
 
@@ -238,13 +209,13 @@ impl JsEchangeClient {
                 }
             };
             let io = common.io(options::signal(&options, "listDir()")?);
-            // Each entry becomes a JavaScript object as soon as it is parsed: the listing
-            // costs the module one body chunk, whatever its length.
+            // Entries become JavaScript objects as they are parsed, a bounded batch at a time:
+            // the listing costs the module one body chunk and one batch, whatever its length.
             let mut entries = JsEntries::new();
             client
                 .list_dir_into(&io, path.as_deref(), &mut entries)
                 .await?;
-            Ok(entries.finish()?.into())
+            Ok(entries.finish().into())
         })
     }
 
@@ -268,8 +239,6 @@ impl JsEchangeClient {
                 limits.max_folder_depth = n as u32;
             }
             let io = common.io(options::signal(&options, "walk()")?);
-            // Entries become JavaScript objects as each folder's listing completes, and are
-            // sorted there: the module keeps only the listings in flight.
             // Each folder's entries become JavaScript objects as its listing arrives; they are
             // gathered and sorted there. The module keeps only the sub-folders left to list.
             let mut parts: Vec<js_sys::Array> = Vec::new();
@@ -281,7 +250,7 @@ impl JsEchangeClient {
                     limits,
                     JsEntries::new,
                     |mut e| {
-                        e.flush()?;
+                        e.flush();
                         parts.push(e.out);
                         Ok(())
                     },

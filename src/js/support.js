@@ -164,6 +164,32 @@ export function appendAll(target, items) {
   for (let i = 0; i < items.length; i++) target.push(items[i]);
 }
 
+const ENTRY_TYPES = ["file", "dir", "symlink", "other"];
+
+/**
+ * Appends directory entries to `target`, unpacked from what the module hands over: `text`
+ * holds each entry's name then its date, back to back; `numbers` holds five numbers per entry:
+ * the name's and the date's lengths (UTF-16 units), the size (-1: none), the mode, the type
+ * (index in ENTRY_TYPES). `path` is `prefix` + name. The objects have the fields, order and
+ * values of the Rust `DirEntry` as JSON.
+ */
+export function appendEntries(target, prefix, text, numbers) {
+  let at = 0;
+  for (let i = 0; i < numbers.length; i += 5) {
+    const name = text.slice(at, (at += numbers[i]));
+    const last_modified = text.slice(at, (at += numbers[i + 1]));
+    const size = numbers[i + 2];
+    const mode = numbers[i + 3];
+    const type = ENTRY_TYPES[numbers[i + 4]];
+    const path = prefix + name;
+    target.push(
+      size < 0
+        ? { name, mode, last_modified, type, path }
+        : { name, size, mode, last_modified, type, path },
+    );
+  }
+}
+
 /**
  * Sorts directory entries by `path` in code point order, which is the byte order of the UTF-8
  * paths (what the Rust API sorts by). UTF-16 units differ from it only above U+D7FF: surrogates
