@@ -1,10 +1,11 @@
 //! An entry's data: stored bytes counted out, or a raw Deflate stream whose end the inflater
 //! finds. Keeps the CRC-32 and both sizes of what went through.
 
-use miniz_oxide::inflate::stream::{inflate, InflateState};
+use miniz_oxide::inflate::stream::{inflate, InflateState, MinReset};
 use miniz_oxide::{DataFormat, MZError, MZFlush, MZStatus};
 
 use super::crc::Crc32;
+use super::whole;
 use crate::{Error, Result};
 
 /// What one step produced.
@@ -103,6 +104,22 @@ impl Body {
                 if *done {
                     return Ok((0, Progress::Finished));
                 }
+                if self.compressed == 0 {
+                    // All of a small entry may be at hand: then it is read in one go.
+                    if let Some((used, written)) = whole::inflate(input, out) {
+                        *done = true;
+                        self.compressed = used as u64;
+                        self.uncompressed = written as u64;
+                        let data = out.get(..written).unwrap_or_default();
+                        self.hasher.update(data);
+                        let progress = if written > 0 {
+                            Progress::Data(written)
+                        } else {
+                            Progress::Finished
+                        };
+                        return Ok((used, progress));
+                    }
+                }
                 let r = inflate(inflater, input, out, MZFlush::None);
                 let (used, written) = (r.bytes_consumed, r.bytes_written);
                 self.compressed += used as u64;
@@ -144,7 +161,9 @@ pub(super) fn new_inflater() -> Box<InflateState> {
     InflateState::new_boxed(DataFormat::Raw)
 }
 
-/// Prepares `inflater` for a new entry.
+/// Prepares `inflater` for a new entry. Its 32 KiB window is not zeroed (that cost more than
+/// inflating a small file): the window only ever holds bytes this archive already produced, and
+/// an entry is checked against its CRC-32 and sizes whatever its back-references read.
 pub(super) fn reset_inflater(inflater: &mut InflateState) {
-    inflater.reset(DataFormat::Raw);
+    inflater.reset_as(MinReset);
 }

@@ -68,6 +68,7 @@ mod name;
 mod records;
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests;
+mod whole;
 
 pub use meta::EntryMeta;
 
@@ -548,7 +549,7 @@ impl ZipStreamReader {
         let meta = EntryMeta {
             name: name.clone(),
             is_dir,
-            last_modified: meta::last_modified(header.mtime, header.dos_date, header.dos_time),
+            modified: meta::modified(header.mtime, header.dos_date, header.dos_time),
             compressed_size: known.then_some(header.compressed),
             uncompressed_size: known.then_some(header.uncompressed),
         };
