@@ -270,8 +270,9 @@ function cancelReader(reader) {
 }
 
 const ENTRY_TOKEN = Symbol("ZipEntry");
-// An entry's state, in symbol-keyed properties: class private fields would be lowered to
-// WeakMaps by the package's ES2020 build, which costs more than reading a small file.
+// An entry's state, in symbol-keyed properties, and its helpers outside the class: private
+// fields and methods would be lowered to WeakMaps and WeakSets by the package's ES2020 build,
+// which cost more than reading a small file.
 const RUN = Symbol("run");
 const INDEX = Symbol("index");
 const NAME = Symbol("name");
@@ -314,55 +315,20 @@ export class ZipEntry {
     return isoSeconds(this[TIME]);
   }
 
-  #take(what) {
-    if (this[STATE] !== 0) {
-      const why = this[STATE] === 1 ? "its content was already read" : "it was released with free()";
-      throw makeError("invalid_input", `unzip(): cannot ${what} entry ${JSON.stringify(this[NAME])}: ${why}; an entry's content can be read once`);
-    }
-    this[STATE] = 1;
-  }
-
-  async #collect(what) {
-    this.#take(what);
-    const run = this[RUN];
-    const index = this[INDEX];
-    const cap = run.cap;
-    const whole = run.whole(index);
-    if (whole !== null) {
-      if (whole !== undefined && whole.byteLength > cap) {
-        throw makeError("limit_exceeded", `unzip: the entry is larger than ${cap} bytes; read it with stream() or raise maxEntryBytes`);
-      }
-      return whole ?? new Uint8Array(0);
-    }
-    const blocks = [];
-    let total = 0;
-    for (;;) {
-      const block = await run.read(index);
-      if (block === undefined) break;
-      total += block.byteLength;
-      if (total > cap) {
-        blocks.length = 0;
-        throw makeError("limit_exceeded", `unzip: the entry is larger than ${cap} bytes; read it with stream() or raise maxEntryBytes`);
-      }
-      blocks.push(block);
-    }
-    return blocks.length === 1 ? blocks[0] : concat(blocks, total);
-  }
-
   /** The whole content (bounded by `maxEntryBytes`, default 256 MiB, counted while reading). */
   bytes() {
-    return this.#collect("read");
+    return collect(this, "read");
   }
 
   /** The content decoded as UTF-8 (invalid sequences become U+FFFD). */
   async text() {
-    return new TextDecoder("utf-8").decode(await this.#collect("read"));
+    return new TextDecoder("utf-8").decode(await collect(this, "read"));
   }
 
   /** The content as a ReadableStream<Uint8Array>, produced as it is read. */
   stream() {
     try {
-      this.#take("stream");
+      take(this, "stream");
     } catch (err) {
       return new ReadableStream({ start: (c) => c.error(err) });
     }
@@ -396,6 +362,43 @@ export class ZipEntry {
   free() {
     this[STATE] = 2;
   }
+}
+
+/** Marks `entry`'s content as read; throws when it was already read or released. */
+function take(entry, what) {
+  if (entry[STATE] !== 0) {
+    const why = entry[STATE] === 1 ? "its content was already read" : "it was released with free()";
+    throw makeError("invalid_input", `unzip(): cannot ${what} entry ${JSON.stringify(entry[NAME])}: ${why}; an entry's content can be read once`);
+  }
+  entry[STATE] = 1;
+}
+
+/** `entry`'s whole content, bounded by its run's cap. */
+async function collect(entry, what) {
+  take(entry, what);
+  const run = entry[RUN];
+  const index = entry[INDEX];
+  const cap = run.cap;
+  const whole = run.whole(index);
+  if (whole !== null) {
+    if (whole !== undefined && whole.byteLength > cap) {
+      throw makeError("limit_exceeded", `unzip: the entry is larger than ${cap} bytes; read it with stream() or raise maxEntryBytes`);
+    }
+    return whole ?? new Uint8Array(0);
+  }
+  const blocks = [];
+  let total = 0;
+  for (;;) {
+    const block = await run.read(index);
+    if (block === undefined) break;
+    total += block.byteLength;
+    if (total > cap) {
+      blocks.length = 0;
+      throw makeError("limit_exceeded", `unzip: the entry is larger than ${cap} bytes; read it with stream() or raise maxEntryBytes`);
+    }
+    blocks.push(block);
+  }
+  return blocks.length === 1 ? blocks[0] : concat(blocks, total);
 }
 
 function concat(blocks, total) {

@@ -26,6 +26,10 @@ pub(super) fn decode(raw: &[u8], utf8_flag: bool) -> Result<String> {
             ))
         });
     }
+    if raw.is_ascii() {
+        // ASCII reads the same in both: no per-character decoding.
+        return Ok(String::from_utf8_lossy(raw).into_owned());
+    }
     Ok(raw.iter().map(|&b| cp437(b)).collect())
 }
 
