@@ -373,19 +373,28 @@ function take(entry, what) {
   entry[STATE] = 1;
 }
 
-/** `entry`'s whole content, bounded by its run's cap. */
-async function collect(entry, what) {
-  take(entry, what);
+/**
+ * `entry`'s whole content, bounded by its run's cap: a promise settled at once when the content
+ * is at hand (no async function frame for the common small entry).
+ */
+function collect(entry, what) {
+  try {
+    take(entry, what);
+  } catch (err) {
+    return Promise.reject(err);
+  }
   const run = entry[RUN];
   const index = entry[INDEX];
   const cap = run.cap;
   const whole = run.whole(index);
-  if (whole !== null) {
-    if (whole !== undefined && whole.byteLength > cap) {
-      throw makeError("limit_exceeded", `unzip: the entry is larger than ${cap} bytes; read it with stream() or raise maxEntryBytes`);
-    }
-    return whole ?? new Uint8Array(0);
-  }
+  if (whole === null) return collectBlocks(run, index, cap);
+  if (whole !== undefined && whole.byteLength > cap) return Promise.reject(tooLarge(cap));
+  return Promise.resolve(whole ?? new Uint8Array(0));
+}
+
+const tooLarge = (cap) => makeError("limit_exceeded", `unzip: the entry is larger than ${cap} bytes; read it with stream() or raise maxEntryBytes`);
+
+async function collectBlocks(run, index, cap) {
   const blocks = [];
   let total = 0;
   for (;;) {
@@ -394,7 +403,7 @@ async function collect(entry, what) {
     total += block.byteLength;
     if (total > cap) {
       blocks.length = 0;
-      throw makeError("limit_exceeded", `unzip: the entry is larger than ${cap} bytes; read it with stream() or raise maxEntryBytes`);
+      throw tooLarge(cap);
     }
     blocks.push(block);
   }
@@ -540,7 +549,7 @@ export function unzipIterable(reader, signal, next, read, feed, release, collect
   const take = () => {
     const k = at++;
     const len = nums[3 * k + 1];
-    const view = len > 0 ? data.slice(offset, offset + len) : undefined;
+    const view = len > 0 ? data.subarray(offset, offset + len) : undefined;
     offset += len;
     index++;
     complete = nums[3 * k + 2] === 1;

@@ -6,7 +6,6 @@ use miniz_oxide::{DataFormat, MZError, MZFlush, MZStatus};
 
 use super::crc::Crc32;
 use super::whole;
-use crate::{Error, Result};
 
 /// What one step produced.
 #[derive(Debug)]
@@ -69,40 +68,39 @@ impl Body {
     }
 
     /// One step: reads from `input`, writes at most `out.len()` bytes to `out`. Returns the
-    /// number of input bytes consumed and the progress. `inflater` must have been reset for this
-    /// entry before its first step.
+    /// number of input bytes consumed and the progress; `None` when the Deflate stream is
+    /// invalid. `inflater` must have been reset for this entry before its first step.
     pub(super) fn step(
         &mut self,
         input: &[u8],
         out: &mut [u8],
         inflater: &mut InflateState,
-        name: &str,
-    ) -> Result<(usize, Progress)> {
+    ) -> Option<(usize, Progress)> {
         match &mut self.kind {
             Kind::Stored { remaining } => {
                 if *remaining == 0 {
-                    return Ok((0, Progress::Finished));
+                    return Some((0, Progress::Finished));
                 }
                 let n = usize::try_from(*remaining)
                     .unwrap_or(usize::MAX)
                     .min(input.len())
                     .min(out.len());
                 if n == 0 {
-                    return Ok((0, Progress::NeedInput));
+                    return Some((0, Progress::NeedInput));
                 }
                 let (Some(src), Some(dst)) = (input.get(..n), out.get_mut(..n)) else {
-                    return Ok((0, Progress::NeedInput));
+                    return Some((0, Progress::NeedInput));
                 };
                 dst.copy_from_slice(src);
                 *remaining -= n as u64;
                 self.hasher.update(src);
                 self.compressed += n as u64;
                 self.uncompressed += n as u64;
-                Ok((n, Progress::Data(n)))
+                Some((n, Progress::Data(n)))
             }
             Kind::Deflate { done } => {
                 if *done {
-                    return Ok((0, Progress::Finished));
+                    return Some((0, Progress::Finished));
                 }
                 if self.compressed == 0 {
                     // All of a small entry may be at hand: then it is read in one go.
@@ -117,7 +115,7 @@ impl Body {
                         } else {
                             Progress::Finished
                         };
-                        return Ok((used, progress));
+                        return Some((used, progress));
                     }
                 }
                 let r = inflate(inflater, input, out, MZFlush::None);
@@ -143,14 +141,9 @@ impl Body {
                             Progress::NeedInput
                         }
                     }
-                    Err(_) => {
-                        return Err(Error::invalid_response(format!(
-                            "unzip: the compressed data of entry {name:?} is corrupt (invalid \
-                             Deflate stream)."
-                        )))
-                    }
+                    Err(_) => return None,
                 };
-                Ok((used, progress))
+                Some((used, progress))
             }
         }
     }

@@ -67,13 +67,13 @@ impl Tally {
 }
 
 /// Adds a central record to `central`.
-pub(super) fn central_record(central: &mut Tally, h: &CentralHeader) -> Result<()> {
+pub(super) fn central_record(central: &mut Tally, h: &CentralHeader<'_>) -> Result<()> {
     if h.disk != 0 {
         return Err(multi_disk());
     }
     central.add(&EntryFacts {
         offset: h.local_offset,
-        raw_name: &h.raw_name,
+        raw_name: h.raw_name,
         utf8: h.flags & FLAG_UTF8 != 0,
         method: h.method,
         crc: h.crc,

@@ -167,7 +167,6 @@ pub enum EventRef<'a> {
 
 /// The entry being read.
 struct Current {
-    name: String,
     /// Not reported to the caller (the `/` marker).
     hidden: bool,
     is_dir: bool,
@@ -177,6 +176,15 @@ struct Current {
 }
 
 impl Current {
+    /// The entry's name, for messages (decoded again: it was checked when the entry started).
+    fn name(&self) -> String {
+        match &self.header.unicode_name {
+            Some(n) => n.clone(),
+            None => name::decode(&self.header.raw_name, self.header.flags & FLAG_UTF8 != 0)
+                .unwrap_or_else(|_| String::from_utf8_lossy(&self.header.raw_name).into_owned()),
+        }
+    }
+
     fn has_descriptor(&self) -> bool {
         self.header.flags & FLAG_DESCRIPTOR != 0
     }
@@ -357,8 +365,10 @@ impl ZipStreamReader {
     fn truncated(&self) -> Error {
         let at = self.input.offset() + self.input.len() as u64;
         let what = match &self.state {
-            State::Data(cur) => format!("in the middle of the data of entry {:?}", cur.name),
-            State::Descriptor(cur) => format!("inside the data descriptor of entry {:?}", cur.name),
+            State::Data(cur) => format!("in the middle of the data of entry {:?}", cur.name()),
+            State::Descriptor(cur) => {
+                format!("inside the data descriptor of entry {:?}", cur.name())
+            }
             _ if at == 0 => "before its first byte".to_string(),
             _ => "before its end of central directory record".to_string(),
         };
@@ -538,7 +548,7 @@ impl ZipStreamReader {
             }
         };
         if known {
-            self.check_limits(&name, header.uncompressed, header.uncompressed)?;
+            self.check_limits(|| name.clone(), header.uncompressed, header.uncompressed)?;
         }
         if header.method == 8 {
             match &mut self.inflater {
@@ -547,7 +557,7 @@ impl ZipStreamReader {
             }
         }
         let meta = EntryMeta {
-            name: name.clone(),
+            name,
             is_dir,
             modified: meta::modified(header.mtime, header.dos_date, header.dos_time),
             compressed_size: known.then_some(header.compressed),
@@ -556,7 +566,6 @@ impl ZipStreamReader {
         self.input.consume(len);
         let hidden = kind == NameKind::RootMarker;
         self.state = State::Data(Box::new(Current {
-            name,
             hidden,
             is_dir,
             header,
@@ -596,14 +605,15 @@ impl ZipStreamReader {
 
     /// Fails when producing `entry_total` bytes for this entry (and `added` more overall)
     /// would exceed a limit.
-    fn check_limits(&self, name: &str, entry_total: u64, added: u64) -> Result<()> {
+    fn check_limits(&self, name: impl Fn() -> String, entry_total: u64, added: u64) -> Result<()> {
         if let Some(max) = self.limits.max_entry_bytes {
             if entry_total > max {
                 return Err(Error::new(
                     ErrorCode::LimitExceeded,
                     format!(
-                        "unzip: entry {name:?} inflates to more than the limit of {max} bytes \
-                         per entry."
+                        "unzip: entry {:?} inflates to more than the limit of {max} bytes per \
+                         entry.",
+                        name()
                     ),
                 ));
             }
@@ -614,7 +624,8 @@ impl ZipStreamReader {
                     ErrorCode::LimitExceeded,
                     format!(
                         "unzip: the archive inflates to more than the limit of {max} bytes in \
-                         total (reached in entry {name:?})."
+                         total (reached in entry {:?}).",
+                        name()
                     ),
                 ));
             }
@@ -651,8 +662,16 @@ impl ZipStreamReader {
                 Some(i) => i,
                 None => self.inflater.insert(body::new_inflater()),
             };
-            cur.body
-                .step(self.input.bytes(), out, inflater, &cur.name)?
+            match cur.body.step(self.input.bytes(), out, inflater) {
+                Some(r) => r,
+                None => {
+                    return Err(Error::invalid_response(format!(
+                        "unzip: the compressed data of entry {:?} is corrupt (invalid Deflate \
+                         stream).",
+                        cur.name()
+                    )))
+                }
+            }
         };
         self.input.consume(used);
         match progress {
@@ -660,11 +679,11 @@ impl ZipStreamReader {
                 if cur.is_dir {
                     return Err(Error::invalid_response(format!(
                         "unzip: directory entry {:?} has contents.",
-                        cur.name
+                        cur.name()
                     )));
                 }
                 self.check_limits(
-                    &cur.name,
+                    || cur.name(),
                     cur.body.uncompressed,
                     cur.body.uncompressed - before,
                 )?;
@@ -768,7 +787,7 @@ fn verify(cur: &Current, source: &str, crc: u32, compressed: u64, uncompressed: 
         None => Ok(()),
         Some(p) => Err(Error::invalid_response(format!(
             "unzip: entry {:?} is corrupt: {p}.",
-            cur.name
+            cur.name()
         ))),
     }
 }

@@ -203,9 +203,10 @@ fn unicode_path(extra: &[u8], raw_name: &[u8]) -> Option<String> {
     name
 }
 
-/// A central directory file header, reduced to what is compared with the local entries.
+/// A central directory file header, reduced to what is compared with the local entries (the
+/// name borrowed from the input).
 #[derive(Debug, Clone)]
-pub(super) struct CentralHeader {
+pub(super) struct CentralHeader<'a> {
     pub(super) flags: u16,
     pub(super) method: u16,
     pub(super) crc: u32,
@@ -213,13 +214,13 @@ pub(super) struct CentralHeader {
     pub(super) uncompressed: u64,
     pub(super) local_offset: u64,
     pub(super) disk: u64,
-    pub(super) raw_name: Vec<u8>,
+    pub(super) raw_name: &'a [u8],
 }
 
-impl CentralHeader {
+impl CentralHeader<'_> {
     const FIXED: usize = 46;
 
-    pub(super) fn parse(b: &[u8]) -> Option<(CentralHeader, usize)> {
+    pub(super) fn parse(b: &[u8]) -> Option<(CentralHeader<'_>, usize)> {
         if b.len() < Self::FIXED {
             return None;
         }
@@ -240,7 +241,9 @@ impl CentralHeader {
             uncompressed: u64::from(le.u32(24)),
             local_offset: u64::from(le.u32(42)),
             disk: u64::from(le.u16(34)),
-            raw_name: le.slice(Self::FIXED, name_len).to_vec(),
+            raw_name: b
+                .get(Self::FIXED..Self::FIXED + name_len)
+                .unwrap_or_default(),
         };
         let wanted = [
             h.uncompressed == U32_MAX,
