@@ -78,7 +78,7 @@ pub(super) fn check(name: &str) -> Result<NameKind> {
         Some("it is an absolute path")
     } else if has_drive_letter(name) {
         Some("it starts with a drive letter")
-    } else if name.split('/').any(|seg| seg == "..") {
+    } else if name.contains("..") && name.split('/').any(|seg| seg == "..") {
         Some("it contains a \"..\" segment")
     } else {
         None
