@@ -155,6 +155,13 @@ impl Bits<'_> {
             self.count += n * 8;
             return;
         }
+        self.refill_tail();
+    }
+
+    /// [`refill`](Self::refill) near the end of the input, a byte at a time.
+    #[cold]
+    #[inline(never)]
+    fn refill_tail(&mut self) {
         while self.count <= 56 {
             let Some(&b) = self.input.get(self.pos) else {
                 return;
@@ -166,7 +173,7 @@ impl Bits<'_> {
     }
 
     /// The next `n` (≤ 32) bits; `None` when the input ends first.
-    #[inline(always)]
+    #[inline]
     fn take(&mut self, n: u32) -> Option<u32> {
         if self.count < n {
             self.refill();
@@ -196,7 +203,13 @@ impl Bits<'_> {
             self.count -= len;
             return Some(entry >> 4);
         }
-        // A longer code, bit by bit.
+        self.decode_long(code)
+    }
+
+    /// A code longer than [`FAST_BITS`], or an invalid one: bit by bit.
+    #[cold]
+    #[inline(never)]
+    fn decode_long(&mut self, code: &Code) -> Option<u16> {
         let (mut code_val, mut first, mut index) = (0i32, 0i32, 0i32);
         for len in 1..16 {
             code_val |= self.take(1)? as i32;
