@@ -31,14 +31,18 @@ impl EntryFacts<'_> {
         };
         let mut h = mix(0x243f_6a88_85a3_08d3, self.offset);
         h = mix(h, self.raw_name.len() as u64);
-        let mut words = self.raw_name.chunks_exact(8);
-        for w in &mut words {
+        // Not `chunks_exact`: sharing its iterator with the CRC-32's loop made the compiler
+        // stop inlining it there, which slowed inflating large entries down.
+        let name = self.raw_name;
+        let mut at = 0;
+        while let Some(w) = name.get(at..at + 8) {
             let mut b = [0u8; 8];
             b.copy_from_slice(w);
             h = mix(h, u64::from_le_bytes(b));
+            at += 8;
         }
         let mut tail = [0u8; 8];
-        let rest = words.remainder();
+        let rest = name.get(at..).unwrap_or_default();
         if let Some(t) = tail.get_mut(..rest.len()) {
             t.copy_from_slice(rest);
         }

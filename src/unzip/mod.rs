@@ -236,6 +236,8 @@ pub struct ZipStreamReader {
     phase: Phase,
     failed: Option<Error>,
     inflater: Option<Box<InflateState>>,
+    /// The last finished entry's state, reused for the next one (with its name's buffer).
+    spare: Option<Box<Current>>,
     out: Vec<u8>,
     total_out: u64,
     local: Tally,
@@ -269,6 +271,7 @@ impl ZipStreamReader {
             phase: Phase::Entries,
             failed: None,
             inflater: None,
+            spare: None,
             out: Vec::new(),
             total_out: 0,
             local: Tally::default(),
@@ -503,7 +506,12 @@ impl ZipStreamReader {
                 ));
             }
         }
-        let Some((header, len)) = LocalHeader::parse(self.input.bytes()) else {
+        let reuse = self
+            .spare
+            .as_mut()
+            .map(|c| std::mem::take(&mut c.header.raw_name))
+            .unwrap_or_default();
+        let Some((header, len)) = LocalHeader::parse(self.input.bytes(), reuse) else {
             return Ok(Step::NeedInput);
         };
         let name = match &header.unicode_name {
@@ -565,13 +573,21 @@ impl ZipStreamReader {
         };
         self.input.consume(len);
         let hidden = kind == NameKind::RootMarker;
-        self.state = State::Data(Box::new(Current {
+        let current = Current {
             hidden,
             is_dir,
             header,
             offset,
             body,
-        }));
+        };
+        // The previous entry's box, when there is one: no allocation per entry.
+        self.state = State::Data(match self.spare.take() {
+            Some(mut b) => {
+                *b = current;
+                b
+            }
+            None => Box::new(current),
+        });
         if hidden {
             return Ok(Step::Continue);
         }
@@ -710,7 +726,7 @@ impl ZipStreamReader {
                     cur.header.uncompressed,
                 );
                 verify(&cur, "local header", crc, compressed, uncompressed)?;
-                Ok(self.finish_entry(&cur))
+                Ok(self.finish_entry(cur))
             }
         }
     }
@@ -740,10 +756,10 @@ impl ZipStreamReader {
             or_actual(h.uncompressed, d.uncompressed),
         )?;
         self.input.consume(len);
-        Ok(self.finish_entry(&cur))
+        Ok(self.finish_entry(cur))
     }
 
-    fn finish_entry(&mut self, cur: &Current) -> Step {
+    fn finish_entry(&mut self, cur: Box<Current>) -> Step {
         self.local.add(&EntryFacts {
             offset: cur.offset,
             raw_name: &cur.header.raw_name,
@@ -754,7 +770,9 @@ impl ZipStreamReader {
             uncompressed: cur.body.uncompressed,
         });
         self.state = State::Records;
-        if cur.hidden {
+        let hidden = cur.hidden;
+        self.spare = Some(cur);
+        if hidden {
             Step::Continue
         } else {
             Step::Event(EventRef::EntryEnd)

@@ -141,7 +141,9 @@ pub(super) struct LocalHeader {
 impl LocalHeader {
     const FIXED: usize = 30;
 
-    pub(super) fn parse(b: &[u8]) -> Option<(LocalHeader, usize)> {
+    /// The header at the start of `b` and its length, its name copied into `name_buf` (a
+    /// buffer to reuse; its content is replaced).
+    pub(super) fn parse(b: &[u8], name_buf: Vec<u8>) -> Option<(LocalHeader, usize)> {
         if b.len() < Self::FIXED {
             return None;
         }
@@ -152,7 +154,9 @@ impl LocalHeader {
         if b.len() < total {
             return None;
         }
-        let raw_name = le.slice(Self::FIXED, name_len).to_vec();
+        let mut raw_name = name_buf;
+        raw_name.clear();
+        raw_name.extend_from_slice(le.slice(Self::FIXED, name_len));
         let extra = le.slice(Self::FIXED + name_len, extra_len);
         let mut h = LocalHeader {
             flags: le.u16(6),
