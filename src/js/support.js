@@ -296,6 +296,20 @@ function cancelReader(reader) {
 }
 
 const ENTRY_TOKEN = Symbol("ZipEntry");
+// An entry's state, in symbol-keyed properties, and its helpers outside the class: private
+// fields and methods would be lowered to WeakMaps and WeakSets by the package's ES2020 build,
+// which cost more than reading a small file.
+const RUN = Symbol("run");
+const INDEX = Symbol("index");
+const NAME = Symbol("name");
+const TIME = Symbol("time");
+const STATE = Symbol("state");
+
+/** ISO 8601 UTC text of a time in seconds since the epoch, without fractional seconds. */
+function isoSeconds(secs) {
+  const text = new Date(secs * 1000).toISOString();
+  return `${text.slice(0, -5)}Z`;
+}
 
 /**
  * One entry of an archive read by `unzip()`: a handle on its run, holding no WebAssembly
@@ -303,97 +317,49 @@ const ENTRY_TOKEN = Symbol("ZipEntry");
  * or a read after `free()`, rejects with a PasserelleError (`invalid_input`).
  */
 export class ZipEntry {
-  #run;
-  #index;
-  #cap;
-  #name;
-  #lastModified;
-  #state = "fresh";
-
-  constructor(token, run, index, name, lastModified, cap) {
+  constructor(token, run, index, name, secs) {
     if (token !== ENTRY_TOKEN) throw new TypeError("ZipEntry is not constructible: iterate unzip(…)");
-    this.#run = run;
-    this.#index = index;
-    this.#name = name;
-    this.#lastModified = lastModified;
-    this.#cap = cap;
+    this[RUN] = run;
+    this[INDEX] = index;
+    this[NAME] = name;
+    this[TIME] = secs;
+    this[STATE] = 0; // 0 fresh, 1 used, 2 released
   }
 
   /** Path inside the archive (`/`-separated; folders end with `/`). */
   get name() {
-    return this.#name;
+    return this[NAME];
   }
 
   /** Whether the entry is a folder. */
   get is_dir() {
-    return this.#name.endsWith("/");
+    return this[NAME].endsWith("/");
   }
 
   /** ISO 8601 UTC modification time. */
   get last_modified() {
-    return this.#lastModified;
-  }
-
-  #take(what) {
-    if (this.#state !== "fresh") {
-      const why = this.#state === "used" ? "its content was already read" : "it was released with free()";
-      throw makeError("invalid_input", `unzip(): cannot ${what} entry ${JSON.stringify(this.#name)}: ${why}; an entry's content can be read once`);
-    }
-    this.#state = "used";
-  }
-
-  async #collect(what) {
-    this.#take(what);
-    const run = this.#run;
-    const index = this.#index;
-    const whole = run.whole(index);
-    if (whole !== null) {
-      if (whole !== undefined && whole.byteLength > this.#cap) {
-        throw makeError("limit_exceeded", `unzip: the entry is larger than ${this.#cap} bytes; read it with stream() or raise maxEntryBytes`);
-      }
-      return whole ?? new Uint8Array(0);
-    }
-    const blocks = [];
-    let total = 0;
-    for (;;) {
-      const block = await run.read(index);
-      if (block === undefined) break;
-      total += block.byteLength;
-      if (total > this.#cap) {
-        blocks.length = 0;
-        throw makeError("limit_exceeded", `unzip: the entry is larger than ${this.#cap} bytes; read it with stream() or raise maxEntryBytes`);
-      }
-      blocks.push(block);
-    }
-    if (blocks.length === 1) return blocks[0];
-    const out = new Uint8Array(total);
-    let at = 0;
-    for (const b of blocks) {
-      out.set(b, at);
-      at += b.byteLength;
-    }
-    return out;
+    return isoSeconds(this[TIME]);
   }
 
   /** The whole content (bounded by `maxEntryBytes`, default 256 MiB, counted while reading). */
   bytes() {
-    return this.#collect("read");
+    return collect(this, "read");
   }
 
   /** The content decoded as UTF-8 (invalid sequences become U+FFFD). */
   async text() {
-    return new TextDecoder("utf-8").decode(await this.#collect("read"));
+    return new TextDecoder("utf-8").decode(await collect(this, "read"));
   }
 
   /** The content as a ReadableStream<Uint8Array>, produced as it is read. */
   stream() {
     try {
-      this.#take("stream");
+      take(this, "stream");
     } catch (err) {
       return new ReadableStream({ start: (c) => c.error(err) });
     }
-    const run = this.#run;
-    const index = this.#index;
+    const run = this[RUN];
+    const index = this[INDEX];
     const whole = run.whole(index);
     if (whole !== null) {
       // All of it is at hand already: no pulls.
@@ -420,27 +386,93 @@ export class ZipEntry {
 
   /** Marks the entry released: later reads reject. (An entry holds no WebAssembly memory.) */
   free() {
-    this.#state = "released";
+    this[STATE] = 2;
   }
 }
 
+/** Marks `entry`'s content as read; throws when it was already read or released. */
+function take(entry, what) {
+  if (entry[STATE] !== 0) {
+    const why = entry[STATE] === 1 ? "its content was already read" : "it was released with free()";
+    throw makeError("invalid_input", `unzip(): cannot ${what} entry ${JSON.stringify(entry[NAME])}: ${why}; an entry's content can be read once`);
+  }
+  entry[STATE] = 1;
+}
+
 /**
- * The AsyncIterable of `unzip()` over one session's synchronous calls: `next()` answers
- * `[name, lastModified, firstBlock, complete]`, undefined at the end, or null when it needs the
- * next source chunk; `read()` the current entry's next block, undefined at its end, or null;
- * `feed(chunk | undefined)` hands it a source chunk (or the end); `release()` drops the
- * session's memory. A call that throws has ended the run. The source `reader` is read here, one
- * chunk when a call asks for it, after checking `signal`.
+ * `entry`'s whole content, bounded by its run's cap: a promise settled at once when the content
+ * is at hand (no async function frame for the common small entry).
+ */
+function collect(entry, what) {
+  try {
+    take(entry, what);
+  } catch (err) {
+    return Promise.reject(err);
+  }
+  const run = entry[RUN];
+  const index = entry[INDEX];
+  const cap = run.cap;
+  const whole = run.whole(index);
+  if (whole === null) return collectBlocks(run, index, cap);
+  if (whole !== undefined && whole.byteLength > cap) return Promise.reject(tooLarge(cap));
+  return Promise.resolve(whole ?? new Uint8Array(0));
+}
+
+const tooLarge = (cap) => makeError("limit_exceeded", `unzip: the entry is larger than ${cap} bytes; read it with stream() or raise maxEntryBytes`);
+
+async function collectBlocks(run, index, cap) {
+  const blocks = [];
+  let total = 0;
+  for (;;) {
+    const block = await run.read(index);
+    if (block === undefined) break;
+    total += block.byteLength;
+    if (total > cap) {
+      blocks.length = 0;
+      throw tooLarge(cap);
+    }
+    blocks.push(block);
+  }
+  return blocks.length === 1 ? blocks[0] : concat(blocks, total);
+}
+
+function concat(blocks, total) {
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const b of blocks) {
+    out.set(b, at);
+    at += b.byteLength;
+  }
+  return out;
+}
+
+/**
+ * The AsyncIterable of `unzip()` over one session's synchronous calls: `next()` answers a batch
+ * of entries `[names, nums, data, spill]` (names joined by NUL; per entry in `nums`: time in
+ * seconds, bytes of its data in `data`, 1 when that is all of it — else the entry is open, the
+ * batch's last, with `spill` as its next block when defined), undefined at the end, or null
+ * when it needs the next source chunk; `read()` the current entry's next block, undefined at
+ * its end, or null; `feed(chunk | undefined)` hands it a source chunk (or the end);
+ * `release()` drops the session's memory. A call that throws has ended the run. The source
+ * `reader` is read here, one chunk when a call asks for it, after checking `signal`.
  */
 export function unzipIterable(reader, signal, next, read, feed, release, collectCap) {
   let done = false;
   let busy = false;
   let index = 0; // the current entry (0: none yet)
-  let first; // its first block, when next() brought it
+  let first; // its next block(s) at hand: a Uint8Array, or an array of them
   let complete = true; // whether its data was read to the end by the session
+  // The batch being handed out.
+  let names = [];
+  let nums;
+  let data;
+  let spill;
+  let at = 0; // next entry of the batch
+  let offset = 0; // its data's offset in `data`
   const finish = (cancelSource) => {
     if (!done) {
       done = true;
+      names = [];
       release();
       if (cancelSource) cancelReader(reader);
     }
@@ -494,17 +526,23 @@ export function unzipIterable(reader, signal, next, read, feed, release, collect
       busy = false;
     }
   };
+  const takeFirst = () => {
+    const b = first;
+    if (Array.isArray(b)) {
+      first = b.length > 1 ? b[1] : undefined;
+      return b[0];
+    }
+    first = undefined;
+    return b;
+  };
   const run = {
+    cap: collectCap,
     /** The entry's next block (a value when at hand, else a promise), or undefined at its end. */
     read(i) {
       if (i !== index) {
         return Promise.reject(makeError("invalid_input", "unzip(): this entry's data is gone; read it before moving to the next entry"));
       }
-      if (first !== undefined) {
-        const b = first;
-        first = undefined;
-        return b;
-      }
+      if (first !== undefined) return takeFirst();
       if (complete) return undefined;
       if (done) return Promise.reject(makeError("invalid_input", "unzip(): this archive's reading is over (finished, failed or cancelled)"));
       return drive(() => {
@@ -526,30 +564,55 @@ export function unzipIterable(reader, signal, next, read, feed, release, collect
       if (i !== index || !complete) return null;
       const b = first;
       first = undefined;
-      return b;
+      return Array.isArray(b) ? concat(b, b[0].byteLength + b[1].byteLength) : b;
     },
   };
   const step = () => {
     if (signal !== undefined && signal.aborted) throw aborted();
     return next();
   };
-  const entry = (fields) => {
+  // Hands out the batch's next entry.
+  const take = () => {
+    const k = at++;
+    const len = nums[3 * k + 1];
+    const view = len > 0 ? data.subarray(offset, offset + len) : undefined;
+    offset += len;
+    index++;
+    complete = nums[3 * k + 2] === 1;
+    if (at === names.length && spill !== undefined) {
+      first = view === undefined ? spill : [view, spill];
+    } else {
+      first = view;
+    }
+    return { done: false, value: new ZipEntry(ENTRY_TOKEN, run, index, names[k], nums[3 * k]) };
+  };
+  const batch = (fields) => {
     if (fields === undefined) {
       finish(false);
       return { done: true, value: undefined };
     }
-    index++;
-    first = fields[2];
-    complete = fields[3];
-    return { done: false, value: new ZipEntry(ENTRY_TOKEN, run, index, fields[0], fields[1], collectCap) };
+    names = fields[0].split("\0");
+    nums = fields[1];
+    data = fields[2];
+    spill = fields[3];
+    at = 0;
+    offset = 0;
+    return take();
   };
   return {
     [Symbol.asyncIterator]() {
       return {
         next() {
           if (done) return Promise.resolve({ done: true, value: undefined });
+          if (at < names.length) {
+            if (signal !== undefined && signal.aborted) {
+              finish(true);
+              return Promise.reject(aborted());
+            }
+            return Promise.resolve(take());
+          }
           const fields = drive(step);
-          return fields instanceof Promise ? fields.then(entry) : Promise.resolve(entry(fields));
+          return fields instanceof Promise ? fields.then(batch) : Promise.resolve(batch(fields));
         },
         async return() {
           finish(true);

@@ -10,10 +10,11 @@ pub struct EntryMeta {
     pub name: String,
     /// `true` for a directory entry (name ending with `/`); it has no data.
     pub is_dir: bool,
-    /// Last modification time, ISO 8601 UTC (`2026-07-21T18:26:40Z`): from the extended
-    /// timestamp field `0x5455` when present (exact UTC seconds), otherwise from the MS-DOS
-    /// date/time fields read as UTC (the writer's local time in truth; 2-second resolution).
-    pub last_modified: String,
+    /// Last modification time in seconds since the Unix epoch, UTC: from the extended timestamp
+    /// field `0x5455` when present (exact UTC seconds), otherwise from the MS-DOS date/time
+    /// fields read as UTC (the writer's local time in truth; 2-second resolution). See
+    /// [`last_modified`](Self::last_modified) for the ISO 8601 text.
+    pub modified: i64,
     /// Compressed size when the local header gives it (`None` for entries whose sizes come in a
     /// data descriptor after the data, as in Go's layout).
     pub compressed_size: Option<u64>,
@@ -21,11 +22,19 @@ pub struct EntryMeta {
     pub uncompressed_size: Option<u64>,
 }
 
-/// `last_modified` from the extended timestamp, else the MS-DOS fields (out-of-range parts are
-/// clamped into range).
-pub(super) fn last_modified(mtime: Option<u32>, dos_date: u16, dos_time: u16) -> String {
+impl EntryMeta {
+    /// Last modification time, ISO 8601 UTC (`2026-07-21T18:26:40Z`), from
+    /// [`modified`](Self::modified). Formatted on request: most readers never ask.
+    pub fn last_modified(&self) -> String {
+        format_iso8601(self.modified)
+    }
+}
+
+/// Seconds since the epoch from the extended timestamp, else the MS-DOS fields (out-of-range
+/// parts are clamped into range).
+pub(super) fn modified(mtime: Option<u32>, dos_date: u16, dos_time: u16) -> i64 {
     if let Some(secs) = mtime {
-        return format_iso8601(i64::from(secs));
+        return i64::from(secs);
     }
     let year = 1980 + i64::from(dos_date >> 9);
     let month = u32::from((dos_date >> 5) & 0x0f).clamp(1, 12);
@@ -33,13 +42,16 @@ pub(super) fn last_modified(mtime: Option<u32>, dos_date: u16, dos_time: u16) ->
     let hour = i64::from(dos_time >> 11).min(23);
     let minute = i64::from((dos_time >> 5) & 0x3f).min(59);
     let second = (i64::from(dos_time & 0x1f) * 2).min(59);
-    let secs = days_from_civil(year, month, day) * 86_400 + hour * 3600 + minute * 60 + second;
-    format_iso8601(secs)
+    days_from_civil(year, month, day) * 86_400 + hour * 3600 + minute * 60 + second
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn last_modified(mtime: Option<u32>, dos_date: u16, dos_time: u16) -> String {
+        format_iso8601(modified(mtime, dos_date, dos_time))
+    }
 
     #[test]
     fn extended_timestamp_wins() {

@@ -68,6 +68,7 @@ mod name;
 mod records;
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests;
+mod whole;
 
 pub use meta::EntryMeta;
 
@@ -166,7 +167,6 @@ pub enum EventRef<'a> {
 
 /// The entry being read.
 struct Current {
-    name: String,
     /// Not reported to the caller (the `/` marker).
     hidden: bool,
     is_dir: bool,
@@ -176,6 +176,15 @@ struct Current {
 }
 
 impl Current {
+    /// The entry's name, for messages (decoded again: it was checked when the entry started).
+    fn name(&self) -> String {
+        match &self.header.unicode_name {
+            Some(n) => n.clone(),
+            None => name::decode(&self.header.raw_name, self.header.flags & FLAG_UTF8 != 0)
+                .unwrap_or_else(|_| String::from_utf8_lossy(&self.header.raw_name).into_owned()),
+        }
+    }
+
     fn has_descriptor(&self) -> bool {
         self.header.flags & FLAG_DESCRIPTOR != 0
     }
@@ -227,6 +236,8 @@ pub struct ZipStreamReader {
     phase: Phase,
     failed: Option<Error>,
     inflater: Option<Box<InflateState>>,
+    /// The last finished entry's state, reused for the next one (with its name's buffer).
+    spare: Option<Box<Current>>,
     out: Vec<u8>,
     total_out: u64,
     local: Tally,
@@ -260,6 +271,7 @@ impl ZipStreamReader {
             phase: Phase::Entries,
             failed: None,
             inflater: None,
+            spare: None,
             out: Vec::new(),
             total_out: 0,
             local: Tally::default(),
@@ -356,8 +368,10 @@ impl ZipStreamReader {
     fn truncated(&self) -> Error {
         let at = self.input.offset() + self.input.len() as u64;
         let what = match &self.state {
-            State::Data(cur) => format!("in the middle of the data of entry {:?}", cur.name),
-            State::Descriptor(cur) => format!("inside the data descriptor of entry {:?}", cur.name),
+            State::Data(cur) => format!("in the middle of the data of entry {:?}", cur.name()),
+            State::Descriptor(cur) => {
+                format!("inside the data descriptor of entry {:?}", cur.name())
+            }
             _ if at == 0 => "before its first byte".to_string(),
             _ => "before its end of central directory record".to_string(),
         };
@@ -492,7 +506,12 @@ impl ZipStreamReader {
                 ));
             }
         }
-        let Some((header, len)) = LocalHeader::parse(self.input.bytes()) else {
+        let reuse = self
+            .spare
+            .as_mut()
+            .map(|c| std::mem::take(&mut c.header.raw_name))
+            .unwrap_or_default();
+        let Some((header, len)) = LocalHeader::parse(self.input.bytes(), reuse) else {
             return Ok(Step::NeedInput);
         };
         let name = match &header.unicode_name {
@@ -537,7 +556,7 @@ impl ZipStreamReader {
             }
         };
         if known {
-            self.check_limits(&name, header.uncompressed, header.uncompressed)?;
+            self.check_limits(|| name.clone(), header.uncompressed, header.uncompressed)?;
         }
         if header.method == 8 {
             match &mut self.inflater {
@@ -546,22 +565,29 @@ impl ZipStreamReader {
             }
         }
         let meta = EntryMeta {
-            name: name.clone(),
+            name,
             is_dir,
-            last_modified: meta::last_modified(header.mtime, header.dos_date, header.dos_time),
+            modified: meta::modified(header.mtime, header.dos_date, header.dos_time),
             compressed_size: known.then_some(header.compressed),
             uncompressed_size: known.then_some(header.uncompressed),
         };
         self.input.consume(len);
         let hidden = kind == NameKind::RootMarker;
-        self.state = State::Data(Box::new(Current {
-            name,
+        let current = Current {
             hidden,
             is_dir,
             header,
             offset,
             body,
-        }));
+        };
+        // The previous entry's box, when there is one: no allocation per entry.
+        self.state = State::Data(match self.spare.take() {
+            Some(mut b) => {
+                *b = current;
+                b
+            }
+            None => Box::new(current),
+        });
         if hidden {
             return Ok(Step::Continue);
         }
@@ -595,14 +621,15 @@ impl ZipStreamReader {
 
     /// Fails when producing `entry_total` bytes for this entry (and `added` more overall)
     /// would exceed a limit.
-    fn check_limits(&self, name: &str, entry_total: u64, added: u64) -> Result<()> {
+    fn check_limits(&self, name: impl Fn() -> String, entry_total: u64, added: u64) -> Result<()> {
         if let Some(max) = self.limits.max_entry_bytes {
             if entry_total > max {
                 return Err(Error::new(
                     ErrorCode::LimitExceeded,
                     format!(
-                        "unzip: entry {name:?} inflates to more than the limit of {max} bytes \
-                         per entry."
+                        "unzip: entry {:?} inflates to more than the limit of {max} bytes per \
+                         entry.",
+                        name()
                     ),
                 ));
             }
@@ -613,7 +640,8 @@ impl ZipStreamReader {
                     ErrorCode::LimitExceeded,
                     format!(
                         "unzip: the archive inflates to more than the limit of {max} bytes in \
-                         total (reached in entry {name:?})."
+                         total (reached in entry {:?}).",
+                        name()
                     ),
                 ));
             }
@@ -650,8 +678,16 @@ impl ZipStreamReader {
                 Some(i) => i,
                 None => self.inflater.insert(body::new_inflater()),
             };
-            cur.body
-                .step(self.input.bytes(), out, inflater, &cur.name)?
+            match cur.body.step(self.input.bytes(), out, inflater) {
+                Some(r) => r,
+                None => {
+                    return Err(Error::invalid_response(format!(
+                        "unzip: the compressed data of entry {:?} is corrupt (invalid Deflate \
+                         stream).",
+                        cur.name()
+                    )))
+                }
+            }
         };
         self.input.consume(used);
         match progress {
@@ -659,11 +695,11 @@ impl ZipStreamReader {
                 if cur.is_dir {
                     return Err(Error::invalid_response(format!(
                         "unzip: directory entry {:?} has contents.",
-                        cur.name
+                        cur.name()
                     )));
                 }
                 self.check_limits(
-                    &cur.name,
+                    || cur.name(),
                     cur.body.uncompressed,
                     cur.body.uncompressed - before,
                 )?;
@@ -690,7 +726,7 @@ impl ZipStreamReader {
                     cur.header.uncompressed,
                 );
                 verify(&cur, "local header", crc, compressed, uncompressed)?;
-                Ok(self.finish_entry(&cur))
+                Ok(self.finish_entry(cur))
             }
         }
     }
@@ -720,10 +756,10 @@ impl ZipStreamReader {
             or_actual(h.uncompressed, d.uncompressed),
         )?;
         self.input.consume(len);
-        Ok(self.finish_entry(&cur))
+        Ok(self.finish_entry(cur))
     }
 
-    fn finish_entry(&mut self, cur: &Current) -> Step {
+    fn finish_entry(&mut self, cur: Box<Current>) -> Step {
         self.local.add(&EntryFacts {
             offset: cur.offset,
             raw_name: &cur.header.raw_name,
@@ -734,7 +770,9 @@ impl ZipStreamReader {
             uncompressed: cur.body.uncompressed,
         });
         self.state = State::Records;
-        if cur.hidden {
+        let hidden = cur.hidden;
+        self.spare = Some(cur);
+        if hidden {
             Step::Continue
         } else {
             Step::Event(EventRef::EntryEnd)
@@ -767,7 +805,7 @@ fn verify(cur: &Current, source: &str, crc: u32, compressed: u64, uncompressed: 
         None => Ok(()),
         Some(p) => Err(Error::invalid_response(format!(
             "unzip: entry {:?} is corrupt: {p}.",
-            cur.name
+            cur.name()
         ))),
     }
 }

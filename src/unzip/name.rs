@@ -26,6 +26,10 @@ pub(super) fn decode(raw: &[u8], utf8_flag: bool) -> Result<String> {
             ))
         });
     }
+    if raw.is_ascii() {
+        // ASCII reads the same in both: no per-character decoding.
+        return Ok(String::from_utf8_lossy(raw).into_owned());
+    }
     Ok(raw.iter().map(|&b| cp437(b)).collect())
 }
 
@@ -74,7 +78,7 @@ pub(super) fn check(name: &str) -> Result<NameKind> {
         Some("it is an absolute path")
     } else if has_drive_letter(name) {
         Some("it starts with a drive letter")
-    } else if name.split('/').any(|seg| seg == "..") {
+    } else if name.contains("..") && name.split('/').any(|seg| seg == "..") {
         Some("it contains a \"..\" segment")
     } else {
         None

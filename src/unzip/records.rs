@@ -141,7 +141,9 @@ pub(super) struct LocalHeader {
 impl LocalHeader {
     const FIXED: usize = 30;
 
-    pub(super) fn parse(b: &[u8]) -> Option<(LocalHeader, usize)> {
+    /// The header at the start of `b` and its length, its name copied into `name_buf` (a
+    /// buffer to reuse; its content is replaced).
+    pub(super) fn parse(b: &[u8], name_buf: Vec<u8>) -> Option<(LocalHeader, usize)> {
         if b.len() < Self::FIXED {
             return None;
         }
@@ -152,7 +154,9 @@ impl LocalHeader {
         if b.len() < total {
             return None;
         }
-        let raw_name = le.slice(Self::FIXED, name_len).to_vec();
+        let mut raw_name = name_buf;
+        raw_name.clear();
+        raw_name.extend_from_slice(le.slice(Self::FIXED, name_len));
         let extra = le.slice(Self::FIXED + name_len, extra_len);
         let mut h = LocalHeader {
             flags: le.u16(6),
@@ -203,9 +207,10 @@ fn unicode_path(extra: &[u8], raw_name: &[u8]) -> Option<String> {
     name
 }
 
-/// A central directory file header, reduced to what is compared with the local entries.
+/// A central directory file header, reduced to what is compared with the local entries (the
+/// name borrowed from the input).
 #[derive(Debug, Clone)]
-pub(super) struct CentralHeader {
+pub(super) struct CentralHeader<'a> {
     pub(super) flags: u16,
     pub(super) method: u16,
     pub(super) crc: u32,
@@ -213,13 +218,13 @@ pub(super) struct CentralHeader {
     pub(super) uncompressed: u64,
     pub(super) local_offset: u64,
     pub(super) disk: u64,
-    pub(super) raw_name: Vec<u8>,
+    pub(super) raw_name: &'a [u8],
 }
 
-impl CentralHeader {
+impl CentralHeader<'_> {
     const FIXED: usize = 46;
 
-    pub(super) fn parse(b: &[u8]) -> Option<(CentralHeader, usize)> {
+    pub(super) fn parse(b: &[u8]) -> Option<(CentralHeader<'_>, usize)> {
         if b.len() < Self::FIXED {
             return None;
         }
@@ -240,7 +245,9 @@ impl CentralHeader {
             uncompressed: u64::from(le.u32(24)),
             local_offset: u64::from(le.u32(42)),
             disk: u64::from(le.u16(34)),
-            raw_name: le.slice(Self::FIXED, name_len).to_vec(),
+            raw_name: b
+                .get(Self::FIXED..Self::FIXED + name_len)
+                .unwrap_or_default(),
         };
         let wanted = [
             h.uncompressed == U32_MAX,

@@ -109,13 +109,13 @@ fn reads_go_layout_with_metadata() {
     let entries = read(&archive).unwrap();
     assert_matches(&entries, &items);
     let (dir, _) = &entries[0];
-    assert_eq!(dir.last_modified, "2023-11-14T22:13:20Z");
+    assert_eq!(dir.last_modified(), "2023-11-14T22:13:20Z");
     assert_eq!(
         (dir.compressed_size, dir.uncompressed_size),
         (Some(0), Some(0))
     );
     let (file, _) = &entries[2];
-    assert_eq!(file.last_modified, "2023-11-14T22:13:20Z");
+    assert_eq!(file.last_modified(), "2023-11-14T22:13:20Z");
     assert_eq!((file.compressed_size, file.uncompressed_size), (None, None));
 }
 
@@ -477,7 +477,7 @@ fn stored_entries_with_sizes_in_the_header() {
     assert_eq!(entries[0].1, b"stored!");
     assert_eq!(entries[0].0.compressed_size, Some(7));
     // No extended timestamp: the MS-DOS fields (1980-01-01 01:02:06 here) are used.
-    assert_eq!(entries[0].0.last_modified, "1980-01-01T01:02:06Z");
+    assert_eq!(entries[0].0.last_modified(), "1980-01-01T01:02:06Z");
 }
 
 #[test]
@@ -665,7 +665,7 @@ with open(sys.argv[1], "wb") as f:
                     ("s.bin", Some(&s_bin)),
                 ],
             );
-            assert_eq!(entries[1].0.last_modified, "2024-05-17T10:30:00Z");
+            assert_eq!(entries[1].0.last_modified(), "2024-05-17T10:30:00Z");
             assert_eq!(entries[2].0.uncompressed_size, Some(2560));
         }
     }
