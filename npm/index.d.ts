@@ -352,7 +352,11 @@ export declare class ZipEntry {
   readonly is_dir: boolean;
   /** ISO 8601, UTC (from the extended timestamp field when present). */
   readonly last_modified: string;
-  /** The whole content (bounded by `maxEntryBytes`, default 256 MiB). */
+  /**
+   * The whole content (bounded by `maxEntryBytes`, default 256 MiB). For a small entry this may
+   * be a view into a buffer shared with the entries read with it (`byteOffset` not 0): use the
+   * view's bytes, or `slice()` it, rather than its `.buffer`.
+   */
   bytes(): Promise<Uint8Array>;
   /** The content decoded as UTF-8 (invalid sequences become U+FFFD). */
   text(): Promise<string>;
