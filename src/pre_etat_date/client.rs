@@ -27,7 +27,7 @@ use super::state::OrderState;
 use super::token::{fixed_lease, managed_lease};
 use super::transaction::Transaction;
 use super::validation::{
-    issues_to_error, validate_legacy_refresh, validate_order, validate_refresh,
+    issues_to_error, validate_legacy_refresh, validate_order, validate_refresh, ValidationIssue,
 };
 use crate::error::{Error, Result};
 use crate::http::{Auth, BaseUrl, Engine, Io, Lease, Request, ResponseHead, Session};
@@ -303,45 +303,51 @@ impl PreEtatDateClient {
 
     /// The checked request of [`Self::create_order`].
     pub(crate) fn prepare_create_order(&self, order: &OrderRequest) -> OrderCall {
-        let a = self.auth();
-        let issues = validate_order(order);
-        OrderCall {
-            operation: op::CREATE_ORDER,
-            secrets: syndic_secrets(order.syndic.as_ref()),
-            request: if issues.is_empty() {
-                requests::create_order(&a.base, &a.api_key, "", order)
-            } else {
-                Err(issues_to_error(op::CREATE_ORDER, &issues))
-            },
-        }
+        self.prepare(
+            op::CREATE_ORDER,
+            order.syndic.as_ref(),
+            validate_order(order),
+            |base, key| requests::create_order(base, key, "", order),
+        )
     }
 
     /// The checked request of [`Self::request_refresh`].
     pub(crate) fn prepare_refresh(&self, orderid: &str, refresh: &RefreshRequest) -> OrderCall {
-        let a = self.auth();
-        let issues = validate_refresh(refresh);
-        OrderCall {
-            operation: op::REQUEST_REFRESH,
-            secrets: syndic_secrets(refresh.syndic.as_ref()),
-            request: if issues.is_empty() {
-                requests::refresh(&a.base, &a.api_key, "", orderid, refresh)
-            } else {
-                Err(issues_to_error(op::REQUEST_REFRESH, &issues))
-            },
-        }
+        self.prepare(
+            op::REQUEST_REFRESH,
+            refresh.syndic.as_ref(),
+            validate_refresh(refresh),
+            |base, key| requests::refresh(base, key, "", orderid, refresh),
+        )
     }
 
     /// The checked request of [`Self::request_refresh_legacy`].
     pub(crate) fn prepare_refresh_legacy(&self, refresh: &LegacyRefreshRequest) -> OrderCall {
+        self.prepare(
+            op::REQUEST_REFRESH_LEGACY,
+            refresh.syndic.as_ref(),
+            validate_legacy_refresh(refresh),
+            |base, key| requests::refresh_legacy(base, key, "", refresh),
+        )
+    }
+
+    /// An order call: the request `build` makes when validation found no issue, else the
+    /// `invalid_input` error listing them; the syndic's credentials are the call's secrets.
+    fn prepare(
+        &self,
+        operation: &'static str,
+        syndic: Option<&super::model::Syndic>,
+        issues: Vec<ValidationIssue>,
+        build: impl FnOnce(&BaseUrl, &str) -> Result<Request>,
+    ) -> OrderCall {
         let a = self.auth();
-        let issues = validate_legacy_refresh(refresh);
         OrderCall {
-            operation: op::REQUEST_REFRESH_LEGACY,
-            secrets: syndic_secrets(refresh.syndic.as_ref()),
+            operation,
+            secrets: syndic_secrets(syndic),
             request: if issues.is_empty() {
-                requests::refresh_legacy(&a.base, &a.api_key, "", refresh)
+                build(&a.base, &a.api_key)
             } else {
-                Err(issues_to_error(op::REQUEST_REFRESH_LEGACY, &issues))
+                Err(issues_to_error(operation, &issues))
             },
         }
     }

@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import zlib from "node:zlib";
 
 import * as passerelle from "passerelle";
+import { endOfCentralDirectory } from "../worker/echange-common.mjs";
 
 const { unzip, PasserelleError } = passerelle;
 const enc = new TextEncoder();
@@ -88,15 +89,7 @@ function goZip(entries) {
     central.push(c);
     offset += size;
   }
-  const cdSize = central.reduce((n, c) => n + c.length, 0);
-  const end = new Uint8Array(22);
-  const ev = new DataView(end.buffer);
-  ev.setUint32(0, 0x06054b50, true);
-  ev.setUint16(8, entries.length, true);
-  ev.setUint16(10, entries.length, true);
-  ev.setUint32(12, cdSize, true);
-  ev.setUint32(16, offset, true);
-  return Buffer.concat([...parts, ...central, end]);
+  return Buffer.concat([...parts, ...central, endOfCentralDirectory(central, offset)]);
 }
 
 function chunked(bytes, size) {

@@ -40,6 +40,19 @@ export default {
 };`;
 
 /** Runs the bundled example in workerd (Miniflare): R2, KV and the Durable Objects simulated. */
+/** Starts the example with `vars`, resets the fake and runs `body(w)`; then releases every
+ * request the gate proxy still holds and disposes of the Worker, whatever happened. */
+async function withExample(vars, body) {
+  const w = await startExample(vars);
+  try {
+    await fake.reset();
+    return await body(w);
+  } finally {
+    proxy.releaseAll();
+    await w.dispose();
+  }
+}
+
 async function startExample(vars, persistTo) {
   const storage = { compatibilityDate: "2025-06-01", kvNamespaces: { STATE: "state" }, r2Buckets: { FILES: "files" } };
   // With `persistTo`, R2, KV and the Durable Objects' storage live on disk and outlast the
@@ -131,9 +144,7 @@ async function assertManifest(w, account, files) {
 
 test("a cron run mirrors the account through its Durable Object into R2 byte-exact; the next runs fetch only new and changed files", async () => {
   const folders = ["/Relevés", "/Archives", "/Lot-1500"];
-  const w = await startExample({ SYNC_FOLDERS: JSON.stringify(folders) });
-  try {
-    await fake.reset();
+  await withExample({ SYNC_FOLDERS: JSON.stringify(folders) }, async (w) => {
     const files = await fakeTrees(folders);
     assert.ok(files.length > 1500, `${files.length} files`);
     await fake.reset();
@@ -168,15 +179,11 @@ test("a cron run mirrors the account through its Durable Object into R2 byte-exa
     const body = await res.json();
     assert.equal(res.status, 200);
     assert.deepEqual(body.accounts.map((a) => [a.account, a.lastRun.fetched, a.files, a.running]), [["fournisseur", 2, now.length, null]]);
-  } finally {
-    await w.dispose();
-  }
+  });
 });
 
 test("overlapping runs: a run started while the first is half-way answers already-running and fetches nothing; no file is fetched twice or lost", async () => {
-  const w = await startExample({ SYNC_FOLDERS: "/Lot-1500" });
-  try {
-    await fake.reset();
+  await withExample({ SYNC_FOLDERS: "/Lot-1500" }, async (w) => {
     const files = await fakeTree("/Lot-1500");
     await fake.reset();
     // The four downloads in flight when the run reaches the middle of the folder are held, so
@@ -211,10 +218,7 @@ test("overlapping runs: a run started while the first is half-way answers alread
     const again = await w.sync();
     assert.deepEqual(again.accounts.map((a) => [a.status, a.fetched, a.unchanged]), [["ok", 0, files.length]]);
     assert.deepEqual(await downloads(fake), []);
-  } finally {
-    proxy.releaseAll();
-    await w.dispose();
-  }
+  });
 });
 
 test("a run killed half-way (workerd restarted): the next run notes it and fetches only what the manifest lacks", async () => {
@@ -260,9 +264,7 @@ test("two accounts fan out to two Durable Objects: each its own lock, manifest a
     { id: "fournisseur", username: "fournisseur", folders },
     { id: "lecteur", username: "lecteur", passwordSecret: "ECHANGE_PASSWORD_LECTEUR", folders },
   ];
-  const w = await startExample({ SYNC_ACCOUNTS: JSON.stringify(accounts) });
-  try {
-    await fake.reset();
+  await withExample({ SYNC_ACCOUNTS: JSON.stringify(accounts) }, async (w) => {
     await fake.generate("/Archives/seulement-lecteur.bin", 5000, "lecteur");
     const mine = await fakeTrees(folders);
     const theirs = await fakeTrees(folders, USERS.lecteur);
@@ -298,17 +300,12 @@ test("two accounts fan out to two Durable Objects: each its own lock, manifest a
     const unknown = await w.fetch("/api/sync?account=personne", { method: "POST", headers: auth });
     assert.equal(unknown.status, 404);
     await unknown.arrayBuffer();
-  } finally {
-    proxy.releaseAll();
-    await w.dispose();
-  }
+  });
 });
 
 test("a run with a failed download reports it, stores everything else, and the next run fetches just that file", async () => {
   // One download at a time, so that the fault queued while the 200th is held hits that one.
-  const w = await startExample({ SYNC_FOLDERS: '["/Lot-1500", "/Relevés"]', SYNC_CONCURRENCY: "1" });
-  try {
-    await fake.reset();
+  await withExample({ SYNC_FOLDERS: '["/Lot-1500", "/Relevés"]', SYNC_CONCURRENCY: "1" }, async (w) => {
     const files = await fakeTrees(["/Lot-1500", "/Relevés"]);
     await fake.reset();
     // The 200th download is cut after 10 bytes.
@@ -331,16 +328,11 @@ test("a run with a failed download reports it, stores everything else, and the n
     assert.deepEqual(await downloads(fake), [cutPath], "the next run fetches just the cut file");
     await assertMirrored(w, files);
     await assertManifest(w, "fournisseur", files);
-  } finally {
-    proxy.releaseAll();
-    await w.dispose();
-  }
+  });
 });
 
 test("SYNC_MAX_FILES bounds a run's downloads; successive runs converge to the full mirror", async () => {
-  const w = await startExample({ SYNC_FOLDERS: "/Relevés,/Archives", SYNC_MAX_FILES: "4" });
-  try {
-    await fake.reset();
+  await withExample({ SYNC_FOLDERS: "/Relevés,/Archives", SYNC_MAX_FILES: "4" }, async (w) => {
     const files = await fakeTrees(["/Relevés", "/Archives"]);
     await fake.reset();
     for (let i = 0; i < Math.ceil(files.length / 4); i++) {
@@ -352,15 +344,11 @@ test("SYNC_MAX_FILES bounds a run's downloads; successive runs converge to the f
     assertEachOnce(await downloads(fake), files.map((f) => f.path), "all runs");
     await assertMirrored(w, files);
     await assertManifest(w, "fournisseur", files);
-  } finally {
-    await w.dispose();
-  }
+  });
 });
 
 test("Échange token IP binding: when the egress IP changes mid-run, the sync gets one fresh token and completes", async () => {
-  const w = await startExample({ SYNC_FOLDERS: "/Lot-1500" });
-  try {
-    await fake.reset();
+  await withExample({ SYNC_FOLDERS: "/Lot-1500" }, async (w) => {
     const files = await fakeTree("/Lot-1500");
     await fake.reset();
     const gate = proxy.hold((r) => r.method === "GET" && r.path === FILES && r.query.get("path") === files[100].path);
@@ -373,8 +361,5 @@ test("Échange token IP binding: when the egress IP changes mid-run, the sync ge
     const tokens = await fake.requestsTo("/api/v2/user/token");
     assert.equal(tokens.length, 2, "one token, then exactly one fresh token after the IP change");
     await assertMirrored(w, files);
-  } finally {
-    proxy.releaseAll();
-    await w.dispose();
-  }
+  });
 });

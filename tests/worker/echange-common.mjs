@@ -177,15 +177,7 @@ export function storedZip(entries) {
     centrals.push(central);
     offset += local.length;
   }
-  const cdSize = centrals.reduce((n, c) => n + c.length, 0);
-  const end = new Uint8Array(22);
-  const ev = new DataView(end.buffer);
-  ev.setUint32(0, 0x06054b50, true);
-  ev.setUint16(8, entries.length, true);
-  ev.setUint16(10, entries.length, true);
-  ev.setUint32(12, cdSize, true);
-  ev.setUint32(16, offset, true);
-  const all = [...locals, ...centrals, end];
+  const all = [...locals, ...centrals, endOfCentralDirectory(centrals, offset)];
   const out = new Uint8Array(all.reduce((n, p) => n + p.length, 0));
   let at = 0;
   for (const p of all) {
@@ -193,6 +185,18 @@ export function storedZip(entries) {
     at += p.length;
   }
   return out;
+}
+
+/** The end-of-central-directory record for the central `records`, which start at `offset`. */
+export function endOfCentralDirectory(records, offset) {
+  const end = new Uint8Array(22);
+  const ev = new DataView(end.buffer);
+  ev.setUint32(0, 0x06054b50, true);
+  ev.setUint16(8, records.length, true);
+  ev.setUint16(10, records.length, true);
+  ev.setUint32(12, records.reduce((n, c) => n + c.length, 0), true);
+  ev.setUint32(16, offset, true);
+  return end;
 }
 
 /** Reads every entry of an unzip() iterable: `[{ name, is_dir, last_modified, size, sha256 }]`. */
