@@ -30,7 +30,6 @@ pub struct JsPreEtatDateClient {
 /// hostile object (a cycle, or thousands of nesting levels from a parsed request body) must give
 /// an error, not overflow the wasm stack, which would poison the instance. `JSON.stringify`
 /// throws on cycles; our JSON parser stops at 128 levels.
-#[inline(never)]
 fn json_of(v: &JsValue, what: &str) -> Result<Value, Error> {
     if !v.is_object() {
         return Err(Error::invalid_input(format!("{what}: pass an object")));
@@ -159,7 +158,6 @@ impl JsPreEtatDateClient {
     /// The promise of every network call: one non-generic function, so the module holds one
     /// copy of the call's state machine. The call's arguments are checked first, then the
     /// signal; their errors reject the promise.
-    #[inline(never)]
     fn call(&self, call: Result<Call, Error>, options: &JsValue, what: &'static str) -> Promise {
         let (client, common) = (self.client.clone(), self.common.clone());
         let ready = call.and_then(|c| Ok((c, options::signal(options, what)?)));
@@ -182,14 +180,12 @@ impl JsPreEtatDateClient {
         })
     }
 
-    #[inline(never)]
     fn create_order_call(&self, order: &JsValue) -> Result<Call, Error> {
         json_of(order, "createOrder()")
             .and_then(|v| checked_order(&v))
             .map(|order| self.client.prepare_create_order(&order))
     }
 
-    #[inline(never)]
     fn refresh_call(&self, orderid: &JsValue, req: &JsValue) -> Result<Call, Error> {
         let orderid = orderid
             .as_string()
@@ -198,7 +194,6 @@ impl JsPreEtatDateClient {
         Ok(self.client.prepare_refresh(&orderid, &req))
     }
 
-    #[inline(never)]
     #[allow(deprecated)]
     fn refresh_legacy_call(&self, req: &JsValue) -> Result<Call, Error> {
         json_of(req, "requestRefreshLegacy()")
@@ -206,7 +201,6 @@ impl JsPreEtatDateClient {
             .map(|req| self.client.prepare_refresh_legacy(&req))
     }
 
-    #[inline(never)]
     fn test_webhook_call(&self, orderid: &JsValue, event: &JsValue) -> Result<Call, Error> {
         let orderid = orderid
             .as_string()

@@ -317,7 +317,6 @@ impl PreEtatDateClient {
     }
 
     /// The checked request of [`Self::create_order`].
-    #[inline(never)]
     pub(crate) fn prepare_create_order(&self, order: &OrderRequest) -> Call {
         self.prepare(
             op::CREATE_ORDER,
@@ -328,7 +327,6 @@ impl PreEtatDateClient {
     }
 
     /// The checked request of [`Self::request_refresh`].
-    #[inline(never)]
     pub(crate) fn prepare_refresh(&self, orderid: &str, refresh: &RefreshRequest) -> Call {
         self.prepare(
             op::REQUEST_REFRESH,
@@ -339,7 +337,6 @@ impl PreEtatDateClient {
     }
 
     /// The checked request of [`Self::request_refresh_legacy`].
-    #[inline(never)]
     pub(crate) fn prepare_refresh_legacy(&self, refresh: &LegacyRefreshRequest) -> Call {
         self.prepare(
             op::REQUEST_REFRESH_LEGACY,
@@ -351,7 +348,6 @@ impl PreEtatDateClient {
 
     /// An order call: the request `build` makes when validation found no issue, else the
     /// `invalid_input` error listing them; the syndic's credentials are the call's secrets.
-    #[inline(never)]
     fn prepare(
         &self,
         operation: &'static str,
@@ -398,6 +394,7 @@ impl PreEtatDateClient {
             Ok(match read {
                 Read::Health => Answer::Value(responses::parse_health(&head, &body)?),
                 Read::Ack => Answer::Value(responses::parse_ack(operation, &head, &body)?),
+                // A login answered above: `Read::Token` never reaches this point.
                 Read::Transaction | Read::Token => {
                     Answer::Transaction(responses::parse_transaction(operation, &head, &body)?)
                 }
