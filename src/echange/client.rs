@@ -198,8 +198,10 @@ impl EchangeClient {
 
     /// The current token: cached while fresh; concurrent callers share one request.
     pub async fn token<I: Io>(&self, io: &I) -> Result<Token> {
-        self.scrubbing(async move { self.session.token(io).await })
-            .await
+        match self.run(io, Ok(Call::Token), None).await? {
+            Answer::Token(t) => Ok(t),
+            _ => mismatch(),
+        }
     }
 
     /// Sends a Bearer request and reads the whole body; a dropped connection is explained.
@@ -232,8 +234,8 @@ impl EchangeClient {
         path: Option<&str>,
         sink: &mut dyn EntrySink,
     ) -> Result<()> {
-        self.scrubbing(self.list_dir_within(io, path, None, sink))
-            .await
+        let call = Ok(Call::List(path.map(str::to_string)));
+        self.run(io, call, Some(sink)).await.map(|_| ())
     }
 
     /// [`Self::list_dir_into`]; with `budget`, the listing fails with `limit_exceeded` as soon
@@ -369,16 +371,7 @@ impl EchangeClient {
 
     /// Starts `POST /streamzip` and resolves when the headers arrive; the body is the zip.
     pub async fn download_zip<I: Io>(&self, io: &I, paths: &[String]) -> Result<Opened<I::Body>> {
-        self.scrubbing(async move {
-            let req = requests::stream_zip(self.base(), paths)?;
-            let subject = zip_subject(paths.len());
-            let drop = DropReason {
-                subject: &subject,
-                why: "a requested path does not exist or is not readable",
-            };
-            self.open_download(io, &req, drop).await
-        })
-        .await
+        self.opened(self.run(io, self.prepare_download_zip(paths), None).await)
     }
 
     /// Starts a file download (from `offset` with a `Range` request); resolves with the open
@@ -389,20 +382,8 @@ impl EchangeClient {
         path: &str,
         offset: Option<u64>,
     ) -> Result<Opened<I::Body>> {
-        self.scrubbing(async move {
-            let req = requests::download_file(self.base(), path, offset)?;
-            let subject = responses::subject("downloadFile", Some(path));
-            let drop = DropReason {
-                subject: &subject,
-                why: "the file could not be read",
-            };
-            let open = self.open_download(io, &req, drop).await?;
-            if let Some(o) = offset.filter(|o| *o > 0) {
-                check_resumed(&subject, &open.head, o)?;
-            }
-            Ok(open)
-        })
-        .await
+        let call = self.prepare_download_file(path, offset);
+        self.opened(self.run(io, call, None).await)
     }
 
     /// Uploads the call's external body to `path` (`POST /files/upload`); `replayable` says
@@ -415,35 +396,8 @@ impl EchangeClient {
         mkdir_parents: bool,
         mtime_ms: Option<i64>,
     ) -> Result<()> {
-        self.scrubbing(async move {
-            let mut req = requests::upload_file(
-                self.base(),
-                path,
-                crate::http::Body::External,
-                replayable,
-                mkdir_parents,
-                mtime_ms,
-            )?;
-            req.attempt_timeout = false;
-            let subject = responses::subject("uploadFile", Some(path));
-            // SFTPGo answers an early refusal (no permission, missing parent folder, quota) and
-            // closes the connection without reading a large body; the runtime then reports a failed
-            // write and the answer is lost.
-            let drop = DropReason {
-                subject: &subject,
-                why:
-                    "it refused the upload before reading it all (no permission, a missing parent \
-                  folder or a full quota), or the network failed",
-            };
-            let (head, body) = self.send(io, &req, Some(drop)).await?;
-            responses::expect_success(&subject, &head, &body, io.now_ms())
-        })
-        .await
-    }
-
-    async fn simple<I: Io>(&self, io: &I, req: Request, subject: String) -> Result<()> {
-        let (head, body) = self.send(io, &req, None).await?;
-        responses::expect_success(&subject, &head, &body, io.now_ms())
+        let call = self.prepare_upload_file(path, replayable, mkdir_parents, mtime_ms);
+        self.run(io, call, None).await.map(|_| ())
     }
 
     /// Creates a folder (`parents`: also its missing ancestors).
@@ -471,49 +425,219 @@ impl EchangeClient {
         self.change(io, Change::Copy(from, to)).await
     }
 
-    /// One of the calls that change the tree and answer with a plain success: the methods above
-    /// share this one body (in the WebAssembly module, one state machine instead of five).
+    /// One of the calls that change the tree and answer with a plain success.
     pub async fn change<I: Io>(&self, io: &I, change: Change<'_>) -> Result<()> {
-        self.scrubbing(async move {
-            let base = self.base();
-            let (req, subject) = match change {
-                Change::Mkdir(path, parents) => (
-                    requests::mkdir(base, path, parents)?,
-                    responses::subject("mkdir", Some(path)),
-                ),
-                Change::DeleteFile(path) => (
-                    requests::delete_file(base, path)?,
-                    responses::subject("deleteFile", Some(path)),
-                ),
-                Change::DeleteDir(path) => (
-                    requests::delete_dir(base, path)?,
-                    responses::subject("deleteDir", Some(path)),
-                ),
-                Change::Move(from, to) => (
-                    requests::move_entry(base, from, to)?,
-                    format!("move(\"{from}\" → \"{to}\")"),
-                ),
-                Change::Copy(from, to) => (
-                    requests::copy_entry(base, from, to)?,
-                    format!("copy(\"{from}\" → \"{to}\")"),
-                ),
-            };
-            self.simple(io, req, subject).await
-        })
-        .await
+        self.run(io, self.prepare_change(change), None)
+            .await
+            .map(|_| ())
     }
 
     /// Invalidates the current token on the server and forgets it.
     pub async fn logout<I: Io>(&self, io: &I) -> Result<()> {
+        self.run(io, Ok(Call::Logout), None).await.map(|_| ())
+    }
+
+    /// The call of [`Self::change`].
+    pub(crate) fn prepare_change(&self, change: Change<'_>) -> Result<Call> {
+        let base = self.base();
+        let (req, subject) = match change {
+            Change::Mkdir(path, parents) => (
+                requests::mkdir(base, path, parents)?,
+                responses::subject("mkdir", Some(path)),
+            ),
+            Change::DeleteFile(path) => (
+                requests::delete_file(base, path)?,
+                responses::subject("deleteFile", Some(path)),
+            ),
+            Change::DeleteDir(path) => (
+                requests::delete_dir(base, path)?,
+                responses::subject("deleteDir", Some(path)),
+            ),
+            Change::Move(from, to) => (
+                requests::move_entry(base, from, to)?,
+                format!("move(\"{from}\" → \"{to}\")"),
+            ),
+            Change::Copy(from, to) => (
+                requests::copy_entry(base, from, to)?,
+                format!("copy(\"{from}\" → \"{to}\")"),
+            ),
+        };
+        Ok(Call::Check {
+            req,
+            subject,
+            why: None,
+        })
+    }
+
+    /// The call of [`Self::upload_file`].
+    pub(crate) fn prepare_upload_file(
+        &self,
+        path: &str,
+        replayable: bool,
+        mkdir_parents: bool,
+        mtime_ms: Option<i64>,
+    ) -> Result<Call> {
+        let mut req = requests::upload_file(
+            self.base(),
+            path,
+            crate::http::Body::External,
+            replayable,
+            mkdir_parents,
+            mtime_ms,
+        )?;
+        req.attempt_timeout = false;
+        Ok(Call::Check {
+            req,
+            subject: responses::subject("uploadFile", Some(path)),
+            // SFTPGo answers an early refusal (no permission, missing parent folder, quota) and
+            // closes the connection without reading a large body; the runtime then reports a
+            // failed write and the answer is lost.
+            why: Some(
+                "it refused the upload before reading it all (no permission, a missing parent \
+                 folder or a full quota), or the network failed",
+            ),
+        })
+    }
+
+    /// The call of [`Self::download_zip`].
+    pub(crate) fn prepare_download_zip(&self, paths: &[String]) -> Result<Call> {
+        Ok(Call::Open {
+            req: requests::stream_zip(self.base(), paths)?,
+            subject: zip_subject(paths.len()),
+            why: "a requested path does not exist or is not readable",
+            resume: None,
+        })
+    }
+
+    /// The call of [`Self::download_file`].
+    pub(crate) fn prepare_download_file(&self, path: &str, offset: Option<u64>) -> Result<Call> {
+        Ok(Call::Open {
+            req: requests::download_file(self.base(), path, offset)?,
+            subject: responses::subject("downloadFile", Some(path)),
+            why: "the file could not be read",
+            resume: offset.filter(|o| *o > 0),
+        })
+    }
+
+    fn opened<B>(&self, answer: Result<Answer<B>>) -> Result<Opened<B>> {
+        match answer? {
+            Answer::Opened(open, _) => Ok(open),
+            _ => mismatch(),
+        }
+    }
+
+    /// Runs a prepared call (or reports the error that stopped it from being built) and scrubs
+    /// every secret of the client from its error. Every method but `walk` goes through this
+    /// one function, so the module holds one state machine for all of them. `sink` receives
+    /// the entries of a [`Call::List`].
+    pub(crate) async fn run<I: Io>(
+        &self,
+        io: &I,
+        call: Result<Call>,
+        sink: Option<&mut dyn EntrySink>,
+    ) -> Result<Answer<I::Body>> {
         self.scrubbing(async move {
-            let Some(token) = self.session.slot().take() else {
-                return Ok(());
-            };
-            let req = requests::with_bearer(requests::logout(self.base()), &token.access_token);
-            let (head, body) = self.session.engine.send(io, &req).await?;
-            responses::expect_success("logout()", &head, &body, io.now_ms())
+            match call? {
+                Call::Token => Ok(Answer::Token(self.session.token(io).await?)),
+                Call::List(path) => {
+                    let mut none = NoEntries;
+                    let sink = sink.unwrap_or(&mut none);
+                    self.list_dir_within(io, path.as_deref(), None, sink)
+                        .await?;
+                    Ok(Answer::Done)
+                }
+                Call::Check { req, subject, why } => {
+                    let drop = why.map(|why| DropReason {
+                        subject: &subject,
+                        why,
+                    });
+                    let (head, body) = self.send(io, &req, drop).await?;
+                    responses::expect_success(&subject, &head, &body, io.now_ms())?;
+                    Ok(Answer::Done)
+                }
+                Call::Open {
+                    req,
+                    subject,
+                    why,
+                    resume,
+                } => {
+                    let drop = DropReason {
+                        subject: &subject,
+                        why,
+                    };
+                    let open = self.open_download(io, &req, drop).await?;
+                    if let Some(o) = resume {
+                        check_resumed(&subject, &open.head, o)?;
+                    }
+                    Ok(Answer::Opened(open, subject))
+                }
+                Call::Logout => {
+                    let Some(token) = self.session.slot().take() else {
+                        return Ok(Answer::Done);
+                    };
+                    let req =
+                        requests::with_bearer(requests::logout(self.base()), &token.access_token);
+                    let (head, body) = self.session.engine.send(io, &req).await?;
+                    responses::expect_success("logout()", &head, &body, io.now_ms())?;
+                    Ok(Answer::Done)
+                }
+            }
         })
         .await
+    }
+}
+
+/// One call of the client, built without I/O: what [`EchangeClient::run`] runs.
+pub(crate) enum Call {
+    /// The current token.
+    Token,
+    /// Forget the token and invalidate it on the server.
+    Logout,
+    /// List a folder (`None`: the home or start folder).
+    List(Option<String>),
+    /// A request answered by a plain success (the calls that change the tree, uploads);
+    /// `why` explains a connection the server closed without answering.
+    Check {
+        req: Request,
+        subject: String,
+        why: Option<&'static str>,
+    },
+    /// A download: resolves with the open response (a resumed one must start at `resume`).
+    Open {
+        req: Request,
+        subject: String,
+        why: &'static str,
+        resume: Option<u64>,
+    },
+}
+
+/// The answer of a [`Call`].
+pub(crate) enum Answer<B> {
+    /// [`Call::Token`].
+    Token(Token),
+    /// A call that answers nothing.
+    Done,
+    /// [`Call::Open`]: the open response and the call's subject (for messages).
+    Opened(
+        Opened<B>,
+        #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))] String,
+    ),
+}
+
+fn mismatch<T>() -> Result<T> {
+    Err(Error::invalid_response(
+        "internal error: a call was answered with the wrong kind of value",
+    ))
+}
+
+/// A sink that drops the entries (a listing run without one).
+struct NoEntries;
+
+impl EntrySink for NoEntries {
+    fn reset(&mut self) {}
+
+    fn entry(&mut self, _: &super::listing::EntryRef<'_>) -> Result<()> {
+        Ok(())
     }
 }
 

@@ -5,11 +5,12 @@ use std::rc::Rc;
 use js_sys::{Function, Promise};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
+use web_sys::AbortSignal;
 
 use super::options::{self, Common};
 use super::stream;
 use super::{promise, to_value};
-use crate::echange::client::{Change, EchangeClient, EchangeConfig, Otp};
+use crate::echange::client::{Answer, Call, Change, EchangeClient, EchangeConfig, Otp};
 use crate::echange::listing::{EntryRef, EntrySink};
 use crate::echange::{Credentials, EntryType};
 use crate::error::Error;
@@ -188,35 +189,18 @@ impl JsEchangeClient {
 
     /// The current token `{ access_token, expires_at }` (cached while valid).
     pub fn token(&self, options: JsValue) -> Promise {
-        let (client, common) = (self.client.clone(), self.common.clone());
-        promise(async move {
-            let io = common.io(options::signal(&options, "token()")?);
-            let t = client.token(&io).await?;
-            to_value(&t)
-        })
+        self.call(Ok(Call::Token), &options, "token()", Then::Token)
     }
 
     /// Lists a folder: `listDir(path?, { signal? })`.
     #[wasm_bindgen(js_name = listDir)]
     pub fn list_dir(&self, path: JsValue, options: JsValue) -> Promise {
-        let (client, common) = (self.client.clone(), self.common.clone());
-        promise(async move {
-            let path = match path.as_string() {
-                Some(p) => Some(p),
-                None if path.is_undefined() || path.is_null() => None,
-                None => {
-                    return Err(Error::invalid_input("listDir(): `path` must be a string").into())
-                }
-            };
-            let io = common.io(options::signal(&options, "listDir()")?);
-            // Entries become JavaScript objects as they are parsed, a bounded batch at a time:
-            // the listing costs the module one body chunk and one batch, whatever its length.
-            let mut entries = JsEntries::new();
-            client
-                .list_dir_into(&io, path.as_deref(), &mut entries)
-                .await?;
-            Ok(entries.finish().into())
-        })
+        let call = match path.as_string() {
+            Some(p) => Ok(Call::List(Some(p))),
+            None if path.is_undefined() || path.is_null() => Ok(Call::List(None)),
+            None => Err(Error::invalid_input("listDir(): `path` must be a string")),
+        };
+        self.call(call, &options, "listDir()", Then::Entries)
     }
 
     /// Every descendant of a folder: `walk(path?, { concurrency?, maxDepth?, signal? })`.
@@ -268,121 +252,23 @@ impl JsEchangeClient {
     /// Folders and files as one zip, streamed: `downloadZip(paths, { onProgress?, signal? })`.
     #[wasm_bindgen(js_name = downloadZip)]
     pub fn download_zip(&self, paths: JsValue, options: JsValue) -> Promise {
-        let (client, common) = (self.client.clone(), self.common.clone());
-        promise(async move {
-            let list: Vec<String> = if js_sys::Array::is_array(&paths) {
-                js_sys::Array::from(&paths)
-                    .iter()
-                    .map(|v| v.as_string())
-                    .collect::<Option<Vec<String>>>()
-                    .ok_or_else(|| {
-                        Error::invalid_input("downloadZip(): `paths` must be an array of strings")
-                    })?
-            } else {
-                return Err(Error::invalid_input(
-                    "downloadZip(): `paths` must be an array of strings",
-                )
-                .into());
-            };
-            let on_progress = progress_option(&options, "downloadZip()")?;
-            let io = common.io(options::signal(&options, "downloadZip()")?);
-            let open = client.download_zip(&io, &list).await?;
-            let subject = crate::echange::client::zip_subject(list.len());
-            stream::body_stream(open, subject, None, on_progress)
-        })
+        let ready = self.download_zip_call(&paths, &options);
+        self.run(ready)
     }
 
     /// A file as a stream: `downloadFile(path, { offset?, onProgress?, signal? })`.
     #[wasm_bindgen(js_name = downloadFile)]
     pub fn download_file(&self, path: JsValue, options: JsValue) -> Promise {
-        let (client, common) = (self.client.clone(), self.common.clone());
-        promise(async move {
-            let path = required_path(&path, "downloadFile()")?;
-            let offset = options::uint(
-                &options,
-                "downloadFile()",
-                "offset",
-                9_007_199_254_740_991.0,
-            )?
-            .map(|n| n as u64);
-            let on_progress = progress_option(&options, "downloadFile()")?;
-            let io = common.io(options::signal(&options, "downloadFile()")?);
-            let open = client.download_file(&io, &path, offset).await?;
-            let encoded = open
-                .head
-                .header("content-encoding")
-                .is_some_and(|v| !v.eq_ignore_ascii_case("identity"));
-            let expected = if encoded {
-                None
-            } else {
-                open.head.content_length()
-            };
-            stream::body_stream(
-                open,
-                format!("downloadFile(\"{path}\")"),
-                expected,
-                on_progress,
-            )
-        })
+        let ready = self.download_file_call(&path, &options);
+        self.run(ready)
     }
 
     /// Uploads: `uploadFile(path, data, { mkdirParents?, mtime?, signal? })`; `data` is a Blob,
     /// ArrayBuffer, Uint8Array or ReadableStream.
     #[wasm_bindgen(js_name = uploadFile)]
     pub fn upload_file(&self, path: JsValue, data: JsValue, options: JsValue) -> Promise {
-        let (client, common) = (self.client.clone(), self.common.clone());
-        promise(async move {
-            const W: &str = "uploadFile()";
-            let path = required_path(&path, W)?;
-            let parents = options::boolean(&options, W, "mkdirParents")?.unwrap_or(false);
-            let mtime = match options::field(&options, "mtime") {
-                None => None,
-                Some(d) => {
-                    let ms = d
-                        .dyn_ref::<js_sys::Date>()
-                        .map(|d| d.get_time())
-                        .filter(|t| t.is_finite());
-                    Some(ms.ok_or_else(|| {
-                        Error::invalid_input("uploadFile(): option `mtime` must be a valid Date")
-                    })? as i64)
-                }
-            };
-            let signal = options::signal(&options, W)?;
-            let is_stream = crate::http::fetch::is_readable_stream(&data);
-            let is_bytes = data.is_instance_of::<js_sys::Uint8Array>()
-                || data.is_instance_of::<js_sys::ArrayBuffer>()
-                || (data.is_object()
-                    && options::field(&data, "arrayBuffer").is_some()
-                    && options::field(&data, "size").is_some());
-            let (body, replayable) = if is_stream {
-                if stream::is_browser() {
-                    // Browsers only stream request bodies over HTTP/2; gather into a Blob (kept
-                    // on disk by the browser when large) so HTTP/1.1 servers work too.
-                    let blob = JsFuture::from(stream::stream_to_blob(&data))
-                        .await
-                        .map_err(|_| {
-                            Error::invalid_input(
-                                "uploadFile(): the data stream failed while it was read",
-                            )
-                        })?;
-                    (blob, true)
-                } else {
-                    (data, false)
-                }
-            } else if is_bytes {
-                (data, true)
-            } else {
-                return Err(Error::invalid_input(
-                    "uploadFile(): `data` must be a Blob, ArrayBuffer, Uint8Array or ReadableStream",
-                )
-                .into());
-            };
-            let io = common.io(signal).with_upload(body);
-            client
-                .upload_file(&io, &path, replayable, parents, mtime)
-                .await?;
-            Ok(JsValue::UNDEFINED)
-        })
+        let ready = self.upload_file_call(&path, data, &options);
+        self.run(ready)
     }
 
     /// Creates a folder: `mkdir(path, { parents?, signal? })`.
@@ -425,16 +311,11 @@ impl JsEchangeClient {
 
     /// Invalidates the current token on the server.
     pub fn logout(&self, options: JsValue) -> Promise {
-        let (client, common) = (self.client.clone(), self.common.clone());
-        promise(async move {
-            let io = common.io(options::signal(&options, "logout()")?);
-            client.logout(&io).await?;
-            Ok(JsValue::UNDEFINED)
-        })
+        self.call(Ok(Call::Logout), &options, "logout()", Then::Undefined)
     }
 }
 
-/// The arguments of a call that changes the tree, owned for the promise.
+/// The arguments of a call that changes the tree.
 enum ChangeArgs {
     Mkdir(String, bool),
     DeleteFile(String),
@@ -443,25 +324,228 @@ enum ChangeArgs {
     Copy(String, String),
 }
 
+/// What becomes of a call's answer in JavaScript.
+enum Then {
+    /// `undefined`.
+    Undefined,
+    /// The token as a plain object.
+    Token,
+    /// The listing's entries (gathered as they are parsed).
+    Entries,
+    /// The download as a stream; `file`: a file download (its length is known).
+    Stream { file: bool, on_progress: JsValue },
+}
+
+/// A call checked and built, with its signal: everything [`JsEchangeClient::run`] needs.
+struct Ready {
+    call: Result<Call, Error>,
+    signal: Option<AbortSignal>,
+    /// The body of an upload, and whether a stream must first be gathered into a Blob.
+    upload: Option<(JsValue, bool)>,
+    then: Then,
+}
+
 impl JsEchangeClient {
-    /// The five calls that change the tree share this one promise (one state machine in the
-    /// module). Arguments are checked first, then the signal, as each call did on its own.
-    fn change(&self, what: &str, args: Result<ChangeArgs, Error>, options: &JsValue) -> Promise {
+    /// A call's arguments checked (`call`), then its signal.
+    #[inline(never)]
+    fn call(
+        &self,
+        call: Result<Call, Error>,
+        options: &JsValue,
+        what: &str,
+        then: Then,
+    ) -> Promise {
+        let ready = call.and_then(|call| {
+            Ok(Ready {
+                signal: options::signal(options, what)?,
+                call: Ok(call),
+                upload: None,
+                then,
+            })
+        });
+        self.run(ready)
+    }
+
+    /// The promise of every call but `walk`: one non-generic function, so the module holds one
+    /// copy of the call's state machine. Errors of the arguments reject the promise.
+    #[inline(never)]
+    fn run(&self, ready: Result<Ready, Error>) -> Promise {
         let (client, common) = (self.client.clone(), self.common.clone());
-        let signal = args.and_then(|a| Ok((a, options::signal(options, what)?)));
         promise(async move {
-            let (args, signal) = signal?;
-            let io = common.io(signal);
-            let change = match &args {
+            let Ready {
+                call,
+                signal,
+                upload,
+                then,
+            } = ready?;
+            let mut io = common.io(signal);
+            if let Some((data, gather)) = upload {
+                let body = if gather {
+                    // Browsers only stream request bodies over HTTP/2; gather into a Blob (kept
+                    // on disk by the browser when large) so HTTP/1.1 servers work too.
+                    JsFuture::from(stream::stream_to_blob(&data))
+                        .await
+                        .map_err(|_| {
+                            Error::invalid_input(
+                                "uploadFile(): the data stream failed while it was read",
+                            )
+                        })?
+                } else {
+                    data
+                };
+                io = io.with_upload(body);
+            }
+            // Entries become JavaScript objects as they are parsed, a bounded batch at a time:
+            // the listing costs the module one body chunk and one batch, whatever its length.
+            let mut entries = match then {
+                Then::Entries => Some(JsEntries::new()),
+                _ => None,
+            };
+            let sink = entries.as_mut().map(|e| e as &mut dyn EntrySink);
+            let answer = client.run(&io, call, sink).await?;
+            match (answer, then) {
+                (Answer::Token(t), _) => to_value(&t),
+                (Answer::Opened(open, subject), Then::Stream { file, on_progress }) => {
+                    let expected = if file { file_length(&open.head) } else { None };
+                    stream::body_stream(open, subject, expected, on_progress)
+                }
+                _ => Ok(entries.map_or(JsValue::UNDEFINED, |e| e.finish().into())),
+            }
+        })
+    }
+
+    #[inline(never)]
+    fn download_zip_call(&self, paths: &JsValue, options: &JsValue) -> Result<Ready, Error> {
+        const W: &str = "downloadZip()";
+        let list: Vec<String> = if js_sys::Array::is_array(paths) {
+            js_sys::Array::from(paths)
+                .iter()
+                .map(|v| v.as_string())
+                .collect::<Option<Vec<String>>>()
+                .ok_or_else(|| {
+                    Error::invalid_input("downloadZip(): `paths` must be an array of strings")
+                })?
+        } else {
+            return Err(Error::invalid_input(
+                "downloadZip(): `paths` must be an array of strings",
+            ));
+        };
+        let on_progress = progress_option(options, W)?;
+        Ok(Ready {
+            signal: options::signal(options, W)?,
+            call: self.client.prepare_download_zip(&list),
+            upload: None,
+            then: Then::Stream {
+                file: false,
+                on_progress,
+            },
+        })
+    }
+
+    #[inline(never)]
+    fn download_file_call(&self, path: &JsValue, options: &JsValue) -> Result<Ready, Error> {
+        const W: &str = "downloadFile()";
+        let path = required_path(path, W)?;
+        let offset =
+            options::uint(options, W, "offset", 9_007_199_254_740_991.0)?.map(|n| n as u64);
+        let on_progress = progress_option(options, W)?;
+        Ok(Ready {
+            signal: options::signal(options, W)?,
+            call: self.client.prepare_download_file(&path, offset),
+            upload: None,
+            then: Then::Stream {
+                file: true,
+                on_progress,
+            },
+        })
+    }
+
+    #[inline(never)]
+    fn upload_file_call(
+        &self,
+        path: &JsValue,
+        data: JsValue,
+        options: &JsValue,
+    ) -> Result<Ready, Error> {
+        const W: &str = "uploadFile()";
+        let path = required_path(path, W)?;
+        let parents = options::boolean(options, W, "mkdirParents")?.unwrap_or(false);
+        let mtime = match options::field(options, "mtime") {
+            None => None,
+            Some(d) => {
+                let ms = d
+                    .dyn_ref::<js_sys::Date>()
+                    .map(|d| d.get_time())
+                    .filter(|t| t.is_finite());
+                Some(ms.ok_or_else(|| {
+                    Error::invalid_input("uploadFile(): option `mtime` must be a valid Date")
+                })? as i64)
+            }
+        };
+        let signal = options::signal(options, W)?;
+        let is_stream = crate::http::fetch::is_readable_stream(&data);
+        let is_bytes = data.is_instance_of::<js_sys::Uint8Array>()
+            || data.is_instance_of::<js_sys::ArrayBuffer>()
+            || (data.is_object()
+                && options::field(&data, "arrayBuffer").is_some()
+                && options::field(&data, "size").is_some());
+        let (upload, replayable) = if is_stream {
+            if stream::is_browser() {
+                ((data, true), true)
+            } else {
+                ((data, false), false)
+            }
+        } else if is_bytes {
+            ((data, false), true)
+        } else {
+            return Err(Error::invalid_input(
+                "uploadFile(): `data` must be a Blob, ArrayBuffer, Uint8Array or ReadableStream",
+            ));
+        };
+        Ok(Ready {
+            signal,
+            call: self
+                .client
+                .prepare_upload_file(&path, replayable, parents, mtime),
+            upload: Some(upload),
+            then: Then::Undefined,
+        })
+    }
+
+    /// The five calls that change the tree: arguments are checked first, then the signal, as
+    /// each call did on its own.
+    #[inline(never)]
+    fn change(&self, what: &str, args: Result<ChangeArgs, Error>, options: &JsValue) -> Promise {
+        let call = args.map(|args| {
+            self.client.prepare_change(match &args {
                 ChangeArgs::Mkdir(p, parents) => Change::Mkdir(p, *parents),
                 ChangeArgs::DeleteFile(p) => Change::DeleteFile(p),
                 ChangeArgs::DeleteDir(p) => Change::DeleteDir(p),
                 ChangeArgs::Move(f, t) => Change::Move(f, t),
                 ChangeArgs::Copy(f, t) => Change::Copy(f, t),
-            };
-            client.change(&io, change).await?;
-            Ok(JsValue::UNDEFINED)
-        })
+            })
+        });
+        let ready = call.and_then(|call| {
+            Ok(Ready {
+                signal: options::signal(options, what)?,
+                call,
+                upload: None,
+                then: Then::Undefined,
+            })
+        });
+        self.run(ready)
+    }
+}
+
+/// The length a file download announces (none when the body is encoded).
+fn file_length(head: &crate::http::ResponseHead) -> Option<u64> {
+    let encoded = head
+        .header("content-encoding")
+        .is_some_and(|v| !v.eq_ignore_ascii_case("identity"));
+    if encoded {
+        None
+    } else {
+        head.content_length()
     }
 }
 

@@ -9,7 +9,7 @@ use wasm_bindgen::prelude::*;
 use super::options::{self, Common};
 use super::{promise, to_value};
 use crate::error::Error;
-use crate::pre_etat_date::client::{OrderCall, PreEtatDateClient, PreEtatDateConfig};
+use crate::pre_etat_date::client::{Answer, Call, PreEtatDateClient, PreEtatDateConfig};
 use crate::pre_etat_date::{
     document_type_label, issues_to_error, validate_order_value, Lang, LegacyRefreshRequest,
     OrderRequest, OrderState, RefreshRequest, Transaction,
@@ -93,83 +93,42 @@ impl JsPreEtatDateClient {
 
     /// `POST /account/auth`: `{ access_token }`.
     pub fn authenticate(&self, options: JsValue) -> Promise {
-        let (client, common) = (self.client.clone(), self.common.clone());
-        promise(async move {
-            let io = common.io(options::signal(&options, "authenticate()")?);
-            let t = client.authenticate(&io).await?;
-            let o = js_sys::Object::new();
-            Reflect::set(
-                &o,
-                &"access_token".into(),
-                &JsValue::from_str(&t.access_token),
-            )?;
-            Ok(o.into())
-        })
+        let call = self.client.prepare_authenticate();
+        self.call(Ok(call), &options, "authenticate()")
     }
 
     /// `GET /health`: the envelope's payload (any 2xx is healthy).
     pub fn health(&self, options: JsValue) -> Promise {
-        let (client, common) = (self.client.clone(), self.common.clone());
-        promise(async move {
-            let io = common.io(options::signal(&options, "health()")?);
-            let v = client.health(&io).await?;
-            to_value(&v)
-        })
+        let call = self.client.prepare_health();
+        self.call(Ok(call), &options, "health()")
     }
 
     /// `POST /order/` after `validateOrder`; never retried automatically.
     #[wasm_bindgen(js_name = createOrder)]
     pub fn create_order(&self, order: JsValue, options: JsValue) -> Promise {
-        let call = json_of(&order, "createOrder()")
-            .and_then(|v| checked_order(&v))
-            .map(|order| self.client.prepare_create_order(&order));
-        self.order_promise(call, options, "createOrder()")
+        let call = self.create_order_call(&order);
+        self.call(call, &options, "createOrder()")
     }
 
     /// `POST /order/{orderid}/refresh`.
     #[wasm_bindgen(js_name = requestRefresh)]
     pub fn request_refresh(&self, orderid: JsValue, req: JsValue, options: JsValue) -> Promise {
-        let call = orderid
-            .as_string()
-            .ok_or_else(|| Error::invalid_input("requestRefresh(): `orderid` must be a string"))
-            .and_then(|orderid| {
-                let req = RefreshRequest::from_json_value(json_of(&req, "requestRefresh()")?)?;
-                Ok(self.client.prepare_refresh(&orderid, &req))
-            });
-        self.order_promise(call, options, "requestRefresh()")
+        let call = self.refresh_call(&orderid, &req);
+        self.call(call, &options, "requestRefresh()")
     }
 
     /// Deprecated `POST /order/needrefresh` (orderid and account in the body).
     #[wasm_bindgen(js_name = requestRefreshLegacy)]
-    #[allow(deprecated)]
     pub fn request_refresh_legacy(&self, req: JsValue, options: JsValue) -> Promise {
-        let call = json_of(&req, "requestRefreshLegacy()")
-            .and_then(LegacyRefreshRequest::from_json_value)
-            .map(|req| self.client.prepare_refresh_legacy(&req));
-        self.order_promise(call, options, "requestRefreshLegacy()")
+        let call = self.refresh_legacy_call(&req);
+        self.call(call, &options, "requestRefreshLegacy()")
     }
 
     /// `POST /order/test/webhook-events`: asks the service to send a webhook for a test order.
     #[wasm_bindgen(js_name = sendTestWebhook)]
     pub fn send_test_webhook(&self, orderid: JsValue, event: JsValue, options: JsValue) -> Promise {
-        let (client, common) = (self.client.clone(), self.common.clone());
-        promise(async move {
-            let orderid = orderid.as_string().ok_or_else(|| {
-                Error::invalid_input("sendTestWebhook(): `orderid` must be a string")
-            })?;
-            let event = event
-                .as_string()
-                .map(|s| OrderState::from_wire(&s))
-                .filter(|s| s.is_known())
-                .ok_or_else(|| {
-                    Error::invalid_input(
-                        "sendTestWebhook(): `event` must be one of confirmed, received, waiting, done, need-refresh",
-                    )
-                })?;
-            let io = common.io(options::signal(&options, "sendTestWebhook()")?);
-            let v = client.send_test_webhook(&io, &orderid, &event).await?;
-            to_value(&v)
-        })
+        let call = self.test_webhook_call(&orderid, &event);
+        self.call(call, &options, "sendTestWebhook()")
     }
 
     /// The checks `createOrder` runs before sending.
@@ -196,21 +155,66 @@ impl JsPreEtatDateClient {
 }
 
 impl JsPreEtatDateClient {
-    /// The promise of an order route: one non-generic function for the three, so the module
-    /// holds one copy of the call's state machine. Input errors reject the promise, as before.
-    fn order_promise(
-        &self,
-        call: Result<OrderCall, Error>,
-        options: JsValue,
-        what: &'static str,
-    ) -> Promise {
+    /// The promise of every network call: one non-generic function, so the module holds one
+    /// copy of the call's state machine. The call's arguments are checked first, then the
+    /// signal; their errors reject the promise.
+    fn call(&self, call: Result<Call, Error>, options: &JsValue, what: &'static str) -> Promise {
         let (client, common) = (self.client.clone(), self.common.clone());
+        let ready = call.and_then(|c| Ok((c, options::signal(options, what)?)));
         promise(async move {
-            let call = call?;
-            let io = common.io(options::signal(&options, what)?);
-            let t = client.send_order(&io, call).await?;
-            transaction_value(&t)
+            let (call, signal) = ready?;
+            let io = common.io(signal);
+            match client.run(&io, call).await? {
+                Answer::Token(t) => {
+                    let o = js_sys::Object::new();
+                    Reflect::set(
+                        &o,
+                        &"access_token".into(),
+                        &JsValue::from_str(&t.access_token),
+                    )?;
+                    Ok(o.into())
+                }
+                Answer::Value(v) => to_value(&v),
+                Answer::Transaction(t) => transaction_value(&t),
+            }
         })
+    }
+
+    fn create_order_call(&self, order: &JsValue) -> Result<Call, Error> {
+        json_of(order, "createOrder()")
+            .and_then(|v| checked_order(&v))
+            .map(|order| self.client.prepare_create_order(&order))
+    }
+
+    fn refresh_call(&self, orderid: &JsValue, req: &JsValue) -> Result<Call, Error> {
+        let orderid = orderid
+            .as_string()
+            .ok_or_else(|| Error::invalid_input("requestRefresh(): `orderid` must be a string"))?;
+        let req = RefreshRequest::from_json_value(json_of(req, "requestRefresh()")?)?;
+        Ok(self.client.prepare_refresh(&orderid, &req))
+    }
+
+    #[allow(deprecated)]
+    fn refresh_legacy_call(&self, req: &JsValue) -> Result<Call, Error> {
+        json_of(req, "requestRefreshLegacy()")
+            .and_then(LegacyRefreshRequest::from_json_value)
+            .map(|req| self.client.prepare_refresh_legacy(&req))
+    }
+
+    fn test_webhook_call(&self, orderid: &JsValue, event: &JsValue) -> Result<Call, Error> {
+        let orderid = orderid
+            .as_string()
+            .ok_or_else(|| Error::invalid_input("sendTestWebhook(): `orderid` must be a string"))?;
+        let event = event
+            .as_string()
+            .map(|s| OrderState::from_wire(&s))
+            .filter(|s| s.is_known())
+            .ok_or_else(|| {
+                Error::invalid_input(
+                    "sendTestWebhook(): `event` must be one of confirmed, received, waiting, done, need-refresh",
+                )
+            })?;
+        Ok(self.client.prepare_test_webhook(&orderid, &event))
     }
 }
 

@@ -144,14 +144,6 @@ fn header_safe(value: &str) -> bool {
     !value.trim().is_empty() && value.bytes().all(|b| (0x20..0x7f).contains(&b))
 }
 
-/// One of the order routes (create, refresh, legacy refresh), checked and built: what
-/// [`PreEtatDateClient::send_order`] sends.
-pub(crate) struct OrderCall {
-    operation: &'static str,
-    secrets: Vec<String>,
-    request: Result<Request>,
-}
-
 /// Client for the PRE-ETAT.DATE API. Cheap to clone (clones share the token).
 #[derive(Clone)]
 pub struct PreEtatDateClient {
@@ -231,12 +223,8 @@ impl PreEtatDateClient {
         &self.session.auth.base
     }
 
-    /// Runs a call and scrubs every secret of the client from its error.
-    async fn scrubbing<T>(&self, call: impl std::future::Future<Output = Result<T>>) -> Result<T> {
-        self.scrubbing_with(Vec::new(), call).await
-    }
-
-    /// [`Self::scrubbing`], with the call's own secrets (a syndic's credentials) too.
+    /// Runs a call and scrubs every secret of the client from its error, and the call's own
+    /// secrets (a syndic's credentials) too.
     async fn scrubbing_with<T>(
         &self,
         extra: Vec<String>,
@@ -252,32 +240,22 @@ impl PreEtatDateClient {
     /// `POST /account/auth`: logs in now (joining a login already running) and caches the
     /// token. `invalid_input` when the client has no e-mail and password.
     pub async fn authenticate<I: Io>(&self, io: &I) -> Result<AccessToken> {
-        self.scrubbing(async move {
-            if !self.auth().can_login() {
-                return Err(Error::invalid_input(
-                    "authenticate failed: the client has no email and password to log in with",
-                ));
-            }
-            let access_token = self.session.login(io).await?;
-            Ok(AccessToken { access_token })
-        })
-        .await
+        self.run(io, self.prepare_authenticate())
+            .await?
+            .into_token()
     }
 
     /// `GET /health` (API key only): any 2xx is healthy; returns the JSON body, if any.
     pub async fn health<I: Io>(&self, io: &I) -> Result<Value> {
-        self.scrubbing(async move {
-            let req = requests::health(&self.auth().base, &self.auth().api_key);
-            let (head, body) = self.session.engine.send(io, &req).await?;
-            responses::parse_health(&head, &body)
-        })
-        .await
+        self.run(io, self.prepare_health()).await?.into_value()
     }
 
     /// `POST /order/`: validated first (`invalid_input` before any request), never retried;
     /// replayed once after a refused token (no order was created then).
     pub async fn create_order<I: Io>(&self, io: &I, order: &OrderRequest) -> Result<Transaction> {
-        self.send_order(io, self.prepare_create_order(order)).await
+        self.run(io, self.prepare_create_order(order))
+            .await?
+            .into_transaction()
     }
 
     /// `POST /order/{orderid}/refresh`, validated first.
@@ -287,8 +265,9 @@ impl PreEtatDateClient {
         orderid: &str,
         refresh: &RefreshRequest,
     ) -> Result<Transaction> {
-        self.send_order(io, self.prepare_refresh(orderid, refresh))
-            .await
+        self.run(io, self.prepare_refresh(orderid, refresh))
+            .await?
+            .into_transaction()
     }
 
     /// `POST /order/needrefresh`, the vendor's deprecated form of [`Self::request_refresh`].
@@ -297,75 +276,9 @@ impl PreEtatDateClient {
         io: &I,
         refresh: &LegacyRefreshRequest,
     ) -> Result<Transaction> {
-        self.send_order(io, self.prepare_refresh_legacy(refresh))
-            .await
-    }
-
-    /// The checked request of [`Self::create_order`].
-    pub(crate) fn prepare_create_order(&self, order: &OrderRequest) -> OrderCall {
-        self.prepare(
-            op::CREATE_ORDER,
-            order.syndic.as_ref(),
-            validate_order(order),
-            |base, key| requests::create_order(base, key, "", order),
-        )
-    }
-
-    /// The checked request of [`Self::request_refresh`].
-    pub(crate) fn prepare_refresh(&self, orderid: &str, refresh: &RefreshRequest) -> OrderCall {
-        self.prepare(
-            op::REQUEST_REFRESH,
-            refresh.syndic.as_ref(),
-            validate_refresh(refresh),
-            |base, key| requests::refresh(base, key, "", orderid, refresh),
-        )
-    }
-
-    /// The checked request of [`Self::request_refresh_legacy`].
-    pub(crate) fn prepare_refresh_legacy(&self, refresh: &LegacyRefreshRequest) -> OrderCall {
-        self.prepare(
-            op::REQUEST_REFRESH_LEGACY,
-            refresh.syndic.as_ref(),
-            validate_legacy_refresh(refresh),
-            |base, key| requests::refresh_legacy(base, key, "", refresh),
-        )
-    }
-
-    /// An order call: the request `build` makes when validation found no issue, else the
-    /// `invalid_input` error listing them; the syndic's credentials are the call's secrets.
-    fn prepare(
-        &self,
-        operation: &'static str,
-        syndic: Option<&super::model::Syndic>,
-        issues: Vec<ValidationIssue>,
-        build: impl FnOnce(&BaseUrl, &str) -> Result<Request>,
-    ) -> OrderCall {
-        let a = self.auth();
-        OrderCall {
-            operation,
-            secrets: syndic_secrets(syndic),
-            request: if issues.is_empty() {
-                build(&a.base, &a.api_key)
-            } else {
-                Err(issues_to_error(operation, &issues))
-            },
-        }
-    }
-
-    /// Sends a prepared order call (never retried, replayed once after a refused token) and
-    /// reads the order it returns; every error is scrubbed of the call's secrets. One function
-    /// for the three order routes, so the module holds its state machine once.
-    pub(crate) async fn send_order<I: Io>(&self, io: &I, call: OrderCall) -> Result<Transaction> {
-        let OrderCall {
-            operation,
-            secrets,
-            request,
-        } = call;
-        self.scrubbing_with(secrets, async move {
-            let (head, body) = self.session.send(io, &request?).await?;
-            responses::parse_transaction(operation, &head, &body)
-        })
-        .await
+        self.run(io, self.prepare_refresh_legacy(refresh))
+            .await?
+            .into_transaction()
     }
 
     /// `POST /order/test/webhook-events`: asks the service to send `event` for `orderid`.
@@ -376,13 +289,201 @@ impl PreEtatDateClient {
         orderid: &str,
         event: &OrderState,
     ) -> Result<Value> {
-        self.scrubbing(async move {
-            let a = self.auth();
-            let req = requests::send_test_webhook(&a.base, &a.api_key, "", orderid, event)?;
-            let (head, body) = self.session.send(io, &req).await?;
-            responses::parse_ack(op::SEND_TEST_WEBHOOK, &head, &body)
+        self.run(io, self.prepare_test_webhook(orderid, event))
+            .await?
+            .into_value()
+    }
+
+    /// The call of [`Self::authenticate`].
+    pub(crate) fn prepare_authenticate(&self) -> Call {
+        Call::new(op::AUTHENTICATE, Send::Login, Read::Token)
+    }
+
+    /// The call of [`Self::health`].
+    pub(crate) fn prepare_health(&self) -> Call {
+        let a = self.auth();
+        Call::new(
+            op::HEALTH,
+            Send::Plain(requests::health(&a.base, &a.api_key)),
+            Read::Health,
+        )
+    }
+
+    /// The call of [`Self::send_test_webhook`].
+    pub(crate) fn prepare_test_webhook(&self, orderid: &str, event: &OrderState) -> Call {
+        let a = self.auth();
+        let req = requests::send_test_webhook(&a.base, &a.api_key, "", orderid, event);
+        Call::new(op::SEND_TEST_WEBHOOK, Send::Authed(req), Read::Ack)
+    }
+
+    /// The checked request of [`Self::create_order`].
+    pub(crate) fn prepare_create_order(&self, order: &OrderRequest) -> Call {
+        self.prepare(
+            op::CREATE_ORDER,
+            order.syndic.as_ref(),
+            validate_order(order),
+            &|base, key| requests::create_order(base, key, "", order),
+        )
+    }
+
+    /// The checked request of [`Self::request_refresh`].
+    pub(crate) fn prepare_refresh(&self, orderid: &str, refresh: &RefreshRequest) -> Call {
+        self.prepare(
+            op::REQUEST_REFRESH,
+            refresh.syndic.as_ref(),
+            validate_refresh(refresh),
+            &|base, key| requests::refresh(base, key, "", orderid, refresh),
+        )
+    }
+
+    /// The checked request of [`Self::request_refresh_legacy`].
+    pub(crate) fn prepare_refresh_legacy(&self, refresh: &LegacyRefreshRequest) -> Call {
+        self.prepare(
+            op::REQUEST_REFRESH_LEGACY,
+            refresh.syndic.as_ref(),
+            validate_legacy_refresh(refresh),
+            &|base, key| requests::refresh_legacy(base, key, "", refresh),
+        )
+    }
+
+    /// An order call: the request `build` makes when validation found no issue, else the
+    /// `invalid_input` error listing them; the syndic's credentials are the call's secrets.
+    fn prepare(
+        &self,
+        operation: &'static str,
+        syndic: Option<&super::model::Syndic>,
+        issues: Vec<ValidationIssue>,
+        build: &dyn Fn(&BaseUrl, &str) -> Result<Request>,
+    ) -> Call {
+        let a = self.auth();
+        let request = if issues.is_empty() {
+            build(&a.base, &a.api_key)
+        } else {
+            Err(issues_to_error(operation, &issues))
+        };
+        let mut call = Call::new(operation, Send::Authed(request), Read::Transaction);
+        call.secrets = syndic_secrets(syndic);
+        call
+    }
+
+    /// Runs a prepared call: sends it (a login, a request with the API key only, or one with
+    /// the token, replayed once after a refused token) and reads its answer; every error is
+    /// scrubbed of the client's and the call's secrets. Every method goes through this one
+    /// function, so the module holds one state machine for all of them.
+    pub(crate) async fn run<I: Io>(&self, io: &I, call: Call) -> Result<Answer> {
+        let Call {
+            operation,
+            secrets,
+            send,
+            read,
+        } = call;
+        self.scrubbing_with(secrets, async move {
+            let (head, body) = match send {
+                Send::Login => {
+                    if !self.auth().can_login() {
+                        return Err(Error::invalid_input(
+                            "authenticate failed: the client has no email and password to log in with",
+                        ));
+                    }
+                    let access_token = self.session.login(io).await?;
+                    return Ok(Answer::Token(AccessToken { access_token }));
+                }
+                Send::Plain(req) => self.session.engine.send(io, &req).await?,
+                Send::Authed(req) => self.session.send(io, &req?).await?,
+            };
+            Ok(match read {
+                Read::Health => Answer::Value(responses::parse_health(&head, &body)?),
+                Read::Ack => Answer::Value(responses::parse_ack(operation, &head, &body)?),
+                // A login answered above: `Read::Token` never reaches this point.
+                Read::Transaction | Read::Token => {
+                    Answer::Transaction(responses::parse_transaction(operation, &head, &body)?)
+                }
+            })
         })
         .await
+    }
+}
+
+/// How a prepared [`Call`] is sent.
+enum Send {
+    /// A login (`authenticate`).
+    Login,
+    /// With the API key only.
+    Plain(Request),
+    /// With the token too (or the error that stopped the request from being built).
+    Authed(Result<Request>),
+}
+
+/// How the answer of a prepared [`Call`] is read.
+#[derive(Clone, Copy)]
+enum Read {
+    /// The token of a login.
+    Token,
+    /// `parse_health`.
+    Health,
+    /// `parse_ack`.
+    Ack,
+    /// The order the order routes return.
+    Transaction,
+}
+
+/// One call of the client, checked and built without I/O: what [`PreEtatDateClient::run`]
+/// runs.
+pub(crate) struct Call {
+    operation: &'static str,
+    secrets: Vec<String>,
+    send: Send,
+    read: Read,
+}
+
+impl Call {
+    fn new(operation: &'static str, send: Send, read: Read) -> Call {
+        Call {
+            operation,
+            secrets: Vec::new(),
+            send,
+            read,
+        }
+    }
+}
+
+/// The answer of a [`Call`]: built once per call and moved out at once, so its size is no cost.
+#[allow(clippy::large_enum_variant)]
+pub(crate) enum Answer {
+    /// `authenticate`.
+    Token(AccessToken),
+    /// `health`, `sendTestWebhook`: the envelope's payload.
+    Value(Value),
+    /// The order routes.
+    Transaction(Transaction),
+}
+
+impl Answer {
+    fn mismatch<T>() -> Result<T> {
+        Err(Error::invalid_response(
+            "internal error: a call was answered with the wrong kind of value",
+        ))
+    }
+
+    fn into_token(self) -> Result<AccessToken> {
+        match self {
+            Answer::Token(t) => Ok(t),
+            _ => Answer::mismatch(),
+        }
+    }
+
+    fn into_value(self) -> Result<Value> {
+        match self {
+            Answer::Value(v) => Ok(v),
+            _ => Answer::mismatch(),
+        }
+    }
+
+    fn into_transaction(self) -> Result<Transaction> {
+        match self {
+            Answer::Transaction(t) => Ok(t),
+            _ => Answer::mismatch(),
+        }
     }
 }
 
