@@ -1255,6 +1255,96 @@ mod tests {
         );
     }
 
+    /// Strings are written as serde_json wrote them: every character below U+0020, `"`, `\\`,
+    /// and a mix of ASCII, U+007F, U+2028 and characters of two to four bytes.
+    #[test]
+    fn strings_are_written_as_serde_json_wrote_them() {
+        let mut cases: Vec<String> = (0u8..0x80).map(|b| char::from(b).to_string()).collect();
+        cases.extend(
+            [
+                "",
+                "a\"b\\c",
+                "\u{2028}\u{2029}",
+                "é€😀",
+                "\u{7f}\u{80}\u{ffff}",
+            ]
+            .map(String::from),
+        );
+        let alphabet: Vec<char> = "ab \"\\/\n\r\t\u{8}\u{c}\u{0}\u{1f}\u{7f}é€😀\u{2028}"
+            .chars()
+            .collect();
+        let mut seed = 0x853c_49e6_748f_ea9bu64;
+        for _ in 0..5000 {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            let n = (seed % 16) as usize;
+            cases.push(
+                (0..n)
+                    .map(|i| alphabet[((seed >> (i * 4)) as usize) % alphabet.len()])
+                    .collect(),
+            );
+        }
+        for c in &cases {
+            let mut ours = String::new();
+            write_str(&mut ours, c);
+            assert_eq!(ours, serde_json::to_string(c).unwrap(), "{c:?}");
+            assert_eq!(c.to_json(), ours);
+            assert_eq!(parse(&ours), Ok(Json::Str(c.clone())));
+        }
+    }
+
+    #[test]
+    fn integers_are_written_as_serde_json_wrote_them() {
+        for n in [
+            0u64,
+            1,
+            9,
+            10,
+            99,
+            100,
+            12345,
+            u64::from(u32::MAX),
+            u64::MAX - 1,
+            u64::MAX,
+        ] {
+            assert_eq!(n.to_json(), serde_json::to_string(&n).unwrap());
+        }
+        for n in [0i64, -1, 1, -10, i64::MIN, i64::MIN + 1, i64::MAX] {
+            assert_eq!(n.to_json(), serde_json::to_string(&n).unwrap());
+        }
+        assert_eq!(u32::MAX.to_json(), "4294967295");
+        assert_eq!(7u16.to_json(), "7");
+        assert_eq!(usize::MAX.to_json(), usize::MAX.to_string());
+        assert_eq!(Some(true).to_json(), "true");
+        assert_eq!(None::<bool>.to_json(), "null");
+        assert_eq!(vec!["a", "b"].to_json(), r#"["a","b"]"#);
+        assert_eq!(Vec::<u64>::new().to_json(), "[]");
+    }
+
+    /// A parsed value is written back as it was read, less the white space: numbers verbatim,
+    /// members in order, duplicate keys kept (`JSON.parse` of the text keeps the last).
+    #[test]
+    fn values_are_written_back_as_read() {
+        for text in [
+            "null",
+            "[true,false,null]",
+            r#"{"a":1,"b":[1.50,-0,1E+2,18446744073709551616],"a":"x","c":{}}"#,
+            r#"["\"\\\n\u0001é😀"]"#,
+            "[[[[]]],{}]",
+        ] {
+            let v = parse(text).unwrap();
+            let written = v.to_json();
+            assert_eq!(written, text);
+            assert_eq!(parse(&written), Ok(v));
+        }
+        let mut o = Obj::new();
+        o.insert("k", Json::Num("1".into()));
+        o.insert("j", Json::Null);
+        o.insert("k", Json::Str("v".into()));
+        assert_eq!(Json::Obj(o).to_json(), r#"{"k":"v","j":null}"#);
+    }
+
     fn items(text: &str, open: u8) -> Option<Vec<(Option<String>, Value)>> {
         let mut out = Vec::new();
         each_item(text, open, |k, v| {

@@ -192,23 +192,30 @@ pub(crate) fn transaction(v: Json) -> Res<Transaction> {
 #[cfg(test)]
 mod tests {
     //! The hand-written readers agree with the serde derives on every input here: same success
-    //! and same value, or both an error.
+    //! and same value, or both an error; and what the crate writes of a value read is what the
+    //! serde derives wrote.
     use super::super::serde_ref::{self, SLegacyRefresh, SOrder, SRefresh, STransaction};
     use super::*;
-    use crate::json::testing::from_serde;
+    use crate::json::testing::{from_serde, to_serde};
+    use crate::json::ToJson;
     use serde::de::DeserializeOwned;
+    use serde::Serialize;
     use serde_json::{json, Value};
     use std::fmt::Debug;
 
-    /// Our reader and serde's derive of `S` (the type as it was) on the same value.
-    fn agree<S: DeserializeOwned, T: From<S> + PartialEq + Debug>(
+    /// Our reader and serde's derive of `S` (the type as it was) on the same value, then our
+    /// writer and serde's on what was read.
+    fn agree<S: DeserializeOwned + Serialize, T: From<S> + PartialEq + Debug + ToJson>(
         v: Value,
         read: impl Fn(&Json) -> Res<T>,
     ) {
         let ours = read(&from_serde(&v));
         let serde = serde_ref::read::<S, T>(&v);
         match (&ours, &serde) {
-            (Ok(a), Ok(b)) => assert_eq!(a, b, "{v}"),
+            (Ok(a), Ok((b, written))) => {
+                assert_eq!(a, b, "{v}");
+                assert_eq!(&to_serde(a), written, "{v}");
+            }
             (Err(_), Err(_)) => {}
             _ => panic!("{v}: ours {ours:?}, serde {serde:?}"),
         }
@@ -323,7 +330,10 @@ mod tests {
             let ours = transaction(from_serde(&v));
             let serde = serde_ref::read::<STransaction, Transaction>(&v);
             match (&ours, &serde) {
-                (Ok(a), Ok(b)) => assert_eq!(a, b, "{v}"),
+                (Ok(a), Ok((b, written))) => {
+                    assert_eq!(a, b, "{v}");
+                    assert_eq!(&to_serde(a), written, "{v}");
+                }
                 (Err(_), Err(_)) => {}
                 _ => panic!("{v}: ours {ours:?}, serde {serde:?}"),
             }

@@ -1,8 +1,8 @@
-//! The request and order types as serde's derives read them before the crate had its own JSON
-//! readers (the same fields and attributes), converted to the crate's types: the reference the
-//! readers' tests compare with.
+//! The request and order types as serde's derives read and wrote them before the crate had its
+//! own JSON readers and writers (the same fields and attributes), converted to the crate's
+//! types: the reference the readers' and writers' tests compare with.
 
-use serde::{Deserialize, Deserializer};
+use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
 
 use super::model::{Invoice, LegacyRefreshRequest, OrderMethod, OrderRequest, Owner};
@@ -12,7 +12,7 @@ use super::transaction::Transaction;
 use crate::json::testing::from_serde;
 use crate::json::Obj;
 
-#[derive(Clone, Copy, Deserialize)]
+#[derive(Clone, Copy, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub(crate) enum SMethod {
     Email,
@@ -30,7 +30,7 @@ impl From<SMethod> for OrderMethod {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Serialize)]
 pub(crate) struct SOwner {
     #[serde(default)]
     firstname: String,
@@ -38,7 +38,7 @@ pub(crate) struct SOwner {
     lastname: String,
 }
 
-#[derive(Default, Deserialize)]
+#[derive(Default, Deserialize, Serialize)]
 pub(crate) struct SInvoice {
     #[serde(default)]
     address: String,
@@ -50,7 +50,7 @@ pub(crate) struct SInvoice {
     lastname: String,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Serialize)]
 pub(crate) struct SSyndic {
     #[serde(default)]
     name: String,
@@ -58,7 +58,7 @@ pub(crate) struct SSyndic {
     username: String,
     #[serde(default)]
     password: String,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     url: Option<String>,
 }
 
@@ -87,11 +87,11 @@ fn syndic(s: SSyndic) -> Syndic {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Serialize)]
 pub(crate) struct SOrder {
     #[serde(default)]
     address: String,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     additional: Option<String>,
     #[serde(default)]
     city: String,
@@ -102,19 +102,19 @@ pub(crate) struct SOrder {
     #[serde(default)]
     invoice: SInvoice,
     method: SMethod,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     syndic: Option<SSyndic>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     documents: Option<Vec<Value>>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     lots: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     comment: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     all_due_paid: Option<bool>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     external_id: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     test_mode: Option<bool>,
 }
 
@@ -143,15 +143,15 @@ fn default_extranet() -> SMethod {
     SMethod::Extranet
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Serialize)]
 pub(crate) struct SRefresh {
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     comment: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     all_due_paid: Option<bool>,
     #[serde(default = "default_extranet")]
     method: SMethod,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     syndic: Option<SSyndic>,
 }
 
@@ -166,19 +166,19 @@ impl From<SRefresh> for RefreshRequest {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Serialize)]
 pub(crate) struct SLegacyRefresh {
     #[serde(default)]
     orderid: String,
     #[serde(default)]
     account: String,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     comment: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     all_due_paid: Option<bool>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     method: Option<SMethod>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     syndic: Option<SSyndic>,
 }
 
@@ -200,27 +200,35 @@ fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Value>, D::Error> {
     Value::deserialize(d).map(Some)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Serialize)]
 pub(crate) struct STransaction {
     orderid: String,
     state: String,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     account: Option<String>,
-    #[serde(default, deserialize_with = "present")]
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
     billing_mode: Option<Value>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     created: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     external_id: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pending: Option<bool>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     refreshed: Option<bool>,
-    #[serde(default, deserialize_with = "present")]
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
     sso_provider: Option<Value>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     test_mode: Option<bool>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     updated: Option<String>,
     #[serde(flatten)]
     extra: Map<String, Value>,
@@ -249,7 +257,11 @@ impl From<STransaction> for Transaction {
     }
 }
 
-/// `T` as serde's derive of `S` read `v`.
-pub(crate) fn read<S: serde::de::DeserializeOwned, T: From<S>>(v: &Value) -> serde_json::Result<T> {
-    serde_json::from_value::<S>(v.clone()).map(T::from)
+/// `T` as serde's derive of `S` read `v`, and what serde's derive wrote of it.
+pub(crate) fn read<S: serde::de::DeserializeOwned + Serialize, T: From<S>>(
+    v: &Value,
+) -> serde_json::Result<(T, Value)> {
+    let s = serde_json::from_value::<S>(v.clone())?;
+    let written = serde_json::to_value(&s)?;
+    Ok((T::from(s), written))
 }
