@@ -128,7 +128,7 @@ pub struct ErrorCause {
 }
 
 /// One problem found in a request.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ValidationIssue {
     /// Where: a JSON path such as `owners[0].lastname` or `syndic.password`.
     pub path: String,
@@ -137,6 +137,17 @@ pub struct ValidationIssue {
     pub code: &'static str,
     /// An English sentence.
     pub message: String,
+}
+
+/// `{"path", "code", "message"}`.
+impl crate::json::ToJson for ValidationIssue {
+    fn write_json(&self, out: &mut String) {
+        crate::json::ObjWriter::new(out)
+            .field("path", &self.path)
+            .field("code", self.code)
+            .field("message", &self.message)
+            .end();
+    }
 }
 
 impl ValidationIssue {

@@ -1,18 +1,35 @@
-//! JSON text read by our own small parser, and typed values read out of it by hand, for both
-//! APIs.
+//! JSON of our own: a small parser, the [`Json`] value it builds, and a small writer
+//! ([`ToJson`]), for both APIs.
 //!
-//! [`parse`] builds a [`Json`] tree (or, for long arrays, one element at a time, see
-//! [`each_item`]) and the fields are read from it with the helpers here. The grammar is RFC
-//! 8259's, strictly (no trailing commas, comments, `NaN` or lone surrogates), with 127 levels of
-//! nesting at most. Numbers are kept as written: integers are read exactly (`u64`, `i64`) and
-//! other numbers converted to `f64` only where a caller needs one, so the module links no float
-//! parsing tables and a number beyond `f64`'s range (`1e400`) is grammar like any other. A
-//! duplicate key is read as its last value, as `JSON.parse` does.
+//! The crate reads and writes JSON without serde or serde_json: in the WebAssembly module their
+//! machinery (typed (de)serializers, `Value` and its `BTreeMap`, float formatting) weighed more
+//! than either API's logic. The PRE-ETAT.DATE types that keep JSON the crate does not interpret
+//! (an order's `documents`, a transaction's unknown fields, …) hold a [`Json`], and the result
+//! types implement [`ToJson`].
 //!
-//! The field rules are those of serde's derives (missing optional fields and `null` are `None`,
-//! a present field of the wrong type is an error), without serde's typed deserializer nor
-//! serde_json's parser: in the WebAssembly module that machinery weighs more than either API's
-//! logic. Problems name the field and the expected type, never the value (it may be a secret).
+//! ```
+//! use passerelle::json::{parse, Json, ToJson};
+//!
+//! let v = parse(r#"{"a": [1, 2.50, "\u00e9"], "b": null}"#).unwrap();
+//! assert_eq!(v.get("a"), Some(&Json::Arr(vec![
+//!     Json::Num("1".into()), Json::Num("2.50".into()), Json::Str("é".into()),
+//! ])));
+//! // Numbers are written back as they were read; keys keep the text's order.
+//! assert_eq!(v.to_json(), r#"{"a":[1,2.50,"é"],"b":null}"#);
+//! ```
+//!
+//! [`parse`] builds a [`Json`] tree (inside the crate, long arrays are also read one element at
+//! a time) and the crate's readers take the fields out of it. The grammar is RFC 8259's,
+//! strictly (no trailing commas, comments, `NaN` or lone surrogates), with 127 levels of
+//! nesting at most, so no input overflows the stack. Numbers are kept as written: integers are
+//! read exactly ([`Json::as_u64`], [`Json::as_i64`]) and other numbers converted to `f64` only
+//! where a caller needs one, so the module links no float parsing or formatting tables and a
+//! number beyond `f64`'s range (`1e400`) is grammar like any other. A duplicate key is read as
+//! its last value, as `JSON.parse` does.
+//!
+//! The crate's readers follow the rules serde's derives had (missing optional fields and `null`
+//! are `None`, a present field of the wrong type is an error). Problems name the field and the
+//! expected type, never the value (it may be a secret).
 
 // Each flavour of the module uses part of these helpers.
 #![allow(dead_code)]
@@ -25,54 +42,129 @@ pub(crate) type Res<T> = std::result::Result<T, Problem>;
 /// Most levels of arrays and objects inside one another (serde_json's limit too).
 pub(crate) const MAX_DEPTH: usize = 127;
 
-/// One JSON value.
-#[derive(Clone, Debug, PartialEq)]
-pub(crate) enum Json {
+/// One JSON value, as read by [`parse`] or built by hand.
+///
+/// Unlike `serde_json::Value`, a number keeps its text (so it is written back exactly and
+/// integers beyond `f64`'s precision stay exact) and an object keeps its members in order,
+/// duplicate keys included.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub enum Json {
+    /// `null`.
+    #[default]
     Null,
+    /// `true` or `false`.
     Bool(bool),
-    /// A number as written (its grammar checked).
+    /// A number as written, e.g. `"12"`, `"-0.5"`, `"1e3"`. A value built by hand must hold
+    /// valid JSON number text: it is written out as it is.
     Num(Box<str>),
+    /// A string.
     Str(String),
+    /// An array.
     Arr(Vec<Json>),
+    /// An object.
     Obj(Obj),
 }
 
-/// An object's members in the text's order, duplicate keys included; [`Obj::get`] reads the
-/// last one.
+/// An object's members in order (the text's order when parsed), duplicate keys included;
+/// [`Obj::get`] reads the last one, as `JSON.parse` does.
 #[derive(Clone, Debug, Default, PartialEq)]
-pub(crate) struct Obj(pub(crate) Vec<(String, Json)>);
+pub struct Obj(pub Vec<(String, Json)>);
 
 impl Obj {
+    /// An empty object.
+    pub fn new() -> Obj {
+        Obj(Vec::new())
+    }
+
     /// The value of `key` (its last one when the key is repeated).
-    pub(crate) fn get(&self, key: &str) -> Option<&Json> {
+    pub fn get(&self, key: &str) -> Option<&Json> {
         self.0.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v)
     }
 
-    pub(crate) fn keys(&self) -> impl Iterator<Item = &str> {
+    /// The value of `key` (its last one when the key is repeated), to change.
+    pub fn get_mut(&mut self, key: &str) -> Option<&mut Json> {
+        self.0
+            .iter_mut()
+            .rev()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v)
+    }
+
+    /// Sets `key` to `value`: replaces the value of its last member, or appends a member.
+    pub fn insert(&mut self, key: impl Into<String>, value: Json) {
+        let key = key.into();
+        match self.0.iter_mut().rev().find(|(k, _)| *k == key) {
+            Some((_, v)) => *v = value,
+            None => self.0.push((key, value)),
+        }
+    }
+
+    /// The keys, in order (a repeated key as often as it occurs).
+    pub fn keys(&self) -> impl Iterator<Item = &str> {
         self.0.iter().map(|(k, _)| k.as_str())
+    }
+
+    /// The members, in order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &Json)> {
+        self.0.iter().map(|(k, v)| (k.as_str(), v))
+    }
+
+    /// The number of members.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether there is no member.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
     }
 }
 
 impl Json {
-    pub(crate) fn get(&self, key: &str) -> Option<&Json> {
+    /// The member `key` of an object (its last one when repeated); `None` for other values.
+    pub fn get(&self, key: &str) -> Option<&Json> {
         match self {
             Json::Obj(m) => m.get(key),
             _ => None,
         }
     }
 
-    pub(crate) fn as_object(&self) -> Option<&Obj> {
+    /// The members of an object.
+    pub fn as_object(&self) -> Option<&Obj> {
         match self {
             Json::Obj(m) => Some(m),
             _ => None,
         }
     }
 
-    pub(crate) fn is_null(&self) -> bool {
+    /// Whether this is an object.
+    pub fn is_object(&self) -> bool {
+        matches!(self, Json::Obj(_))
+    }
+
+    /// The elements of an array.
+    pub fn as_array(&self) -> Option<&[Json]> {
+        match self {
+            Json::Arr(a) => Some(a),
+            _ => None,
+        }
+    }
+
+    /// Whether this is `null`.
+    pub fn is_null(&self) -> bool {
         matches!(self, Json::Null)
     }
 
-    pub(crate) fn as_str(&self) -> Option<&str> {
+    /// A boolean's value.
+    pub fn as_bool(&self) -> Option<bool> {
+        match self {
+            Json::Bool(b) => Some(*b),
+            _ => None,
+        }
+    }
+
+    /// A string's value.
+    pub fn as_str(&self) -> Option<&str> {
         match self {
             Json::Str(s) => Some(s),
             _ => None,
@@ -80,7 +172,7 @@ impl Json {
     }
 
     /// A number written as an integer (no fraction, no exponent) that fits in `u64`.
-    pub(crate) fn as_u64(&self) -> Option<u64> {
+    pub fn as_u64(&self) -> Option<u64> {
         match self {
             Json::Num(t) => u64_of_digits(t),
             _ => None,
@@ -88,7 +180,7 @@ impl Json {
     }
 
     /// A number written as an integer that fits in `i64`.
-    pub(crate) fn as_i64(&self) -> Option<i64> {
+    pub fn as_i64(&self) -> Option<i64> {
         let Json::Num(t) = self else { return None };
         match t.strip_prefix('-') {
             Some(d) => {
@@ -104,11 +196,36 @@ impl Json {
     }
 
     /// Any number as the nearest `f64` (infinite beyond its range).
-    pub(crate) fn as_f64(&self) -> Option<f64> {
+    pub fn as_f64(&self) -> Option<f64> {
         match self {
             Json::Num(t) => Some(f64_of(t)),
             _ => None,
         }
+    }
+}
+
+/// `v["key"]`: the member `key` of an object (its last one when repeated), or `null` when
+/// there is none or `v` is not an object (as `serde_json::Value` indexes).
+impl std::ops::Index<&str> for Json {
+    type Output = Json;
+
+    fn index(&self, key: &str) -> &Json {
+        const NULL: &Json = &Json::Null;
+        self.get(key).unwrap_or(NULL)
+    }
+}
+
+/// Whether this is the string `other`.
+impl PartialEq<str> for Json {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == Some(other)
+    }
+}
+
+/// Whether this is the string `other`.
+impl PartialEq<&str> for Json {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == Some(*other)
     }
 }
 
@@ -399,56 +516,241 @@ pub(crate) fn parse_bytes(text: &[u8]) -> std::result::Result<Json, SyntaxError>
     Ok(v)
 }
 
-/// One JSON value (white space around it allowed).
-pub(crate) fn parse(text: &str) -> Res<Json> {
+/// One JSON value (white space around it allowed), by RFC 8259's grammar, strictly. The error
+/// says what is wrong (and never quotes the text).
+pub fn parse(text: &str) -> std::result::Result<Json, String> {
     parse_bytes(text.as_bytes()).map_err(|e| e.message())
 }
 
-/// The same value as a `serde_json` one, for the public types that hold one. Built directly:
-/// serde_json's parser is not involved. A number beyond `f64`'s range becomes `null` (as
-/// `JSON.stringify(JSON.parse(text))` writes it).
-#[cfg(feature = "pre-etat-date")]
-pub(crate) fn into_value(j: Json) -> serde_json::Value {
-    use serde_json::Value;
-    match j {
-        Json::Null => Value::Null,
-        Json::Bool(b) => Value::Bool(b),
-        Json::Num(t) => number(&t).map_or(Value::Null, Value::Number),
-        Json::Str(s) => Value::String(s),
-        Json::Arr(a) => Value::Array(a.into_iter().map(into_value).collect()),
-        Json::Obj(m) => {
-            // One insert at a time (the last of duplicate keys wins): collecting would sort the
-            // members with the standard library's stable sort, which nothing else links.
-            let mut map = serde_json::Map::new();
-            for (k, v) in m.0 {
-                map.insert(k, into_value(v));
-            }
-            Value::Object(map)
+/// A value that writes itself as JSON text, as `serde_json::to_string` wrote the crate's types
+/// before: a struct's fields in declaration order, `None` fields omitted where serde skipped
+/// them, strings escaped as `JSON.stringify` escapes them.
+pub trait ToJson {
+    /// Appends this value's JSON text to `out`.
+    fn write_json(&self, out: &mut String);
+
+    /// This value's JSON text.
+    fn to_json(&self) -> String {
+        let mut out = String::new();
+        self.write_json(&mut out);
+        out
+    }
+}
+
+/// Appends `s` as a JSON string: `"` and `\` escaped, the control characters as `\n`, `\t`,
+/// `\r`, `\b`, `\f` or `\u00XX` (lower-case hex), everything else as it is (as serde_json and
+/// `JSON.stringify` write it; a Rust string holds no lone surrogate).
+pub(crate) fn write_str(out: &mut String, s: &str) {
+    out.push('"');
+    let mut start = 0;
+    for (i, b) in s.bytes().enumerate() {
+        let esc = match b {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\t' => "\\t",
+            b'\r' => "\\r",
+            0x08 => "\\b",
+            0x0c => "\\f",
+            0..=0x1f => "",
+            _ => continue,
+        };
+        out.push_str(&s[start..i]);
+        if esc.is_empty() {
+            const HEX: &[u8; 16] = b"0123456789abcdef";
+            out.push_str("\\u00");
+            out.push(char::from(HEX[usize::from(b >> 4)]));
+            out.push(char::from(HEX[usize::from(b & 15)]));
+        } else {
+            out.push_str(esc);
+        }
+        start = i + 1;
+    }
+    out.push_str(&s[start..]);
+    out.push('"');
+}
+
+/// Appends the decimal digits of `n`.
+pub(crate) fn write_u64(out: &mut String, mut n: u64) {
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for &d in &buf[i..] {
+        out.push(char::from(d));
+    }
+}
+
+impl ToJson for str {
+    fn write_json(&self, out: &mut String) {
+        write_str(out, self);
+    }
+}
+
+impl ToJson for String {
+    fn write_json(&self, out: &mut String) {
+        write_str(out, self);
+    }
+}
+
+impl ToJson for bool {
+    fn write_json(&self, out: &mut String) {
+        out.push_str(if *self { "true" } else { "false" });
+    }
+}
+
+impl ToJson for u64 {
+    fn write_json(&self, out: &mut String) {
+        write_u64(out, *self);
+    }
+}
+
+impl ToJson for u32 {
+    fn write_json(&self, out: &mut String) {
+        write_u64(out, u64::from(*self));
+    }
+}
+
+impl ToJson for u16 {
+    fn write_json(&self, out: &mut String) {
+        write_u64(out, u64::from(*self));
+    }
+}
+
+impl ToJson for usize {
+    fn write_json(&self, out: &mut String) {
+        write_u64(out, *self as u64);
+    }
+}
+
+impl ToJson for i64 {
+    fn write_json(&self, out: &mut String) {
+        if *self < 0 {
+            out.push('-');
+        }
+        write_u64(out, self.unsigned_abs());
+    }
+}
+
+impl<T: ToJson + ?Sized> ToJson for &T {
+    fn write_json(&self, out: &mut String) {
+        (**self).write_json(out);
+    }
+}
+
+impl<T: ToJson> ToJson for Option<T> {
+    fn write_json(&self, out: &mut String) {
+        match self {
+            Some(v) => v.write_json(out),
+            None => out.push_str("null"),
         }
     }
 }
 
-/// A number's text as serde_json reads it: an integer that fits in `u64` or `i64` (`-0` is a
-/// float), or else the nearest finite `f64`.
-#[cfg(feature = "pre-etat-date")]
-fn number(t: &str) -> Option<serde_json::Number> {
-    if !t.contains(['.', 'e', 'E']) {
-        if let Some(n) = u64_of_digits(t) {
-            return Some(n.into());
-        }
-        if let Some(n) = t.strip_prefix('-').and_then(u64_of_digits) {
-            if (1..=1 << 63).contains(&n) {
-                return Some((n as i64).wrapping_neg().into());
+impl<T: ToJson> ToJson for [T] {
+    fn write_json(&self, out: &mut String) {
+        out.push('[');
+        for (i, v) in self.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
             }
+            v.write_json(out);
         }
+        out.push(']');
     }
-    serde_json::Number::from_f64(f64_of(t))
 }
 
-/// [`parse_bytes`] then [`into_value`].
-#[cfg(feature = "pre-etat-date")]
-pub(crate) fn parse_value(text: &[u8]) -> std::result::Result<serde_json::Value, SyntaxError> {
-    parse_bytes(text).map(into_value)
+impl<T: ToJson> ToJson for Vec<T> {
+    fn write_json(&self, out: &mut String) {
+        self.as_slice().write_json(out);
+    }
+}
+
+/// Written as parsed: numbers as their text (one beyond `f64`'s range as `null`, as serde_json
+/// wrote it), object members in order (a repeated key as often as it occurs; `JSON.parse` keeps
+/// the last value).
+impl ToJson for Json {
+    fn write_json(&self, out: &mut String) {
+        match self {
+            Json::Null => out.push_str("null"),
+            Json::Bool(b) => b.write_json(out),
+            Json::Num(t) => {
+                if self.as_f64().is_some_and(f64::is_infinite) {
+                    out.push_str("null");
+                } else {
+                    out.push_str(t);
+                }
+            }
+            Json::Str(s) => write_str(out, s),
+            Json::Arr(a) => a.write_json(out),
+            Json::Obj(m) => m.write_json(out),
+        }
+    }
+}
+
+impl ToJson for Obj {
+    fn write_json(&self, out: &mut String) {
+        let mut w = ObjWriter::new(out);
+        w.members(self);
+        w.end();
+    }
+}
+
+/// Writes an object one member at a time: the hand-written [`ToJson`] of a struct.
+pub(crate) struct ObjWriter<'a> {
+    out: &'a mut String,
+    first: bool,
+}
+
+impl<'a> ObjWriter<'a> {
+    /// Opens the object.
+    pub(crate) fn new(out: &'a mut String) -> ObjWriter<'a> {
+        out.push('{');
+        ObjWriter { out, first: true }
+    }
+
+    fn key(&mut self, key: &str) {
+        if !self.first {
+            self.out.push(',');
+        }
+        self.first = false;
+        write_str(self.out, key);
+        self.out.push(':');
+    }
+
+    /// A member.
+    pub(crate) fn field<T: ToJson + ?Sized>(&mut self, key: &str, v: &T) -> &mut Self {
+        self.key(key);
+        v.write_json(self.out);
+        self
+    }
+
+    /// A member when `v` is `Some` (serde's `skip_serializing_if = "Option::is_none"`).
+    pub(crate) fn some<T: ToJson>(&mut self, key: &str, v: &Option<T>) -> &mut Self {
+        if let Some(v) = v {
+            self.field(key, v);
+        }
+        self
+    }
+
+    /// Every member of `m`, in order (serde's `flatten`).
+    pub(crate) fn members(&mut self, m: &Obj) -> &mut Self {
+        for (k, v) in &m.0 {
+            self.field(k, v);
+        }
+        self
+    }
+
+    /// Closes the object.
+    pub(crate) fn end(&mut self) {
+        self.out.push('}');
+    }
 }
 
 pub(crate) fn wrong(path: &str, expected: &str) -> Problem {
@@ -616,6 +918,45 @@ pub(crate) fn each_item<'a>(
         Ok(())
     } else {
         Err("not valid JSON (trailing characters)".into())
+    }
+}
+
+/// Conversions between [`Json`] and `serde_json::Value` for the tests that compare with serde.
+#[cfg(test)]
+pub(crate) mod testing {
+    use super::{Json, Obj, ToJson};
+    use serde_json::Value;
+
+    /// The same value as ours (numbers as serde_json writes them).
+    pub(crate) fn from_serde(v: &Value) -> Json {
+        match v {
+            Value::Null => Json::Null,
+            Value::Bool(b) => Json::Bool(*b),
+            Value::Number(n) => Json::Num(n.to_string().into()),
+            Value::String(s) => Json::Str(s.clone()),
+            Value::Array(a) => Json::Arr(a.iter().map(from_serde).collect()),
+            Value::Object(m) => Json::Obj(Obj(m
+                .iter()
+                .map(|(k, v)| (k.clone(), from_serde(v)))
+                .collect())),
+        }
+    }
+
+    /// `serde_json::json!`, as our [`Json`] (object members in key order, as serde_json's
+    /// `Map` holds them).
+    #[cfg(feature = "pre-etat-date")]
+    macro_rules! json {
+        ($($t:tt)+) => {
+            $crate::json::testing::from_serde(&serde_json::json!($($t)+))
+        };
+    }
+    #[cfg(feature = "pre-etat-date")]
+    pub(crate) use json;
+
+    /// What we write, read back by serde_json.
+    pub(crate) fn to_serde<T: ToJson + ?Sized>(x: &T) -> Value {
+        let text = x.to_json();
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {text}"))
     }
 }
 
@@ -855,9 +1196,10 @@ mod tests {
         assert!(e.eof && e.message().contains("ends early"));
     }
 
-    #[cfg(feature = "pre-etat-date")]
+    /// What we write of a parsed value reads back (with serde_json, as `JSON.parse` would) as
+    /// serde_json reads the original text; a number beyond `f64`'s range is written `null`.
     #[test]
-    fn into_value_is_serde_jsons_value() {
+    fn written_value_is_serde_jsons_value() {
         let mut seed = 0x9e37_79b9_7f4a_7c15u64;
         let mut texts: Vec<String> = [
             r#"{"a":[1,-2,3.5e1,{"b":null,"c":"\u00e9"}],"d":true,"a":[]}"#,
@@ -903,14 +1245,104 @@ mod tests {
             }
         }
         for t in texts {
-            let ours = into_value(parse(&t).unwrap());
+            let ours = testing::to_serde(&parse(&t).unwrap());
             let theirs: Value = serde_json::from_str(&t).unwrap();
             assert!(close(&ours, &theirs), "{t}: {ours} {theirs}");
         }
         assert_eq!(
-            into_value(parse("[1e400]").unwrap()),
+            testing::to_serde(&parse("[1e400]").unwrap()),
             serde_json::json!([null])
         );
+    }
+
+    /// Strings are written as serde_json wrote them: every character below U+0020, `"`, `\\`,
+    /// and a mix of ASCII, U+007F, U+2028 and characters of two to four bytes.
+    #[test]
+    fn strings_are_written_as_serde_json_wrote_them() {
+        let mut cases: Vec<String> = (0u8..0x80).map(|b| char::from(b).to_string()).collect();
+        cases.extend(
+            [
+                "",
+                "a\"b\\c",
+                "\u{2028}\u{2029}",
+                "é€😀",
+                "\u{7f}\u{80}\u{ffff}",
+            ]
+            .map(String::from),
+        );
+        let alphabet: Vec<char> = "ab \"\\/\n\r\t\u{8}\u{c}\u{0}\u{1f}\u{7f}é€😀\u{2028}"
+            .chars()
+            .collect();
+        let mut seed = 0x853c_49e6_748f_ea9bu64;
+        for _ in 0..5000 {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            let n = (seed % 16) as usize;
+            cases.push(
+                (0..n)
+                    .map(|i| alphabet[((seed >> (i * 4)) as usize) % alphabet.len()])
+                    .collect(),
+            );
+        }
+        for c in &cases {
+            let mut ours = String::new();
+            write_str(&mut ours, c);
+            assert_eq!(ours, serde_json::to_string(c).unwrap(), "{c:?}");
+            assert_eq!(c.to_json(), ours);
+            assert_eq!(parse(&ours), Ok(Json::Str(c.clone())));
+        }
+    }
+
+    #[test]
+    fn integers_are_written_as_serde_json_wrote_them() {
+        for n in [
+            0u64,
+            1,
+            9,
+            10,
+            99,
+            100,
+            12345,
+            u64::from(u32::MAX),
+            u64::MAX - 1,
+            u64::MAX,
+        ] {
+            assert_eq!(n.to_json(), serde_json::to_string(&n).unwrap());
+        }
+        for n in [0i64, -1, 1, -10, i64::MIN, i64::MIN + 1, i64::MAX] {
+            assert_eq!(n.to_json(), serde_json::to_string(&n).unwrap());
+        }
+        assert_eq!(u32::MAX.to_json(), "4294967295");
+        assert_eq!(7u16.to_json(), "7");
+        assert_eq!(usize::MAX.to_json(), usize::MAX.to_string());
+        assert_eq!(Some(true).to_json(), "true");
+        assert_eq!(None::<bool>.to_json(), "null");
+        assert_eq!(vec!["a", "b"].to_json(), r#"["a","b"]"#);
+        assert_eq!(Vec::<u64>::new().to_json(), "[]");
+    }
+
+    /// A parsed value is written back as it was read, less the white space: numbers verbatim,
+    /// members in order, duplicate keys kept (`JSON.parse` of the text keeps the last).
+    #[test]
+    fn values_are_written_back_as_read() {
+        for text in [
+            "null",
+            "[true,false,null]",
+            r#"{"a":1,"b":[1.50,-0,1E+2,18446744073709551616],"a":"x","c":{}}"#,
+            r#"["\"\\\n\u0001é😀"]"#,
+            "[[[[]]],{}]",
+        ] {
+            let v = parse(text).unwrap();
+            let written = v.to_json();
+            assert_eq!(written, text);
+            assert_eq!(parse(&written), Ok(v));
+        }
+        let mut o = Obj::new();
+        o.insert("k", Json::Num("1".into()));
+        o.insert("j", Json::Null);
+        o.insert("k", Json::Str("v".into()));
+        assert_eq!(Json::Obj(o).to_json(), r#"{"k":"v","j":null}"#);
     }
 
     fn items(text: &str, open: u8) -> Option<Vec<(Option<String>, Value)>> {

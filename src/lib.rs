@@ -44,8 +44,7 @@
 pub mod echange;
 pub mod error;
 pub mod http;
-#[cfg(any(feature = "echange", feature = "pre-etat-date"))]
-mod json;
+pub mod json;
 #[cfg(feature = "echange")]
 pub mod mirror;
 #[cfg(feature = "pre-etat-date")]

@@ -722,7 +722,16 @@ impl crate::http::engine::Observer for ListingParser<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::echange::model::WireDirEntry;
+
+    /// `WireDirEntry` as serde's derive read it (the reference).
+    #[derive(serde::Deserialize)]
+    struct WireDirEntry {
+        name: String,
+        #[serde(default)]
+        size: Option<u64>,
+        mode: u64,
+        last_modified: String,
+    }
 
     /// What serde_json makes of the same body (the reference), as entries.
     fn reference(dir: &str, body: &[u8]) -> Option<Vec<DirEntry>> {

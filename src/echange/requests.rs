@@ -105,10 +105,7 @@ pub fn list_dir(base: &BaseUrl, path: Option<&str>) -> Result<Request> {
 /// Read-only on the server, so it may be retried until the response has started.
 pub fn stream_zip(base: &BaseUrl, items: &[String]) -> Result<Request> {
     let cleaned = paths::check_zip_list(items)?;
-    // A list of strings always serializes; serde_json's error is not formatted (that would link
-    // its error texts).
-    let body = serde_json::to_string(&cleaned)
-        .map_err(|_| Error::invalid_input("downloadZip: the paths could not be encoded"))?;
+    let body = crate::json::ToJson::to_json(&cleaned);
     Ok(
         Request::new("downloadZip", Method::Post, base.join(STREAMZIP, &[]))
             .json(body)

@@ -225,9 +225,9 @@ pub fn secret_forms(secret: &str) -> Vec<String> {
             forms.push(form);
         }
     };
-    if let Ok(json) = serde_json::to_string(secret) {
-        add(json.trim_matches('"').to_string());
-    }
+    let mut json = String::new();
+    crate::json::write_str(&mut json, secret);
+    add(json.trim_matches('"').to_string());
     add(super::url::encode_query_value(secret));
     forms
 }

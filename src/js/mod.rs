@@ -22,10 +22,9 @@ mod unzip;
 
 use std::future::Future;
 
-use serde::Serialize;
 use wasm_bindgen::JsValue;
 
-use crate::error::Error;
+use crate::json::ToJson;
 
 /// The one way a Rust future becomes a JavaScript promise: every exported async method goes
 /// through it, so every rejection is a `PasserelleError` (or a value the method built itself).
@@ -40,14 +39,11 @@ where
 }
 
 /// Serialises a result as plain JSON-compatible JavaScript values (numbers, not BigInts): the
-/// value is written as JSON by serde_json (already linked for the APIs' bodies) and read back by
-/// the runtime's `JSON.parse`, which is smaller than a field-by-field conversion and as fast.
-pub(crate) fn to_value<T: Serialize>(v: &T) -> Result<JsValue, JsValue> {
-    // serde_json's error is not formatted: that would link its error texts, and writing our
-    // results (string keys only) does not fail.
-    let text = serde_json::to_string(v)
-        .map_err(|_| JsValue::from(Error::invalid_response("could not convert the result")))?;
-    js_sys::JSON::parse(&text)
+/// value is written as JSON by our own writer (`crate::json::ToJson`) and read back by the
+/// runtime's `JSON.parse`, which is smaller than a field-by-field conversion and as fast.
+pub(crate) fn to_value<T: ToJson + ?Sized>(v: &T) -> Result<JsValue, JsValue> {
+    // Writing cannot fail; `JSON.parse` of what we wrote does not either.
+    js_sys::JSON::parse(&v.to_json())
 }
 
 /// Diagnostics: the current size of this module's WebAssembly memory in bytes (it only grows).

@@ -1,7 +1,7 @@
 //! `PreEtatDateClient`, `parseWebhook`, `documentTypeLabel` and `validateOrder` for JavaScript.
 
+use crate::json::Json as Value;
 use js_sys::{Promise, Reflect, Uint8Array};
-use serde_json::Value;
 use std::rc::Rc;
 
 use wasm_bindgen::prelude::*;
@@ -26,7 +26,7 @@ pub struct JsPreEtatDateClient {
 
 /// A plain JavaScript value → JSON (`invalid_input` when it is not JSON-like).
 ///
-/// Goes through `JSON.stringify` and serde_json rather than walking the object from Rust: a
+/// Goes through `JSON.stringify` and our JSON parser rather than walking the object from Rust: a
 /// hostile object (a cycle, or thousands of nesting levels from a parsed request body) must give
 /// an error, not overflow the wasm stack, which would poison the instance. `JSON.stringify`
 /// throws on cycles; our JSON parser stops at 128 levels.
@@ -42,7 +42,7 @@ fn json_of(v: &JsValue, what: &str) -> Result<Value, Error> {
                 "{what}: the object cannot be converted to JSON (a cycle, a BigInt or a throwing toJSON)"
             ))
         })?;
-    crate::json::parse_value(text.as_bytes()).map_err(|_| {
+    crate::json::parse_bytes(text.as_bytes()).map_err(|_| {
         Error::invalid_input(format!(
             "{what}: the object is not plain JSON data, or is nested more than 128 levels deep"
         ))

@@ -127,7 +127,7 @@ pub(crate) fn manifest_file(text: &str) -> Res<ManifestFile> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     //! The readers agree with the serde derives they replace on every input here: same value,
     //! or both an error. (serde also reads a struct from an array of its fields, and refuses a
     //! duplicate key; those inputs are left out.)
@@ -144,7 +144,50 @@ mod tests {
         mode: Option<u64>,
         last_modified: String,
         #[serde(default, rename = "type")]
-        entry_type: Option<EntryType>,
+        entry_type: Option<SerdeType>,
+    }
+
+    /// `EntryType` as serde's derive read it.
+    #[derive(Deserialize, Clone, Copy)]
+    #[serde(rename_all = "lowercase")]
+    enum SerdeType {
+        Dir,
+        File,
+        Symlink,
+        Other,
+    }
+
+    impl From<SerdeType> for EntryType {
+        fn from(t: SerdeType) -> EntryType {
+            match t {
+                SerdeType::Dir => EntryType::Dir,
+                SerdeType::File => EntryType::File,
+                SerdeType::Symlink => EntryType::Symlink,
+                SerdeType::Other => EntryType::Other,
+            }
+        }
+    }
+
+    /// `ManifestFile` as serde's derive read it.
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub(crate) struct SerdeFile {
+        path: String,
+        size: u64,
+        mtime: String,
+        #[serde(default)]
+        sha256: Option<String>,
+    }
+
+    impl From<SerdeFile> for ManifestFile {
+        fn from(f: SerdeFile) -> ManifestFile {
+            ManifestFile {
+                path: f.path,
+                size: f.size,
+                mtime: f.mtime,
+                sha256: f.sha256,
+            }
+        }
     }
 
     #[derive(Deserialize, Debug, PartialEq)]
@@ -228,7 +271,9 @@ mod tests {
                                     size: e.size,
                                     mode,
                                     last_modified: e.last_modified,
-                                    entry_type: e.entry_type.unwrap_or(EntryType::from_mode(mode)),
+                                    entry_type: e
+                                        .entry_type
+                                        .map_or(EntryType::from_mode(mode), EntryType::from),
                                     path: e.path,
                                 }
                             })
@@ -274,7 +319,9 @@ mod tests {
             "sha256": "ab"});
         for v in variants(full) {
             let text = v.to_string();
-            let serde = serde_json::from_str::<ManifestFile>(&text).ok();
+            let serde = serde_json::from_str::<SerdeFile>(&text)
+                .ok()
+                .map(ManifestFile::from);
             same(&text, manifest_file(&text), serde);
         }
         let e = manifest_file(r#"{"path":"/a","size":1,"mtime":"x","path":"/b"}"#).unwrap_err();

@@ -7,10 +7,7 @@
 //! `path` is the remote path, `size` and `mtime` are the remote values the copy was made from,
 //! `sha256` (optional) is the hash of the bytes written. Files are sorted by path, one per path.
 
-use std::collections::BTreeMap;
-
-use crate::json::{each_item, parse, u64_of, wrong, Json, Res};
-use serde::{Deserialize, Serialize};
+use crate::json::{each_item, parse, u64_of, wrong, Json, ObjWriter, Res, ToJson};
 
 use crate::{Error, Result};
 
@@ -28,8 +25,7 @@ pub const MAX_MANIFEST_PATH_BYTES: usize = 8192;
 pub const MAX_MTIME_BYTES: usize = 64;
 
 /// What the destination holds of one remote file.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ManifestFile {
     /// Remote path (`/Relevés/a.csv`).
     pub path: String,
@@ -38,8 +34,19 @@ pub struct ManifestFile {
     /// Remote `last_modified` when the copy was made (RFC 3339, as on the wire).
     pub mtime: String,
     /// SHA-256 of the bytes written (64 lower-case hex digits), when the destination computed it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sha256: Option<String>,
+}
+
+/// `{"path", "size", "mtime", "sha256" (when known)}`.
+impl ToJson for ManifestFile {
+    fn write_json(&self, out: &mut String) {
+        ObjWriter::new(out)
+            .field("path", &self.path)
+            .field("size", &self.size)
+            .field("mtime", &self.mtime)
+            .some("sha256", &self.sha256)
+            .end();
+    }
 }
 
 impl ManifestFile {
@@ -135,14 +142,30 @@ pub(crate) fn read_file(text: &str, at: &str) -> Res<ManifestFile> {
 /// The whole manifest, keyed by remote path.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Manifest {
-    files: BTreeMap<String, ManifestFile>,
+    /// Sorted by path (byte order), one per path: looked up by binary search. (A `BTreeMap`
+    /// would do the same for more code in the WebAssembly module.)
+    files: Vec<ManifestFile>,
 }
 
-#[derive(Serialize)]
-struct DocOut<'a> {
-    format: &'a str,
-    version: u32,
-    files: Vec<&'a ManifestFile>,
+fn twice(path: &str) -> String {
+    format!("{path:?} is listed twice")
+}
+
+/// `files` sorted by path, or the error for the first repeated path in their order (the second
+/// listing of a path that comes earliest).
+fn sort_files(files: Vec<ManifestFile>) -> std::result::Result<Vec<ManifestFile>, String> {
+    let index = super::plan::index(files.iter().map(|f| f.path.as_str()));
+    let first_repeat = index
+        .windows(2)
+        .filter(|w| w[0].0 == w[1].0)
+        .map(|w| w[1].1)
+        .min();
+    if let Some(i) = first_repeat {
+        return Err(twice(&files[i].path));
+    }
+    let order: Vec<usize> = index.iter().map(|&(_, i)| i).collect();
+    let mut slots: Vec<Option<ManifestFile>> = files.into_iter().map(Some).collect();
+    Ok(order.iter().filter_map(|&i| slots[i].take()).collect())
 }
 
 fn bad(detail: String) -> Error {
@@ -208,22 +231,42 @@ impl Manifest {
         let Some(files_text) = files_text else {
             return Err(bad("missing field `files`".into()));
         };
-        let mut files = BTreeMap::new();
-        let mut i = 0usize;
-        each_item(files_text, b'[', |_, raw| {
+        // The files as listed; while they come in increasing path order (as this library writes
+        // them) a repeated path is the previous one. Otherwise they are sorted afterwards, and a
+        // repeated path found then is reported before any later problem, as it would have been
+        // on reading.
+        let mut files: Vec<ManifestFile> = Vec::new();
+        let mut sorted = true;
+        let read = each_item(files_text, b'[', |_, raw| {
             if files.len() >= MAX_FILES {
                 return Err(format!("more than {MAX_FILES} files"));
             }
-            let f = read_file(raw, &format!("files[{i}]"))?;
-            i += 1;
+            let f = read_file(raw, &format!("files[{}]", files.len()))?;
             f.check().map_err(|e| e.message().to_string())?;
-            if files.contains_key(&f.path) {
-                return Err(format!("{:?} is listed twice", f.path));
+            if let Some(last) = files.last().filter(|_| sorted) {
+                if last.path == f.path {
+                    return Err(twice(&f.path));
+                }
+                sorted = last.path < f.path;
             }
-            files.insert(f.path.clone(), f);
+            files.push(f);
             Ok(())
-        })
-        .map_err(|e| {
+        });
+        let read = if sorted {
+            read
+        } else {
+            match sort_files(files) {
+                Ok(sorted_files) => {
+                    files = sorted_files;
+                    read
+                }
+                Err(dup) => {
+                    files = Vec::new();
+                    Err(dup)
+                }
+            }
+        };
+        read.map_err(|e| {
             if e.starts_with("mirror manifest: ") {
                 Error::invalid_input(e)
             } else if e.starts_with("invalid type, expected an array") {
@@ -237,37 +280,48 @@ impl Manifest {
 
     /// The document, files sorted by path (the same manifest always gives the same text).
     pub fn to_json(&self) -> String {
-        let doc = DocOut {
-            format: FORMAT,
-            version: VERSION,
-            files: self.files.values().collect(),
-        };
-        serde_json::to_string(&doc).unwrap_or_default()
+        let mut out = String::new();
+        ObjWriter::new(&mut out)
+            .field("format", FORMAT)
+            .field("version", &VERSION)
+            .field("files", &self.files)
+            .end();
+        out
+    }
+
+    /// Where `path` is in `files`, or where it would go.
+    fn find(&self, path: &str) -> std::result::Result<usize, usize> {
+        self.files.binary_search_by(|f| f.path.as_str().cmp(path))
     }
 
     /// Records a file the destination now holds (replacing what was known of that path).
     pub fn record(&mut self, file: ManifestFile) -> Result<()> {
         file.check()?;
-        if !self.files.contains_key(&file.path) && self.files.len() >= MAX_FILES {
-            return Err(bad(format!("more than {MAX_FILES} files")));
+        match self.find(&file.path) {
+            Ok(i) => self.files[i] = file,
+            Err(_) if self.files.len() >= MAX_FILES => {
+                return Err(bad(format!("more than {MAX_FILES} files")));
+            }
+            Err(i) => self.files.insert(i, file),
         }
-        self.files.insert(file.path.clone(), file);
         Ok(())
     }
 
     /// Forgets a path; returns what was known of it.
     pub fn remove(&mut self, path: &str) -> Option<ManifestFile> {
-        self.files.remove(path)
+        let i = self.find(path).ok()?;
+        Some(self.files.remove(i))
     }
 
     /// What is known of a path.
     pub fn get(&self, path: &str) -> Option<&ManifestFile> {
-        self.files.get(path)
+        let i = self.find(path).ok()?;
+        self.files.get(i)
     }
 
     /// Every file, sorted by path.
     pub fn files(&self) -> impl Iterator<Item = &ManifestFile> {
-        self.files.values()
+        self.files.iter()
     }
 
     /// Number of files.
@@ -362,6 +416,7 @@ mod tests {
 
     /// The parser as it was with serde's derives, as the reference.
     fn reference(text: &str) -> Option<Manifest> {
+        use serde::Deserialize;
         #[derive(Deserialize)]
         struct Header {
             format: Option<String>,
@@ -373,21 +428,24 @@ mod tests {
         struct DocIn {
             format: String,
             version: u32,
-            files: Vec<ManifestFile>,
+            files: Vec<crate::mirror::input::tests::SerdeFile>,
         }
         let h: Header = serde_json::from_str(text).ok()?;
         if h.format.as_deref() != Some(FORMAT) || h.version != Some(VERSION) {
             return None;
         }
         let doc: DocIn = serde_json::from_str(text).ok()?;
-        let mut files = BTreeMap::new();
+        let mut files = std::collections::BTreeMap::new();
         for f in doc.files {
+            let f = ManifestFile::from(f);
             f.check().ok()?;
             if files.insert(f.path.clone(), f).is_some() {
                 return None;
             }
         }
-        Some(Manifest { files })
+        Some(Manifest {
+            files: files.into_values().collect(),
+        })
     }
 
     #[test]

@@ -1,10 +1,9 @@
 //! The planner: remote tree + destination manifest → what to fetch, keep, delete and skip.
 
-use serde::Serialize;
-
 use super::manifest::Manifest;
 use super::names::{collision_key, local_path, NameRules};
 use crate::echange::model::{DirEntry, EntryType};
+use crate::json::{ObjWriter, ToJson};
 use crate::{Error, Result};
 
 /// How to plan.
@@ -24,8 +23,7 @@ pub struct PlanOptions {
 }
 
 /// Why a file is fetched.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FetchReason {
     /// The manifest does not list it.
     New,
@@ -34,7 +32,7 @@ pub enum FetchReason {
 }
 
 /// A file to download.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FetchItem {
     /// Remote path.
     pub path: String,
@@ -49,7 +47,7 @@ pub struct FetchItem {
 }
 
 /// A destination file to remove.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DeleteItem {
     /// Remote path it was copied from.
     pub path: String,
@@ -58,7 +56,7 @@ pub struct DeleteItem {
 }
 
 /// A remote entry that is not mirrored, and why.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Skipped {
     /// Remote path.
     pub path: String,
@@ -68,8 +66,7 @@ pub struct Skipped {
 
 /// The plan. Every list is sorted by remote path (byte order); the same inputs always give
 /// the same plan.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Plan {
     /// Files to download.
     pub fetch: Vec<FetchItem>,
@@ -85,6 +82,64 @@ pub struct Plan {
     pub skipped: Vec<Skipped>,
     /// Sum of the sizes in `fetch`.
     pub bytes_to_fetch: u64,
+}
+
+/// `"new"` or `"changed"`.
+impl ToJson for FetchReason {
+    fn write_json(&self, out: &mut String) {
+        match self {
+            FetchReason::New => "new",
+            FetchReason::Changed => "changed",
+        }
+        .write_json(out);
+    }
+}
+
+/// `{"path", "local", "size", "mtime", "reason"}`.
+impl ToJson for FetchItem {
+    fn write_json(&self, out: &mut String) {
+        ObjWriter::new(out)
+            .field("path", &self.path)
+            .field("local", &self.local)
+            .field("size", &self.size)
+            .field("mtime", &self.mtime)
+            .field("reason", &self.reason)
+            .end();
+    }
+}
+
+/// `{"path", "local"}`.
+impl ToJson for DeleteItem {
+    fn write_json(&self, out: &mut String) {
+        ObjWriter::new(out)
+            .field("path", &self.path)
+            .field("local", &self.local)
+            .end();
+    }
+}
+
+/// `{"path", "reason"}`.
+impl ToJson for Skipped {
+    fn write_json(&self, out: &mut String) {
+        ObjWriter::new(out)
+            .field("path", &self.path)
+            .field("reason", &self.reason)
+            .end();
+    }
+}
+
+/// `{"fetch", "unchanged", "delete", "forget", "skipped", "bytesToFetch"}`.
+impl ToJson for Plan {
+    fn write_json(&self, out: &mut String) {
+        ObjWriter::new(out)
+            .field("fetch", &self.fetch)
+            .field("unchanged", &self.unchanged)
+            .field("delete", &self.delete)
+            .field("forget", &self.forget)
+            .field("skipped", &self.skipped)
+            .field("bytesToFetch", &self.bytes_to_fetch)
+            .end();
+    }
 }
 
 /// `"/Relevés/"`, `"Relevés"` → `"/Relevés"`; `""`, `"/"` → `"/"`. `.` and `..` segments are
@@ -133,7 +188,7 @@ fn prefixes(local: &str) -> impl Iterator<Item = &str> {
 /// ordered maps and sorts are compiled once per element type.
 type Index<'a> = Vec<(&'a str, usize)>;
 
-fn index<'a>(items: impl Iterator<Item = &'a str>) -> Index<'a> {
+pub(super) fn index<'a>(items: impl Iterator<Item = &'a str>) -> Index<'a> {
     let mut v: Index<'a> = items.enumerate().map(|(i, s)| (s, i)).collect();
     v.sort_unstable();
     v

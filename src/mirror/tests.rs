@@ -499,7 +499,7 @@ fn ten_thousand_entries_deterministic_whatever_the_input_order() {
     .unwrap();
     assert_eq!(p, q);
     assert_eq!(
-        serde_json::to_string(&p).unwrap(),
-        serde_json::to_string(&q).unwrap()
+        crate::json::ToJson::to_json(&p),
+        crate::json::ToJson::to_json(&q)
     );
 }

@@ -16,7 +16,7 @@
 
 use std::fmt;
 
-use serde_json::Value;
+use crate::json::Json as Value;
 
 use super::model::{
     AccessToken, Credentials, LegacyRefreshRequest, OrderRequest, RefreshRequest, REDACTED,

@@ -1,10 +1,7 @@
 //! Document type codes (`doctype`) of webhook documents (docs/pre-etat-date.md#64-document-types) and their labels.
 
-use serde::{Deserialize, Serialize};
-
 /// Label language.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub enum Lang {
     /// French (the service's own language; the default).
     #[default]

@@ -21,14 +21,14 @@
 //! use passerelle::http::{BaseUrl, ResponseHead};
 //! use passerelle::pre_etat_date::{requests, responses, validate_order, OrderRequest, OrderState};
 //!
-//! let order: OrderRequest = serde_json::from_str(r#"{
+//! let order = OrderRequest::from_json_value(passerelle::json::parse(r#"{
 //!     "address": "4 BIS RUE DE LA FERME", "city": "CALUIRE ET CUIRE", "zipcode": "69300",
 //!     "owners": [{"firstname": "Jean", "lastname": "Dupont"}],
 //!     "invoice": {"address": "64, avenue Kleber", "city": "PARIS", "zipcode": "75116",
 //!                 "lastname": "PLAISIR NOTAIRES"},
 //!     "method": "extranet",
 //!     "syndic": {"name": "Syndic Name", "username": "syndic_user", "password": "syndic_pass"}
-//! }"#).unwrap();
+//! }"#).unwrap()).unwrap();
 //! assert!(validate_order(&order).is_empty());
 //!
 //! let base = BaseUrl::parse("https://api.maison-du-pre-etat-date.fr").unwrap();
@@ -53,6 +53,8 @@ pub mod model;
 mod read;
 pub mod requests;
 pub mod responses;
+#[cfg(test)]
+mod serde_ref;
 pub mod state;
 pub mod token;
 pub mod transaction;

@@ -1,17 +1,17 @@
 //! Request-side types of the PRE-ETAT.DATE API, with the wire field names the API documents (docs/pre-etat-date.md).
 //!
 //! Optional fields are `Option`s and are omitted from the JSON when `None`. Fields the server
-//! requires are plain values with `#[serde(default)]`, so that an incomplete object coming from
-//! JavaScript still deserializes and [`super::validate_order`] can report *every* problem at
-//! once instead of serde stopping at the first one.
+//! requires are plain values that default when absent (`""`, no owners), so that an incomplete
+//! object coming from JavaScript still reads and [`super::validate_order`] can report *every*
+//! problem at once instead of stopping at the first one. Each type writes its JSON body with
+//! [`ToJson`], fields in declaration order.
 //!
 //! `Debug` is written by hand wherever a secret lives: syndic `username`/`password` and the
 //! account password print as `<redacted>`.
 
 use std::fmt;
 
-use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use crate::json::{Json, ObjWriter, ToJson};
 
 use crate::error::{Error, Result};
 
@@ -19,8 +19,7 @@ use crate::error::{Error, Result};
 pub(crate) const REDACTED: &str = "<redacted>";
 
 /// How the service obtains the condominium documents (`method`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum OrderMethod {
     /// `email`: the documents are requested from the syndic by e-mail.
     Email,
@@ -41,49 +40,81 @@ impl OrderMethod {
     }
 }
 
+/// Its wire string ([`OrderMethod::as_str`]), as a JSON string.
+impl ToJson for OrderMethod {
+    fn write_json(&self, out: &mut String) {
+        self.as_str().write_json(out);
+    }
+}
+
 /// One owner (seller) of the lot.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Owner {
     /// First name; may be empty for a company (an SCI, a firm).
-    #[serde(default)]
     pub firstname: String,
     /// Last name or company name (required).
-    #[serde(default)]
     pub lastname: String,
+}
+
+/// `{"firstname", "lastname"}`.
+impl ToJson for Owner {
+    fn write_json(&self, out: &mut String) {
+        ObjWriter::new(out)
+            .field("firstname", &self.firstname)
+            .field("lastname", &self.lastname)
+            .end();
+    }
 }
 
 /// The billing party (`invoice`).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Invoice {
     /// Street address.
-    #[serde(default)]
     pub address: String,
     /// City.
-    #[serde(default)]
     pub city: String,
     /// French postal code, as text (`"75116"`).
-    #[serde(default)]
     pub zipcode: String,
     /// Person or firm name, e.g. `PLAISIR NOTAIRES`.
-    #[serde(default)]
     pub lastname: String,
 }
 
+/// `{"address", "city", "zipcode", "lastname"}`.
+impl ToJson for Invoice {
+    fn write_json(&self, out: &mut String) {
+        ObjWriter::new(out)
+            .field("address", &self.address)
+            .field("city", &self.city)
+            .field("zipcode", &self.zipcode)
+            .field("lastname", &self.lastname)
+            .end();
+    }
+}
+
 /// The managing agent and its extranet credentials (`syndic`). `Debug` redacts the credentials.
-#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct Syndic {
     /// Name of the syndic.
-    #[serde(default)]
     pub name: String,
     /// Extranet login (secret).
-    #[serde(default)]
     pub username: String,
     /// Extranet password (secret).
-    #[serde(default)]
     pub password: String,
     /// Extranet address (documented by the English site only).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
+}
+
+/// `{"name", "username", "password", "url" (when set)}`: the credentials are written (this is
+/// the request body).
+impl ToJson for Syndic {
+    fn write_json(&self, out: &mut String) {
+        ObjWriter::new(out)
+            .field("name", &self.name)
+            .field("username", &self.username)
+            .field("password", &self.password)
+            .some("url", &self.url)
+            .end();
+    }
 }
 
 impl fmt::Debug for Syndic {
@@ -98,49 +129,36 @@ impl fmt::Debug for Syndic {
 }
 
 /// Body of `POST /order/` (docs/pre-etat-date.md#3-ordering). `Debug` redacts the syndic credentials.
-#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq)]
 pub struct OrderRequest {
     /// Street address of the lot (required).
-    #[serde(default)]
     pub address: String,
     /// Address complement.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub additional: Option<String>,
     /// City (required).
-    #[serde(default)]
     pub city: String,
     /// French postal code, as text (required).
-    #[serde(default)]
     pub zipcode: String,
     /// Owners of the lot (at least one).
-    #[serde(default)]
     pub owners: Vec<Owner>,
     /// Billing party (required).
-    #[serde(default)]
     pub invoice: Invoice,
     /// How documents are obtained (required).
     pub method: OrderMethod,
     /// Syndic details; required when `method` is `extranet`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub syndic: Option<Syndic>,
     /// Uploaded documents; required (non-empty) when `method` is `upload`. The element schema is
     /// undocumented, so elements are passed through untouched.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub documents: Option<Vec<Value>>,
+    pub documents: Option<Vec<Json>>,
     /// Lot number(s), free format.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lots: Option<String>,
     /// Free text.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
     /// `true` when the owner is up to date with the condominium charges.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub all_due_paid: Option<bool>,
     /// The customer's own reference, echoed in the order and in every webhook.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub external_id: Option<String>,
     /// Marks a test transaction.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub test_mode: Option<bool>,
 }
 
@@ -174,8 +192,30 @@ impl OrderRequest {
 
     /// Reads an order from a JSON value (e.g. an object received from JavaScript). The error is
     /// `invalid_input` and never quotes the offending string value (it could be a password).
-    pub fn from_json_value(value: Value) -> Result<OrderRequest> {
+    pub fn from_json_value(value: Json) -> Result<OrderRequest> {
         malformed("order", super::read::order(&value))
+    }
+}
+
+/// The fields set, in declaration order (the body of `POST /order/`).
+impl ToJson for OrderRequest {
+    fn write_json(&self, out: &mut String) {
+        ObjWriter::new(out)
+            .field("address", &self.address)
+            .some("additional", &self.additional)
+            .field("city", &self.city)
+            .field("zipcode", &self.zipcode)
+            .field("owners", &self.owners)
+            .field("invoice", &self.invoice)
+            .field("method", &self.method)
+            .some("syndic", &self.syndic)
+            .some("documents", &self.documents)
+            .some("lots", &self.lots)
+            .some("comment", &self.comment)
+            .some("all_due_paid", &self.all_due_paid)
+            .some("external_id", &self.external_id)
+            .some("test_mode", &self.test_mode)
+            .end();
     }
 }
 
@@ -200,24 +240,16 @@ impl fmt::Debug for OrderRequest {
     }
 }
 
-fn default_extranet() -> OrderMethod {
-    OrderMethod::Extranet
-}
-
 /// Body of `POST /order/{orderid}/refresh` (docs/pre-etat-date.md#5-refreshes). `Debug` redacts the syndic credentials.
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct RefreshRequest {
     /// Free text.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
     /// `true` when the owner is up to date with the condominium charges.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub all_due_paid: Option<bool>,
     /// Currently only `extranet` is supported by the service; defaults to it when absent.
-    #[serde(default = "default_extranet")]
     pub method: OrderMethod,
     /// Syndic details; optional when the service already holds them from the order.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub syndic: Option<Syndic>,
 }
 
@@ -234,8 +266,20 @@ impl Default for RefreshRequest {
 
 impl RefreshRequest {
     /// Reads a refresh request from a JSON value; errors are `invalid_input` without values.
-    pub fn from_json_value(value: Value) -> Result<RefreshRequest> {
+    pub fn from_json_value(value: Json) -> Result<RefreshRequest> {
         malformed("refresh request", super::read::refresh(&value))
+    }
+}
+
+/// The fields set, in declaration order (`method` always).
+impl ToJson for RefreshRequest {
+    fn write_json(&self, out: &mut String) {
+        ObjWriter::new(out)
+            .some("comment", &self.comment)
+            .some("all_due_paid", &self.all_due_paid)
+            .field("method", &self.method)
+            .some("syndic", &self.syndic)
+            .end();
     }
 }
 
@@ -251,36 +295,44 @@ impl fmt::Debug for RefreshRequest {
 }
 
 /// Body of the deprecated `POST /order/needrefresh` (docs/pre-etat-date.md#5-refreshes): the order is named in the body.
-#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct LegacyRefreshRequest {
     /// The order to refresh (required).
-    #[serde(default)]
     pub orderid: String,
     /// E-mail of the account that owns the order (required).
-    #[serde(default)]
     pub account: String,
     /// Free text.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
     /// `true` when the owner is up to date with the condominium charges.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub all_due_paid: Option<bool>,
     /// Method; the service assumes `extranet` when absent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub method: Option<OrderMethod>,
     /// Syndic details.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub syndic: Option<Syndic>,
 }
 
 impl LegacyRefreshRequest {
     /// Reads a legacy refresh request from a JSON value; errors are `invalid_input` without
     /// values.
-    pub fn from_json_value(value: Value) -> Result<LegacyRefreshRequest> {
+    pub fn from_json_value(value: Json) -> Result<LegacyRefreshRequest> {
         malformed(
             "legacy refresh request",
             super::read::legacy_refresh(&value),
         )
+    }
+}
+
+/// The fields set, in declaration order (`orderid` and `account` always).
+impl ToJson for LegacyRefreshRequest {
+    fn write_json(&self, out: &mut String) {
+        ObjWriter::new(out)
+            .field("orderid", &self.orderid)
+            .field("account", &self.account)
+            .some("comment", &self.comment)
+            .some("all_due_paid", &self.all_due_paid)
+            .some("method", &self.method)
+            .some("syndic", &self.syndic)
+            .end();
     }
 }
 
@@ -326,10 +378,19 @@ impl fmt::Debug for Credentials {
 }
 
 /// Payload of a successful `POST /account/auth`. `Debug` redacts the token.
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct AccessToken {
     /// The bearer token (a JWT).
     pub access_token: String,
+}
+
+/// `{"access_token"}`.
+impl ToJson for AccessToken {
+    fn write_json(&self, out: &mut String) {
+        ObjWriter::new(out)
+            .field("access_token", &self.access_token)
+            .end();
+    }
 }
 
 impl fmt::Debug for AccessToken {
@@ -357,7 +418,8 @@ pub(crate) fn truncate_chars(s: &str, max: usize) -> String {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::json::testing::{from_serde, to_serde};
+    use serde_json::{json, Value};
 
     /// The full create request of the English documentation (docs/pre-etat-date.md#3-ordering), verbatim.
     pub(crate) const EN_CREATE: &str = r#"{
@@ -394,7 +456,7 @@ pub(crate) mod tests {
     }"#;
 
     pub(crate) fn en_order() -> OrderRequest {
-        serde_json::from_str(EN_CREATE).unwrap()
+        OrderRequest::from_json_value(crate::json::parse(EN_CREATE).unwrap()).unwrap()
     }
 
     #[test]
@@ -408,15 +470,15 @@ pub(crate) mod tests {
             order.syndic.as_ref().and_then(|s| s.url.as_deref()),
             Some("https://extranet.example.com")
         );
-        let back = serde_json::to_value(&order).unwrap();
+        let back = to_serde(&order);
         let original: Value = serde_json::from_str(EN_CREATE).unwrap();
         assert_eq!(back, original);
     }
 
     #[test]
     fn fr_example_omits_none_fields() {
-        let order: OrderRequest = serde_json::from_str(FR_CREATE).unwrap();
-        let back = serde_json::to_value(&order).unwrap();
+        let order = OrderRequest::from_json_value(crate::json::parse(FR_CREATE).unwrap()).unwrap();
+        let back = to_serde(&order);
         let original: Value = serde_json::from_str(FR_CREATE).unwrap();
         assert_eq!(back, original);
         let obj = back.as_object().unwrap();
@@ -446,7 +508,7 @@ pub(crate) mod tests {
             Invoice::default(),
             OrderMethod::Upload,
         );
-        let v = serde_json::to_value(&order).unwrap();
+        let v = to_serde(&order);
         assert_eq!(v["zipcode"], json!("75001"));
         assert_eq!(v["method"], json!("upload"));
         assert_eq!(v["owners"][0]["firstname"], json!(""));
@@ -455,41 +517,29 @@ pub(crate) mod tests {
             OrderMethod::Extranet,
             OrderMethod::Upload,
         ] {
-            assert_eq!(
-                serde_json::to_value(m).unwrap(),
-                Value::String(m.as_str().into())
-            );
+            assert_eq!(to_serde(&m), Value::String(m.as_str().into()));
         }
     }
 
     #[test]
     fn refresh_defaults_to_extranet_and_omits_none() {
-        let r: RefreshRequest = serde_json::from_str("{}").unwrap();
+        let r = RefreshRequest::from_json_value(crate::json::parse("{}").unwrap()).unwrap();
         assert_eq!(r, RefreshRequest::default());
-        assert_eq!(
-            serde_json::to_value(&r).unwrap(),
-            json!({"method": "extranet"})
-        );
+        assert_eq!(to_serde(&r), json!({"method": "extranet"}));
         let seed = r#"{"all_due_paid": true, "comment": "", "method": "extranet",
             "syndic": {"name": "Syndic Name", "username": "syndic_user", "password": "syndic_pass"}}"#;
-        let r: RefreshRequest = serde_json::from_str(seed).unwrap();
-        assert_eq!(
-            serde_json::to_value(&r).unwrap(),
-            serde_json::from_str::<Value>(seed).unwrap()
-        );
+        let r = RefreshRequest::from_json_value(crate::json::parse(seed).unwrap()).unwrap();
+        assert_eq!(to_serde(&r), serde_json::from_str::<Value>(seed).unwrap());
     }
 
     #[test]
     fn legacy_refresh_seed_body_round_trips() {
         let seed = r#"{"orderid": "xxx", "account": "xxx@gmail.com", "method": "extranet",
             "syndic": {"name": "Syndic Name", "username": "syndic_user", "password": "syndic_pass"}}"#;
-        let r: LegacyRefreshRequest = serde_json::from_str(seed).unwrap();
+        let r = LegacyRefreshRequest::from_json_value(crate::json::parse(seed).unwrap()).unwrap();
         assert_eq!(r.orderid, "xxx");
         assert_eq!(r.method, Some(OrderMethod::Extranet));
-        assert_eq!(
-            serde_json::to_value(&r).unwrap(),
-            serde_json::from_str::<Value>(seed).unwrap()
-        );
+        assert_eq!(to_serde(&r), serde_json::from_str::<Value>(seed).unwrap());
     }
 
     #[test]
@@ -530,28 +580,30 @@ pub(crate) mod tests {
 
     #[test]
     fn from_json_value_errors_never_quote_values() {
-        let bad = json!({"method": "extranet", "syndic": {"password": ["x"]},
-                         "all_due_paid": "hunter2"});
+        let j = |v: Value| from_serde(&v);
+        let bad = j(json!({"method": "extranet", "syndic": {"password": ["x"]},
+                         "all_due_paid": "hunter2"}));
         let e = OrderRequest::from_json_value(bad).unwrap_err();
         assert_eq!(e.code(), crate::ErrorCode::InvalidInput);
         assert!(!e.message().contains("hunter2"), "{}", e.message());
         assert!(!format!("{e:?}").contains("hunter2"));
-        let e = OrderRequest::from_json_value(json!({"method": "fax"})).unwrap_err();
+        let e = OrderRequest::from_json_value(j(json!({"method": "fax"}))).unwrap_err();
         assert!(
             e.message().contains("order is malformed"),
             "{}",
             e.message()
         );
-        let e = RefreshRequest::from_json_value(json!({"all_due_paid": "pw-secret"})).unwrap_err();
+        let e =
+            RefreshRequest::from_json_value(j(json!({"all_due_paid": "pw-secret"}))).unwrap_err();
         assert!(!e.message().contains("pw-secret"));
-        let e = OrderRequest::from_json_value(
+        let e = OrderRequest::from_json_value(j(
             json!({"method": "email", "syndic": {"password": 987654}}),
-        )
+        ))
         .unwrap_err();
         assert!(!e.message().contains("987654"), "{}", e.message());
-        let e = LegacyRefreshRequest::from_json_value(json!({"orderid": 5})).unwrap_err();
+        let e = LegacyRefreshRequest::from_json_value(j(json!({"orderid": 5}))).unwrap_err();
         assert_eq!(e.code(), crate::ErrorCode::InvalidInput);
-        assert!(OrderRequest::from_json_value(json!({"method": "upload"})).is_ok());
+        assert!(OrderRequest::from_json_value(j(json!({"method": "upload"}))).is_ok());
     }
 
     #[test]

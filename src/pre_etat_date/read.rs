@@ -1,67 +1,26 @@
-//! Typed values read out of a parsed JSON [`Value`] by hand, for the request bodies and the order
+//! Typed values read out of a parsed JSON [`Json`] value by hand, for the request bodies and the order
 //! payload, with the helpers of `crate::json` (unknown fields are ignored, or kept in a
 //! transaction's `extra`).
 
-use serde_json::{Map, Value};
-
 pub(crate) use crate::json::Problem;
-use crate::json::{join, wrong, Res};
+use crate::json::{object, opt, opt_bool, opt_string, string, wrong, Json, Obj, Res};
 
 use super::model::{Invoice, Owner, Syndic};
 use super::model::{LegacyRefreshRequest, OrderMethod, OrderRequest, RefreshRequest};
 use super::state::OrderState;
 use super::transaction::Transaction;
 
-// The field helpers of `crate::json`, over a serde_json value (the public types hold those).
-
-/// The members of `m` but those named in `keys`. Built by inserting (as are the maps
-/// `crate::json::into_value` makes) rather than by removing from `m`: the module then links no
-/// `BTreeMap` removal.
-pub(crate) fn without(m: Map<String, Value>, keys: &[&str]) -> Map<String, Value> {
-    let mut out = Map::new();
-    for (k, v) in m {
-        if !keys.contains(&k.as_str()) {
-            out.insert(k, v);
-        }
-    }
-    out
+/// The members of `m` but those named in `keys`, in order (a repeated key kept as often as it
+/// occurs: [`Obj::get`] and `JSON.parse` of the written text read its last value).
+pub(crate) fn without(m: Obj, keys: &[&str]) -> Obj {
+    Obj(m
+        .0
+        .into_iter()
+        .filter(|(k, _)| !keys.contains(&k.as_str()))
+        .collect())
 }
 
-fn object<'a>(v: &'a Value, path: &str) -> Res<&'a Map<String, Value>> {
-    v.as_object().ok_or_else(|| wrong(path, "an object"))
-}
-
-/// An optional field: absent and `null` are `None`.
-fn opt<'a>(m: &'a Map<String, Value>, key: &str) -> Option<&'a Value> {
-    m.get(key).filter(|v| !v.is_null())
-}
-
-fn opt_string(m: &Map<String, Value>, prefix: &str, key: &str) -> Res<Option<String>> {
-    match opt(m, key) {
-        None => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s.clone())),
-        Some(_) => Err(wrong(&join(prefix, key), "a string")),
-    }
-}
-
-/// A string field with a default: absent is `""`, `null` is an error (as serde's `default`).
-fn string(m: &Map<String, Value>, prefix: &str, key: &str) -> Res<String> {
-    match m.get(key) {
-        None => Ok(String::new()),
-        Some(Value::String(s)) => Ok(s.clone()),
-        Some(_) => Err(wrong(&join(prefix, key), "a string")),
-    }
-}
-
-fn opt_bool(m: &Map<String, Value>, prefix: &str, key: &str) -> Res<Option<bool>> {
-    match opt(m, key) {
-        None => Ok(None),
-        Some(Value::Bool(b)) => Ok(Some(*b)),
-        Some(_) => Err(wrong(&join(prefix, key), "a boolean")),
-    }
-}
-
-fn method(v: &Value, path: &str) -> Res<OrderMethod> {
+fn method(v: &Json, path: &str) -> Res<OrderMethod> {
     match v.as_str() {
         Some("email") => Ok(OrderMethod::Email),
         Some("extranet") => Ok(OrderMethod::Extranet),
@@ -73,11 +32,11 @@ fn method(v: &Value, path: &str) -> Res<OrderMethod> {
     }
 }
 
-fn opt_method(m: &Map<String, Value>, key: &str) -> Res<Option<OrderMethod>> {
+fn opt_method(m: &Obj, key: &str) -> Res<Option<OrderMethod>> {
     opt(m, key).map(|v| method(v, key)).transpose()
 }
 
-fn syndic(m: &Map<String, Value>) -> Res<Option<Syndic>> {
+fn syndic(m: &Obj) -> Res<Option<Syndic>> {
     let Some(v) = opt(m, "syndic") else {
         return Ok(None);
     };
@@ -91,16 +50,16 @@ fn syndic(m: &Map<String, Value>) -> Res<Option<Syndic>> {
 }
 
 /// A struct field with a default: absent is the default, `null` is an error.
-fn present<'a>(m: &'a Map<String, Value>, key: &str) -> Option<&'a Value> {
+fn present<'a>(m: &'a Obj, key: &str) -> Option<&'a Json> {
     m.get(key)
 }
 
 /// Reads an order body.
-pub(crate) fn order(v: &Value) -> Res<OrderRequest> {
+pub(crate) fn order(v: &Json) -> Res<OrderRequest> {
     let m = object(v, "")?;
     let owners = match present(m, "owners") {
         None => Vec::new(),
-        Some(Value::Array(items)) => items
+        Some(Json::Arr(items)) => items
             .iter()
             .enumerate()
             .map(|(i, item)| {
@@ -132,7 +91,7 @@ pub(crate) fn order(v: &Value) -> Res<OrderRequest> {
     };
     let documents = match opt(m, "documents") {
         None => None,
-        Some(Value::Array(items)) => Some(items.clone()),
+        Some(Json::Arr(items)) => Some(items.clone()),
         Some(_) => return Err(wrong("documents", "an array")),
     };
     Ok(OrderRequest {
@@ -154,7 +113,7 @@ pub(crate) fn order(v: &Value) -> Res<OrderRequest> {
 }
 
 /// Reads a refresh body (`method` defaults to `extranet` when absent).
-pub(crate) fn refresh(v: &Value) -> Res<RefreshRequest> {
+pub(crate) fn refresh(v: &Json) -> Res<RefreshRequest> {
     let m = object(v, "")?;
     Ok(RefreshRequest {
         comment: opt_string(m, "", "comment")?,
@@ -168,7 +127,7 @@ pub(crate) fn refresh(v: &Value) -> Res<RefreshRequest> {
 }
 
 /// Reads a legacy refresh body.
-pub(crate) fn legacy_refresh(v: &Value) -> Res<LegacyRefreshRequest> {
+pub(crate) fn legacy_refresh(v: &Json) -> Res<LegacyRefreshRequest> {
     let m = object(v, "")?;
     Ok(LegacyRefreshRequest {
         orderid: string(m, "", "orderid")?,
@@ -196,17 +155,17 @@ const TRANSACTION_FIELDS: [&str; 11] = [
 ];
 
 /// Reads an order payload; `orderid` and `state` are required, unknown fields go to `extra`.
-pub(crate) fn transaction(v: Value) -> Res<Transaction> {
-    let Value::Object(m) = v else {
+pub(crate) fn transaction(v: Json) -> Res<Transaction> {
+    let Json::Obj(m) = v else {
         return Err(wrong("", "an object"));
     };
     let orderid = match m.get("orderid") {
-        Some(Value::String(s)) => s.clone(),
+        Some(Json::Str(s)) => s.clone(),
         Some(_) => return Err(wrong("orderid", "a string")),
         None => return Err("missing field `orderid`".into()),
     };
     let state = match m.get("state") {
-        Some(Value::String(s)) => OrderState::from_wire(s),
+        Some(Json::Str(s)) => OrderState::from_wire(s),
         Some(_) => return Err(wrong("state", "a string")),
         None => return Err("missing field `state`".into()),
     };
@@ -222,7 +181,7 @@ pub(crate) fn transaction(v: Value) -> Res<Transaction> {
         sso_provider: m.get("sso_provider").cloned(),
         test_mode: opt_bool(&m, "", "test_mode")?,
         updated: opt_string(&m, "", "updated")?,
-        extra: Map::new(),
+        extra: Obj::new(),
     };
     Ok(Transaction {
         extra: without(m, &TRANSACTION_FIELDS),
@@ -233,17 +192,30 @@ pub(crate) fn transaction(v: Value) -> Res<Transaction> {
 #[cfg(test)]
 mod tests {
     //! The hand-written readers agree with the serde derives on every input here: same success
-    //! and same value, or both an error.
+    //! and same value, or both an error; and what the crate writes of a value read is what the
+    //! serde derives wrote.
+    use super::super::serde_ref::{self, SLegacyRefresh, SOrder, SRefresh, STransaction};
     use super::*;
+    use crate::json::testing::{from_serde, to_serde};
+    use crate::json::ToJson;
     use serde::de::DeserializeOwned;
-    use serde_json::json;
+    use serde::Serialize;
+    use serde_json::{json, Value};
     use std::fmt::Debug;
 
-    fn agree<T: DeserializeOwned + PartialEq + Debug>(v: Value, read: impl Fn(&Value) -> Res<T>) {
-        let ours = read(&v);
-        let serde = serde_json::from_value::<T>(v.clone());
+    /// Our reader and serde's derive of `S` (the type as it was) on the same value, then our
+    /// writer and serde's on what was read.
+    fn agree<S: DeserializeOwned + Serialize, T: From<S> + PartialEq + Debug + ToJson>(
+        v: Value,
+        read: impl Fn(&Json) -> Res<T>,
+    ) {
+        let ours = read(&from_serde(&v));
+        let serde = serde_ref::read::<S, T>(&v);
         match (&ours, &serde) {
-            (Ok(a), Ok(b)) => assert_eq!(a, b, "{v}"),
+            (Ok(a), Ok((b, written))) => {
+                assert_eq!(a, b, "{v}");
+                assert_eq!(&to_serde(a), written, "{v}");
+            }
             (Err(_), Err(_)) => {}
             _ => panic!("{v}: ours {ours:?}, serde {serde:?}"),
         }
@@ -325,9 +297,9 @@ mod tests {
     #[test]
     fn request_readers_agree_with_serde() {
         for v in inputs().into_iter().filter(|v| !struct_as_array(v)) {
-            agree::<OrderRequest>(v.clone(), order);
-            agree::<RefreshRequest>(v.clone(), refresh);
-            agree::<LegacyRefreshRequest>(v.clone(), legacy_refresh);
+            agree::<SOrder, OrderRequest>(v.clone(), order);
+            agree::<SRefresh, RefreshRequest>(v.clone(), refresh);
+            agree::<SLegacyRefresh, LegacyRefreshRequest>(v.clone(), legacy_refresh);
         }
     }
 
@@ -355,10 +327,13 @@ mod tests {
             }
         }
         for v in inputs {
-            let ours = transaction(v.clone());
-            let serde = serde_json::from_value::<Transaction>(v.clone());
+            let ours = transaction(from_serde(&v));
+            let serde = serde_ref::read::<STransaction, Transaction>(&v);
             match (&ours, &serde) {
-                (Ok(a), Ok(b)) => assert_eq!(a, b, "{v}"),
+                (Ok(a), Ok((b, written))) => {
+                    assert_eq!(a, b, "{v}");
+                    assert_eq!(&to_serde(a), written, "{v}");
+                }
                 (Err(_), Err(_)) => {}
                 _ => panic!("{v}: ours {ours:?}, serde {serde:?}"),
             }
@@ -367,11 +342,14 @@ mod tests {
 
     #[test]
     fn problems_name_the_field_never_the_value() {
-        let e = order(&json!({"method": "email", "syndic": {"password": "hunter2x", "name": 5}}))
-            .unwrap_err();
+        let j = |v: Value| from_serde(&v);
+        let e = order(&j(
+            json!({"method": "email", "syndic": {"password": "hunter2x", "name": 5}}),
+        ))
+        .unwrap_err();
         assert_eq!(e, "invalid type at `syndic.name`, expected a string");
-        let e = order(&json!({"method": "fax-secret"})).unwrap_err();
+        let e = order(&j(json!({"method": "fax-secret"}))).unwrap_err();
         assert!(!e.contains("fax-secret") && e.contains("`method`"), "{e}");
-        assert_eq!(order(&json!({})).unwrap_err(), "missing field `method`");
+        assert_eq!(order(&j(json!({}))).unwrap_err(), "missing field `method`");
     }
 }

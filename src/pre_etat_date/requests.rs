@@ -6,8 +6,7 @@
 //! routes and the webhook simulator are never retried automatically: an order costs money and a
 //! refresh triggers work, so a lost response must not turn into a second order.
 
-use serde::Serialize;
-use serde_json::json;
+use crate::json::{ObjWriter, ToJson};
 
 use super::model::{LegacyRefreshRequest, OrderRequest, RefreshRequest};
 use super::state::OrderState;
@@ -39,14 +38,16 @@ fn bearer(req: Request, token: &str) -> Request {
     req.header("Authorization", format!("Bearer {token}"))
 }
 
-fn to_json<T: Serialize>(operation: &str, body: &T) -> Result<String> {
-    // Serializing these plain structs cannot fail; map the impossible case without a panic and
-    // without echoing the body (it holds credentials).
-    serde_json::to_string(body).map_err(|_| {
-        Error::invalid_input(format!(
-            "{operation} failed: the request body could not be encoded"
-        ))
-    })
+/// A JSON object of string members, in the order given (the keys' sorted order, as
+/// `serde_json::json!` wrote these bodies).
+fn object_of(members: &[(&str, &str)]) -> String {
+    let mut out = String::new();
+    let mut w = ObjWriter::new(&mut out);
+    for (k, v) in members {
+        w.field(k, *v);
+    }
+    w.end();
+    out
 }
 
 fn order_path(operation: &str, orderid: &str) -> Result<String> {
@@ -67,7 +68,7 @@ fn order_path(operation: &str, orderid: &str) -> Result<String> {
 /// `POST /account/auth` with `{email, password}` and `X-Auth-Key` (no bearer). Retryable: a
 /// login creates nothing.
 pub fn auth(base: &BaseUrl, api_key: &str, email: &str, password: &str) -> Request {
-    let body = json!({ "email": email, "password": password }).to_string();
+    let body = object_of(&[("email", email), ("password", password)]);
     Request::new(
         op::AUTHENTICATE,
         Method::Post,
@@ -90,7 +91,7 @@ pub fn create_order(
     token: &str,
     order: &OrderRequest,
 ) -> Result<Request> {
-    let body = to_json(op::CREATE_ORDER, order)?;
+    let body = ToJson::to_json(order);
     let req = Request::new(op::CREATE_ORDER, Method::Post, base.join("/order/", &[]))
         .header("X-Auth-Key", api_key);
     Ok(bearer(req, token).json(body).retryable(false))
@@ -106,7 +107,7 @@ pub fn refresh(
     body: &RefreshRequest,
 ) -> Result<Request> {
     let id = order_path(op::REQUEST_REFRESH, orderid)?;
-    let body = to_json(op::REQUEST_REFRESH, body)?;
+    let body = ToJson::to_json(body);
     let url = base.join(&format!("/order/{id}/refresh"), &[]);
     let req = Request::new(op::REQUEST_REFRESH, Method::Post, url).header("X-Auth-Key", api_key);
     Ok(bearer(req, token).json(body).retryable(false))
@@ -119,7 +120,7 @@ pub fn refresh_legacy(
     token: &str,
     body: &LegacyRefreshRequest,
 ) -> Result<Request> {
-    let body = to_json(op::REQUEST_REFRESH_LEGACY, body)?;
+    let body = ToJson::to_json(body);
     let url = base.join("/order/needrefresh", &[]);
     let req =
         Request::new(op::REQUEST_REFRESH_LEGACY, Method::Post, url).header("X-Auth-Key", api_key);
@@ -136,7 +137,7 @@ pub fn send_test_webhook(
     event: &OrderState,
 ) -> Result<Request> {
     order_path(op::SEND_TEST_WEBHOOK, orderid)?;
-    let body = json!({ "orderid": orderid, "event": event.as_str() }).to_string();
+    let body = object_of(&[("event", event.as_str()), ("orderid", orderid)]);
     let url = base.join("/order/test/webhook-events", &[]);
     let req = Request::new(op::SEND_TEST_WEBHOOK, Method::Post, url).header("X-Auth-Key", api_key);
     Ok(bearer(req, token).json(body).retryable(false))
@@ -210,7 +211,7 @@ mod tests {
         assert_eq!(r.url, "https://api.maison-du-pre-etat-date.fr/order/");
         assert_headers(&r, true);
         assert!(!r.retryable);
-        assert_eq!(body_json(&r), serde_json::to_value(&order).unwrap());
+        assert_eq!(body_json(&r), crate::json::testing::to_serde(&order));
         let dbg = format!("{r:?}");
         for secret in ["syndic_pass", "syndic_user", "TOK-1", "KEY-1"] {
             assert!(!dbg.contains(secret), "{secret} leaked in {dbg}");

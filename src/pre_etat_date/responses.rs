@@ -12,9 +12,7 @@
 //!   string in such a JSON body becomes `server_message` (at most 200 characters); a non-JSON
 //!   body is described by its first 100 characters, never dumped whole.
 
-use serde_json::{Map, Value};
-
-use crate::json::parse_value;
+use crate::json::{parse_bytes, Json, Obj};
 
 use super::model::{truncate_chars, AccessToken};
 use super::requests::op;
@@ -27,8 +25,8 @@ use crate::http::ResponseHead;
 pub struct Envelope {
     /// The server's message, verbatim; `None` when `null` or absent.
     pub message: Option<String>,
-    /// The payload (`Value::Null` when `null` or absent).
-    pub payload: Value,
+    /// The payload (`Json::Null` when `null` or absent).
+    pub payload: Json,
     /// The `success` flag, when present.
     pub success: Option<bool>,
 }
@@ -36,28 +34,33 @@ pub struct Envelope {
 impl Envelope {
     /// Reads an envelope out of a JSON value: an object with a boolean `success` or a `payload`
     /// member. Anything else is not an envelope.
-    pub fn from_value(value: Value) -> Option<Envelope> {
+    pub fn from_value(value: Json) -> Option<Envelope> {
         let obj = match value {
-            Value::Object(o) => o,
+            Json::Obj(o) => o,
             _ => return None,
         };
         let success = match obj.get("success") {
-            Some(Value::Bool(b)) => Some(*b),
-            Some(Value::Null) | None => None,
+            Some(Json::Bool(b)) => Some(*b),
+            Some(Json::Null) | None => None,
             Some(_) => return None,
         };
-        if success.is_none() && !obj.contains_key("payload") {
+        if success.is_none() && obj.get("payload").is_none() {
             return None;
         }
+        // The last of repeated keys counts.
         let mut message = None;
-        let mut payload = Value::Null;
-        for (k, v) in obj {
-            match (k.as_str(), v) {
-                ("message", Value::String(s)) => message = Some(s),
-                ("payload", v) => payload = v,
+        let mut payload = Json::Null;
+        for (k, v) in obj.0 {
+            match k.as_str() {
+                "message" => message = Some(v),
+                "payload" => payload = v,
                 _ => {}
             }
         }
+        let message = match message {
+            Some(Json::Str(s)) => Some(s),
+            _ => None,
+        };
         Some(Envelope {
             message,
             payload,
@@ -100,7 +103,7 @@ fn status_error(operation: &str, head: &ResponseHead, detail: Option<&str>) -> E
 }
 
 /// A short, safe description of a body that is not an envelope.
-fn describe_body(body: &[u8], json: Option<&Value>) -> String {
+fn describe_body(body: &[u8], json: Option<&Json>) -> String {
     if body.iter().all(u8::is_ascii_whitespace) {
         return "the response body is empty".into();
     }
@@ -122,17 +125,17 @@ fn describe_body(body: &[u8], json: Option<&Value>) -> String {
 }
 
 /// A message-like string in a JSON body that is not an envelope (`{"msg": …}` and friends).
-fn foreign_message(json: Option<&Value>) -> Option<String> {
-    let obj: &Map<String, Value> = json?.as_object()?;
+fn foreign_message(json: Option<&Json>) -> Option<String> {
+    let obj: &Obj = json?.as_object()?;
     ["msg", "message", "error", "detail", "description"]
         .iter()
-        .find_map(|k| obj.get(*k).and_then(Value::as_str))
+        .find_map(|k| obj.get(k).and_then(Json::as_str))
         .map(|s| truncate_chars(s, 200))
 }
 
 /// Parses the envelope of a response to `operation`; see the module rules.
 pub fn parse_envelope(operation: &str, head: &ResponseHead, body: &[u8]) -> Result<Envelope> {
-    let json: Option<Value> = parse_value(body).ok();
+    let json: Option<Json> = parse_bytes(body).ok();
     let envelope = json.clone().and_then(Envelope::from_value);
     match envelope {
         Some(env) if head.is_success() && env.success != Some(false) => Ok(env),
@@ -179,7 +182,7 @@ pub fn parse_transaction(operation: &str, head: &ResponseHead, body: &[u8]) -> R
 /// ever contains the token.
 pub fn parse_auth(head: &ResponseHead, body: &[u8]) -> Result<AccessToken> {
     let env = parse_envelope(op::AUTHENTICATE, head, body)?;
-    match env.payload.get("access_token").and_then(Value::as_str) {
+    match env.payload.get("access_token").and_then(Json::as_str) {
         Some(t) if !t.trim().is_empty() && t.bytes().all(|b| (0x21..0x7f).contains(&b)) => {
             Ok(AccessToken {
                 access_token: t.to_string(),
@@ -194,22 +197,22 @@ pub fn parse_auth(head: &ResponseHead, body: &[u8]) -> Result<AccessToken> {
 }
 
 /// `GET /health`: any 2xx is healthy (the body is undocumented). Returns the JSON body when
-/// there is one (the envelope as sent), else `Value::Null`. Non-2xx → the usual error.
-pub fn parse_health(head: &ResponseHead, body: &[u8]) -> Result<Value> {
+/// there is one (the envelope as sent), else `Json::Null`. Non-2xx → the usual error.
+pub fn parse_health(head: &ResponseHead, body: &[u8]) -> Result<Json> {
     if head.is_success() {
-        return Ok(parse_value(body).unwrap_or(Value::Null));
+        return Ok(parse_bytes(body).unwrap_or(Json::Null));
     }
     parse_envelope(op::HEALTH, head, body).map(|env| env.payload)
 }
 
 /// An acknowledgement whose body is undocumented (`sendTestWebhook`): on 2xx, the envelope's
-/// payload, or the JSON body when it is not an envelope, or `Value::Null`; an envelope with
+/// payload, or the JSON body when it is not an envelope, or `Json::Null`; an envelope with
 /// `success: false` or a non-2xx status is an error.
-pub fn parse_ack(operation: &str, head: &ResponseHead, body: &[u8]) -> Result<Value> {
+pub fn parse_ack(operation: &str, head: &ResponseHead, body: &[u8]) -> Result<Json> {
     match parse_envelope(operation, head, body) {
         Ok(env) => Ok(env.payload),
         Err(e) if head.is_success() && e.code() == ErrorCode::InvalidResponse => {
-            Ok(parse_value(body).unwrap_or(Value::Null))
+            Ok(parse_bytes(body).unwrap_or(Json::Null))
         }
         Err(e) => Err(e),
     }
@@ -509,8 +512,8 @@ mod tests {
             .unwrap()["message"],
             "OK"
         );
-        assert_eq!(parse_health(&head(204), b"").unwrap(), Value::Null);
-        assert_eq!(parse_health(&head(200), b"pong").unwrap(), Value::Null);
+        assert_eq!(parse_health(&head(204), b"").unwrap(), Json::Null);
+        assert_eq!(parse_health(&head(200), b"pong").unwrap(), Json::Null);
         let e = parse_health(
             &head(400),
             r#"{"message": "La clé API n'est pas valide", "payload": null, "success": false}"#
@@ -523,15 +526,15 @@ mod tests {
         let ok = r#"{"message": "Événement envoyé", "payload": null, "success": true}"#;
         assert_eq!(
             parse_ack("sendTestWebhook", &head(200), ok.as_bytes()).unwrap(),
-            Value::Null
+            Json::Null
         );
         assert_eq!(
             parse_ack("sendTestWebhook", &head(200), b"").unwrap(),
-            Value::Null
+            Json::Null
         );
         assert_eq!(
             parse_ack("sendTestWebhook", &head(200), br#"{"sent": true}"#).unwrap()["sent"],
-            true
+            Json::Bool(true)
         );
         let e = parse_ack(
             "sendTestWebhook",

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use crate::json::ToJson;
 
 /// State of an order (docs/pre-etat-date.md#3-ordering). Unknown strings are kept in [`OrderState::Unknown`] so a new
 /// server value never breaks parsing.
@@ -68,16 +68,10 @@ impl fmt::Display for OrderState {
     }
 }
 
-impl Serialize for OrderState {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> Deserialize<'de> for OrderState {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        Ok(OrderState::from_wire(&s))
+/// Its wire string ([`OrderState::as_str`]), as a JSON string.
+impl ToJson for OrderState {
+    fn write_json(&self, out: &mut String) {
+        self.as_str().write_json(out);
     }
 }
 
@@ -92,24 +86,29 @@ mod tests {
             assert_eq!(state.as_str(), w);
             assert_eq!(OrderState::from_wire(w), *state);
             assert!(state.is_known());
-            let json = serde_json::to_string(state).unwrap();
+            let json = state.to_json();
             assert_eq!(json, format!("\"{w}\""));
-            let back: OrderState = serde_json::from_str(&json).unwrap();
+            let back = OrderState::from_wire(crate::json::parse(&json).unwrap().as_str().unwrap());
             assert_eq!(back, *state);
         }
     }
 
     #[test]
     fn unknown_values_are_kept() {
-        let s: OrderState = serde_json::from_str("\"cancelled\"").unwrap();
+        let s = OrderState::from_wire("cancelled");
         assert_eq!(s, OrderState::Unknown("cancelled".into()));
         assert!(!s.is_known());
-        assert_eq!(serde_json::to_string(&s).unwrap(), "\"cancelled\"");
+        assert_eq!(s.to_json(), "\"cancelled\"");
         // Case matters on the wire: "Done" is not "done".
         assert_eq!(
             OrderState::from_wire("Done"),
             OrderState::Unknown("Done".into())
         );
-        assert!(serde_json::from_str::<OrderState>("42").is_err());
+        // A state is a string: a number is refused where a state is read.
+        let e = super::super::read::transaction(
+            crate::json::parse(r#"{"orderid": "A", "state": 42}"#).unwrap(),
+        )
+        .unwrap_err();
+        assert!(e.contains("`state`"), "{e}");
     }
 }

@@ -18,7 +18,7 @@
 //! * Length limits (characters): see the `MAX_*` constants. Single-line fields must not contain
 //!   control characters (line breaks included).
 
-use serde_json::Value;
+use crate::json::{Json, Obj};
 
 use super::model::{LegacyRefreshRequest, OrderMethod, OrderRequest, RefreshRequest, Syndic};
 use crate::error::Error;
@@ -316,9 +316,9 @@ pub fn issues_to_error(operation: &str, issues: &[ValidationIssue]) -> Error {
 /// types, an unknown `method` — and returns every problem as an issue instead of failing on the
 /// first: the order (when one could be read) and the issues `createOrder` would report.
 /// Messages name fields only, never values.
-pub fn validate_order_value(value: &Value) -> (Option<OrderRequest>, Vec<ValidationIssue>) {
+pub fn validate_order_value(value: &Json) -> (Option<OrderRequest>, Vec<ValidationIssue>) {
     let mut issues = Vec::new();
-    let Value::Object(map) = value else {
+    let Json::Obj(map) = value else {
         issues.push(ValidationIssue::new(
             "",
             "invalid_type",
@@ -342,7 +342,7 @@ pub fn validate_order_value(value: &Value) -> (Option<OrderRequest>, Vec<Validat
         keep_if(
             &clean,
             key,
-            Value::is_string,
+            is_string,
             "a string",
             &mut issues,
             "",
@@ -353,7 +353,7 @@ pub fn validate_order_value(value: &Value) -> (Option<OrderRequest>, Vec<Validat
         keep_if(
             &clean,
             key,
-            Value::is_boolean,
+            is_boolean,
             "true or false",
             &mut issues,
             "",
@@ -363,7 +363,7 @@ pub fn validate_order_value(value: &Value) -> (Option<OrderRequest>, Vec<Validat
     keep_if(
         &clean,
         "documents",
-        Value::is_array,
+        is_array,
         "an array",
         &mut issues,
         "",
@@ -372,13 +372,13 @@ pub fn validate_order_value(value: &Value) -> (Option<OrderRequest>, Vec<Validat
     if keep_if(
         &clean,
         "owners",
-        Value::is_array,
+        is_array,
         "an array",
         &mut issues,
         "",
         &mut drop,
     ) {
-        if let Some(Value::Array(owners)) = clean.get_mut("owners") {
+        if let Some(Json::Arr(owners)) = clean.get_mut("owners") {
             for (i, owner) in owners.iter_mut().enumerate() {
                 let at = format!("owners[{i}]");
                 clean_object(owner, &at, &["firstname", "lastname"], &mut issues);
@@ -392,7 +392,7 @@ pub fn validate_order_value(value: &Value) -> (Option<OrderRequest>, Vec<Validat
         if keep_if(
             &clean,
             key,
-            Value::is_object,
+            is_object,
             "an object",
             &mut issues,
             "",
@@ -405,20 +405,20 @@ pub fn validate_order_value(value: &Value) -> (Option<OrderRequest>, Vec<Validat
     }
     let mut clean = super::read::without(clean, &drop);
     let method_ok = matches!(
-        clean.get("method").and_then(Value::as_str),
+        clean.get("method").and_then(Json::as_str),
         Some("email" | "extranet" | "upload")
     );
     if !method_ok {
-        let missing = matches!(clean.get("method"), None | Some(Value::Null));
+        let missing = matches!(clean.get("method"), None | Some(Json::Null));
         issues.push(ValidationIssue::new(
             "method",
             if missing { "required" } else { "invalid_value" },
             "method must be one of email, extranet, upload",
         ));
         // Read the rest without the method-specific rules.
-        clean.insert("method".into(), Value::String("email".into()));
+        clean.insert("method", Json::Str("email".into()));
     }
-    let order: OrderRequest = match super::read::order(&Value::Object(clean)) {
+    let order: OrderRequest = match super::read::order(&Json::Obj(clean)) {
         Ok(o) => o,
         Err(_) => {
             issues.push(ValidationIssue::new(
@@ -440,9 +440,9 @@ pub fn validate_order_value(value: &Value) -> (Option<OrderRequest>, Vec<Validat
 /// Keeps `map[key]` when absent, `null` (added to `drop`) or of the right type; else records an
 /// issue and adds it to `drop`. Returns whether a value of the right type is there.
 fn keep_if<'k>(
-    map: &serde_json::Map<String, Value>,
+    map: &Obj,
     key: &'k str,
-    ok: fn(&Value) -> bool,
+    ok: fn(&Json) -> bool,
     expected: &str,
     issues: &mut Vec<ValidationIssue>,
     prefix: &str,
@@ -450,7 +450,7 @@ fn keep_if<'k>(
 ) -> bool {
     match map.get(key) {
         None => false,
-        Some(Value::Null) => {
+        Some(Json::Null) => {
             drop.push(key);
             false
         }
@@ -473,21 +473,37 @@ fn keep_if<'k>(
 }
 
 /// Checks that `v` is an object whose `fields` are strings (dropping the others with an issue).
-fn clean_object(v: &mut Value, at: &str, fields: &[&str], issues: &mut Vec<ValidationIssue>) {
-    let Value::Object(map) = v else {
+fn clean_object(v: &mut Json, at: &str, fields: &[&str], issues: &mut Vec<ValidationIssue>) {
+    let Json::Obj(map) = v else {
         issues.push(ValidationIssue::new(
             at,
             "invalid_type",
             format!("{at} must be an object"),
         ));
-        *v = Value::Object(serde_json::Map::new());
+        *v = Json::Obj(Obj::new());
         return;
     };
     let mut drop = Vec::new();
     for f in fields {
-        keep_if(map, f, Value::is_string, "a string", issues, at, &mut drop);
+        keep_if(map, f, is_string, "a string", issues, at, &mut drop);
     }
     *map = super::read::without(std::mem::take(map), &drop);
+}
+
+fn is_string(v: &Json) -> bool {
+    matches!(v, Json::Str(_))
+}
+
+fn is_boolean(v: &Json) -> bool {
+    matches!(v, Json::Bool(_))
+}
+
+fn is_array(v: &Json) -> bool {
+    matches!(v, Json::Arr(_))
+}
+
+fn is_object(v: &Json) -> bool {
+    matches!(v, Json::Obj(_))
 }
 
 #[cfg(test)]
@@ -495,7 +511,8 @@ mod tests {
     use super::super::model::tests::en_order;
     use super::super::model::Owner;
     use super::*;
-    use serde_json::json;
+    use crate::json::testing::{json, to_serde};
+    use crate::json::ToJson;
 
     fn codes(issues: &[ValidationIssue]) -> Vec<(String, &'static str)> {
         issues.iter().map(|i| (i.path.clone(), i.code)).collect()
@@ -759,8 +776,8 @@ mod tests {
     fn issues_serialize_for_javascript() {
         let issue = ValidationIssue::new("owners[0].lastname", "required", "x");
         assert_eq!(
-            serde_json::to_value(&issue).unwrap(),
-            json!({"path": "owners[0].lastname", "code": "required", "message": "x"})
+            to_serde(&issue),
+            serde_json::json!({"path": "owners[0].lastname", "code": "required", "message": "x"})
         );
     }
 
@@ -808,7 +825,7 @@ mod tests {
         assert_eq!(issues[0].code, "invalid_type");
 
         // A valid order reads the same as the strict parser, with no issue.
-        let full = serde_json::to_value(en_order()).unwrap();
+        let full = crate::json::parse(&ToJson::to_json(&en_order())).unwrap();
         let (order, issues) = validate_order_value(&full);
         assert!(issues.is_empty(), "{issues:?}");
         assert_eq!(order.unwrap(), en_order());

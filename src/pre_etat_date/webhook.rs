@@ -5,8 +5,7 @@
 //! (base64 of the PDF) is decoded leniently — standard or URL-safe alphabet, whitespace and
 //! line breaks ignored, padding optional — and must start with `%PDF`. Unknown fields are kept.
 
-use serde::Serialize;
-use serde_json::{Map, Value};
+use crate::json::{Json, Obj, ObjWriter, ToJson};
 
 use super::b64::decode_lenient;
 use super::doctype::{DocumentType, Lang};
@@ -17,29 +16,37 @@ const OP: &str = "parseWebhook";
 
 /// One supporting document of a `done` notification. Fields of an unexpected type are kept in
 /// `extra` rather than failing the whole notification.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct WebhookDocument {
     /// Document id.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<u64>,
     /// Document type code (1–10, see [`DocumentType`]).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub doctype: Option<u32>,
     /// Date the document was obtained, verbatim (`YYYY-MM-DD`).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub delivered: Option<String>,
     /// Comment.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
     /// MIME type, e.g. `application/pdf`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub mimetype: Option<String>,
     /// Download link.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
     /// Every other field, untouched.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
+    pub extra: Obj,
+}
+
+/// The known fields present, then `extra`'s members.
+impl ToJson for WebhookDocument {
+    fn write_json(&self, out: &mut String) {
+        ObjWriter::new(out)
+            .some("id", &self.id)
+            .some("doctype", &self.doctype)
+            .some("delivered", &self.delivered)
+            .some("comment", &self.comment)
+            .some("mimetype", &self.mimetype)
+            .some("url", &self.url)
+            .members(&self.extra)
+            .end();
+    }
 }
 
 impl WebhookDocument {
@@ -56,7 +63,7 @@ impl WebhookDocument {
 
 /// A parsed notification. Serializing it (for JavaScript) leaves `pdf` out: the binding layer
 /// hands the bytes over as a `Uint8Array`.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct WebhookEvent {
     /// New state of the order.
     pub status: OrderState,
@@ -65,63 +72,70 @@ pub struct WebhookEvent {
     /// The customer's reference (`null` when none was given).
     pub external_id: Option<String>,
     /// Registration number, when the contract allows it.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub registration_id: Option<String>,
     /// Supporting documents (`done` only, contract permitting); `None` when absent.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub documents: Option<Vec<WebhookDocument>>,
     /// The pré-état daté, decoded from `content` (`done` only).
-    #[serde(skip)]
     pub pdf: Option<Vec<u8>>,
     /// Every other top-level field, untouched (`content` is not kept here).
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
+    pub extra: Obj,
+}
+
+/// `status`, `orderid`, `external_id` (`null` when none), `registration_id` and `documents`
+/// when present, then `extra`'s members; not `pdf`.
+impl ToJson for WebhookEvent {
+    fn write_json(&self, out: &mut String) {
+        ObjWriter::new(out)
+            .field("status", &self.status)
+            .field("orderid", &self.orderid)
+            .field("external_id", &self.external_id)
+            .some("registration_id", &self.registration_id)
+            .some("documents", &self.documents)
+            .members(&self.extra)
+            .end();
+    }
 }
 
 fn bad(what: &str) -> Error {
     Error::invalid_input(format!("{OP} failed: {what}"))
 }
 
-/// The values of `keys` in `obj` (`None` when absent) and its other members. Built by
-/// inserting rather than by removing from `obj`: the module then links no `BTreeMap` removal.
-fn take<const N: usize>(
-    obj: Map<String, Value>,
-    keys: [&str; N],
-) -> ([Option<Value>; N], Map<String, Value>) {
+/// The values of `keys` in `obj` (`None` when absent; the last one when repeated) and its other
+/// members in order (a repeated key kept as often as it occurs: [`Obj::get`] and `JSON.parse`
+/// of the written text read its last value).
+fn take<const N: usize>(obj: Obj, keys: [&str; N]) -> ([Option<Json>; N], Obj) {
     let mut found = [const { None }; N];
-    let mut rest = Map::new();
-    for (k, v) in obj {
+    let mut rest = Obj::new();
+    for (k, v) in obj.0 {
         match keys.iter().position(|key| *key == k) {
             Some(i) => found[i] = Some(v),
-            None => {
-                rest.insert(k, v);
-            }
+            None => rest.0.push((k, v)),
         }
     }
     (found, rest)
 }
 
 /// A string, or a number written as text (ids are sometimes numeric); `null` is `None`.
-fn text_field(v: Option<Value>, key: &str) -> Result<Option<String>> {
+fn text_field(v: Option<Json>, key: &str) -> Result<Option<String>> {
     match v {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s)),
-        Some(Value::Number(n)) => Ok(Some(n.to_string())),
+        None | Some(Json::Null) => Ok(None),
+        Some(Json::Str(s)) => Ok(Some(s)),
+        Some(Json::Num(n)) => Ok(Some(n.into())),
         Some(_) => Err(bad(&format!("{key} must be a string"))),
     }
 }
 
-fn uint(v: &Value) -> Option<u64> {
+fn uint(v: &Json) -> Option<u64> {
     match v {
-        Value::Number(n) => n.as_u64(),
-        Value::String(s) => s.trim().parse().ok(),
+        Json::Num(_) => v.as_u64(),
+        Json::Str(s) => s.trim().parse().ok(),
         _ => None,
     }
 }
 
-fn document(value: Value) -> Result<WebhookDocument> {
+fn document(value: Json) -> Result<WebhookDocument> {
     let obj = match value {
-        Value::Object(o) => o,
+        Json::Obj(o) => o,
         _ => return Err(bad("every item of documents must be an object")),
     };
     let ([id, doctype, delivered, comment, mimetype, url], mut extra) = take(
@@ -134,7 +148,7 @@ fn document(value: Value) -> Result<WebhookDocument> {
             Some(id) => doc.id = Some(id),
             None if v.is_null() => {}
             None => {
-                extra.insert("id".into(), v);
+                extra.insert("id", v);
             }
         }
     }
@@ -143,7 +157,7 @@ fn document(value: Value) -> Result<WebhookDocument> {
             Some(t) => doc.doctype = Some(t),
             None if v.is_null() => {}
             None => {
-                extra.insert("doctype".into(), v);
+                extra.insert("doctype", v);
             }
         }
     }
@@ -154,10 +168,10 @@ fn document(value: Value) -> Result<WebhookDocument> {
         ("url", &mut doc.url, url),
     ] {
         match v {
-            Some(Value::String(s)) => *slot = Some(s),
-            Some(Value::Null) | None => {}
+            Some(Json::Str(s)) => *slot = Some(s),
+            Some(Json::Null) | None => {}
             Some(other) => {
-                extra.insert(key.into(), other);
+                extra.insert(key, other);
             }
         }
     }
@@ -166,10 +180,10 @@ fn document(value: Value) -> Result<WebhookDocument> {
 }
 
 /// Decodes `content` into PDF bytes: `None` when absent, `null` or blank.
-fn pdf(content: Option<Value>) -> Result<Option<Vec<u8>>> {
+fn pdf(content: Option<Json>) -> Result<Option<Vec<u8>>> {
     let text = match content {
-        None | Some(Value::Null) => return Ok(None),
-        Some(Value::String(s)) => s,
+        None | Some(Json::Null) => return Ok(None),
+        Some(Json::Str(s)) => s,
         Some(_) => return Err(bad("content must be a base64 string")),
     };
     if text.trim().is_empty() {
@@ -183,9 +197,9 @@ fn pdf(content: Option<Value>) -> Result<Option<Vec<u8>>> {
 }
 
 /// Parses a notification from an already-decoded JSON value.
-pub fn parse_webhook_value(value: Value) -> Result<WebhookEvent> {
+pub fn parse_webhook_value(value: Json) -> Result<WebhookEvent> {
     let obj = match value {
-        Value::Object(o) => o,
+        Json::Obj(o) => o,
         _ => return Err(bad("the notification must be a JSON object")),
     };
     let ([status, orderid, external_id, registration_id, documents, content], extra) = take(
@@ -200,8 +214,8 @@ pub fn parse_webhook_value(value: Value) -> Result<WebhookEvent> {
         ],
     );
     let status = match status {
-        Some(Value::String(s)) if !s.trim().is_empty() => OrderState::from_wire(&s),
-        None | Some(Value::Null) => return Err(bad("status is missing")),
+        Some(Json::Str(s)) if !s.trim().is_empty() => OrderState::from_wire(&s),
+        None | Some(Json::Null) => return Err(bad("status is missing")),
         Some(_) => return Err(bad("status must be a non-empty string")),
     };
     let orderid = match text_field(orderid, "orderid")? {
@@ -211,8 +225,8 @@ pub fn parse_webhook_value(value: Value) -> Result<WebhookEvent> {
     let external_id = text_field(external_id, "external_id")?;
     let registration_id = text_field(registration_id, "registration_id")?;
     let documents = match documents {
-        None | Some(Value::Null) => None,
-        Some(Value::Array(items)) => Some(
+        None | Some(Json::Null) => None,
+        Some(Json::Arr(items)) => Some(
             items
                 .into_iter()
                 .map(document)
@@ -235,7 +249,7 @@ pub fn parse_webhook_value(value: Value) -> Result<WebhookEvent> {
 /// Parses a notification body (bytes or text: `&[u8]`, `&str`, `Vec<u8>`, `String`).
 pub fn parse_webhook(body: impl AsRef<[u8]>) -> Result<WebhookEvent> {
     let body = body.as_ref();
-    let value: Value = crate::json::parse_value(body).map_err(|e| {
+    let value = crate::json::parse_bytes(body).map_err(|e| {
         if e.eof && body.iter().all(u8::is_ascii_whitespace) {
             bad("the body is empty")
         } else {
@@ -251,8 +265,14 @@ pub fn parse_webhook(body: impl AsRef<[u8]>) -> Result<WebhookEvent> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::json::testing::{from_serde, to_serde};
     use crate::ErrorCode;
-    use serde_json::json;
+    use serde_json::{json, Value};
+
+    /// [`parse_webhook_value`] of a serde_json value.
+    fn pv(v: Value) -> Result<WebhookEvent> {
+        parse_webhook_value(from_serde(&v))
+    }
 
     /// The `done` example of the English documentation, with the content completed to a
     /// decodable value (the docs truncate it with `...`).
@@ -292,7 +312,7 @@ mod tests {
         );
         assert!(ev.extra.is_empty());
         // The serialized form (for JS) keeps wire names and drops the PDF bytes.
-        let v = serde_json::to_value(&ev).unwrap();
+        let v = to_serde(&ev);
         assert_eq!(v["documents"][0]["doctype"], 2);
         assert_eq!(v["status"], "done");
         assert!(v.get("pdf").is_none() && v.get("content").is_none());
@@ -302,7 +322,7 @@ mod tests {
     fn every_status_without_content() {
         for state in ["confirmed", "received", "waiting", "done", "need-refresh"] {
             let body = json!({"status": state, "orderid": "C7HOF2", "external_id": null});
-            let ev = parse_webhook_value(body.clone()).unwrap();
+            let ev = pv(body.clone()).unwrap();
             assert_eq!(ev.status.as_str(), state);
             assert!(ev.status.is_known());
             assert_eq!(ev.external_id, None);
@@ -318,16 +338,13 @@ mod tests {
     #[test]
     fn lenient_content_decoding() {
         let wrapped = "JVBERi0x\r\nLjMKJeLj\n z9MNCg";
-        let ev = parse_webhook_value(json!({"status": "done", "orderid": "A", "content": wrapped}))
-            .unwrap();
+        let ev = pv(json!({"status": "done", "orderid": "A", "content": wrapped})).unwrap();
         assert_eq!(
             ev.pdf.as_deref(),
             Some(&b"%PDF-1.3\n%\xe2\xe3\xcf\xd3\r\n"[..])
         );
         for blank in [json!(""), json!("  \n"), Value::Null] {
-            let ev =
-                parse_webhook_value(json!({"status": "done", "orderid": "A", "content": blank}))
-                    .unwrap();
+            let ev = pv(json!({"status": "done", "orderid": "A", "content": blank})).unwrap();
             assert_eq!(ev.pdf, None);
         }
     }
@@ -340,9 +357,7 @@ mod tests {
             (json!(42), "base64 string"),
             (json!(["JVBERi0x"]), "base64 string"),
         ] {
-            let e =
-                parse_webhook_value(json!({"status": "done", "orderid": "A", "content": content}))
-                    .unwrap_err();
+            let e = pv(json!({"status": "done", "orderid": "A", "content": content})).unwrap_err();
             assert_eq!(e.code(), ErrorCode::InvalidInput);
             assert!(e.message().contains(why), "{}", e.message());
             assert!(e.message().starts_with("parseWebhook failed: "));
@@ -351,25 +366,25 @@ mod tests {
 
     #[test]
     fn unknown_fields_are_kept() {
-        let ev = parse_webhook_value(json!({
+        let ev = pv(json!({
             "status": "done", "orderid": 123456, "external_id": 1221, "signature": "abc",
             "documents": [{"id": "7", "doctype": 42, "size": 1000, "url": 5, "delivered": null}]
         }))
         .unwrap();
         assert_eq!(ev.orderid, "123456");
         assert_eq!(ev.external_id.as_deref(), Some("1221"));
-        assert_eq!(ev.extra.get("signature"), Some(&json!("abc")));
+        assert_eq!(ev.extra.get("signature"), Some(&from_serde(&json!("abc"))));
         let d = &ev.documents.as_ref().unwrap()[0];
         assert_eq!(d.id, Some(7));
         assert_eq!(
             d.doctype_label(Lang::En).as_deref(),
             Some("Document type 42")
         );
-        assert_eq!(d.extra.get("size"), Some(&json!(1000)));
-        assert_eq!(d.extra.get("url"), Some(&json!(5)));
+        assert_eq!(d.extra.get("size"), Some(&from_serde(&json!(1000))));
+        assert_eq!(d.extra.get("url"), Some(&from_serde(&json!(5))));
         assert_eq!(d.url, None);
         assert_eq!(d.delivered, None);
-        let v = serde_json::to_value(&ev).unwrap();
+        let v = to_serde(&ev);
         assert_eq!(v["signature"], "abc");
         assert_eq!(v["documents"][0]["size"], 1000);
     }
