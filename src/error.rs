@@ -203,6 +203,15 @@ impl Error {
         Error::new(ErrorCode::InvalidResponse, message)
     }
 
+    /// A client's runner answered a call with the wrong kind of value: a bug of the crate,
+    /// reported as `invalid_response` instead of a panic (both clients' runners use it).
+    #[cfg(any(feature = "echange", feature = "pre-etat-date"))]
+    pub(crate) fn wrong_answer<T>() -> Result<T> {
+        Err(Error::invalid_response(
+            "internal error: a call was answered with the wrong kind of value",
+        ))
+    }
+
     fn details_mut(&mut self) -> &mut Details {
         self.details.get_or_insert_with(Box::default)
     }

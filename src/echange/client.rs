@@ -200,7 +200,7 @@ impl EchangeClient {
     pub async fn token<I: Io>(&self, io: &I) -> Result<Token> {
         match self.run(io, Ok(Call::Token), None).await? {
             Answer::Token(t) => Ok(t),
-            _ => mismatch(),
+            _ => Error::wrong_answer(),
         }
     }
 
@@ -522,7 +522,7 @@ impl EchangeClient {
     fn opened<B>(&self, answer: Result<Answer<B>>) -> Result<Opened<B>> {
         match answer? {
             Answer::Opened(open, _) => Ok(open),
-            _ => mismatch(),
+            _ => Error::wrong_answer(),
         }
     }
 
@@ -622,12 +622,6 @@ pub(crate) enum Answer<B> {
         Opened<B>,
         #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))] String,
     ),
-}
-
-fn mismatch<T>() -> Result<T> {
-    Err(Error::invalid_response(
-        "internal error: a call was answered with the wrong kind of value",
-    ))
 }
 
 /// A sink that drops the entries (a listing run without one).

@@ -459,30 +459,24 @@ pub(crate) enum Answer {
 }
 
 impl Answer {
-    fn mismatch<T>() -> Result<T> {
-        Err(Error::invalid_response(
-            "internal error: a call was answered with the wrong kind of value",
-        ))
-    }
-
     fn into_token(self) -> Result<AccessToken> {
         match self {
             Answer::Token(t) => Ok(t),
-            _ => Answer::mismatch(),
+            _ => Error::wrong_answer(),
         }
     }
 
     fn into_value(self) -> Result<Value> {
         match self {
             Answer::Value(v) => Ok(v),
-            _ => Answer::mismatch(),
+            _ => Error::wrong_answer(),
         }
     }
 
     fn into_transaction(self) -> Result<Transaction> {
         match self {
             Answer::Transaction(t) => Ok(t),
-            _ => Answer::mismatch(),
+            _ => Error::wrong_answer(),
         }
     }
 }
