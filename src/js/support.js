@@ -276,6 +276,220 @@ export function networkErrorFields(error) {
   return [name.slice(0, 60), code, message];
 }
 
+// ───────────────────────────── transport ─────────────────────────────
+// The plumbing around `fetch` that the Rust transport (src/http/fetch.rs) drives: building the
+// Request, the per-attempt AbortController and timer, the caller's AbortSignal, reading the body
+// with its idle timeout, and sleeping between attempts. Every decision (retries, redirects,
+// limits, error codes and messages) stays in Rust; these functions only report what happened.
+
+const MAX_DELAY = 2147483647; // setTimeout's longest delay
+
+function namedError(name, message) {
+  const e = new Error(message);
+  e.name = name;
+  return e;
+}
+
+/**
+ * One HTTP attempt. The per-attempt timer (when `timeoutMs` > 0) and the caller's `signal` abort
+ * the attempt's own AbortController with a TimeoutError or an AbortError reason; `kind()` then
+ * tells which (2 the caller, 1 the timer, 0 neither: a network failure). `end(abort)` clears the
+ * timers and the listener, and aborts the request when `abort` is true.
+ */
+class HttpAttempt {
+  constructor(operation, timeoutMs, signal) {
+    this.controller = new AbortController();
+    this.timedOut = false;
+    this.userAborted = false;
+    this.signal = signal;
+    this.onAbort = undefined;
+    this.timer = undefined;
+    this.idle = undefined;
+    this.response = undefined;
+    this.reader = undefined;
+    this.headers = [];
+    if (timeoutMs > 0) {
+      this.timer = setTimeout(() => {
+        this.timer = undefined;
+        this.timedOut = true;
+        this.controller.abort(namedError("TimeoutError", `${operation} timed out after ${timeoutMs} ms`));
+      }, Math.min(timeoutMs, MAX_DELAY));
+    }
+    if (signal) {
+      this.onAbort = () => {
+        this.userAborted = true;
+        this.controller.abort(namedError("AbortError", `${operation} was aborted`));
+      };
+      signal.addEventListener("abort", this.onAbort);
+    }
+  }
+
+  kind() {
+    return this.userAborted ? 2 : this.timedOut ? 1 : 0;
+  }
+
+  /**
+   * Sends the request (`headers`: names and values in turn; `body`: undefined, a string, bytes,
+   * a Blob or a ReadableStream). Resolves to the status (100-999), -1 when the request cannot be
+   * built (an invalid URL or header value), -2 when fetch resolved to something that is not a
+   * Response, -3 for a redirect whose target the browser hides; rejects with fetch's error.
+   */
+  send(fetchFn, method, url, headers, body) {
+    let request;
+    try {
+      const h = new Headers();
+      for (let i = 0; i + 1 < headers.length; i += 2) h.append(headers[i], headers[i + 1]);
+      // Redirects are the engine's decision (same origin only), never the runtime's.
+      const init = { method, headers: h, redirect: "manual", signal: this.controller.signal };
+      // An API answer must never come from the browser's HTTP cache (a file changed on the
+      // server would come back with its old content). Workers and Node have no such cache, and
+      // older workerd compatibility dates refuse the field.
+      if (isBrowser()) init.cache = "no-store";
+      const stream = isReadableStream(body);
+      if (body !== undefined && !stream) init.body = body;
+      request = new Request(url, init);
+      if (stream) request = withStreamBody(request, body);
+    } catch (_) {
+      return Promise.resolve(-1);
+    }
+    let sent;
+    try {
+      sent = Promise.resolve(fetchFn === undefined ? fetch(request) : fetchFn(request));
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return sent.then((res) => {
+      if (res === null || typeof res !== "object") return -2;
+      const status = res.status;
+      if (status === 0 && res.type === "opaqueredirect") return -3;
+      if (!Number.isInteger(status) || status < 100 || status > 999) return -2;
+      this.response = res;
+      try {
+        for (const pair of res.headers) {
+          if (typeof pair[0] === "string" && typeof pair[1] === "string") this.headers.push(pair[0], pair[1]);
+        }
+      } catch (_) {
+        // Headers that cannot be iterated: the response is read without them.
+      }
+      return status;
+    });
+  }
+
+  /** Names and values of the response's headers, in turn. */
+  head() {
+    return this.headers;
+  }
+
+  /**
+   * The next chunk of the body: a Uint8Array, undefined at its end, 0 when no data arrived for
+   * `idleMs` (> 0; the body is then cancelled), 1 when the body yielded something that is not
+   * bytes. Rejects with the stream's error.
+   */
+  read(idleMs) {
+    let reader = this.reader;
+    if (reader === undefined) {
+      const body = this.response.body;
+      if (body === null || body === undefined) return Promise.resolve(undefined);
+      try {
+        reader = this.reader = body.getReader();
+      } catch (e) {
+        return Promise.reject(e);
+      }
+    }
+    const chunk = (r) => (r.done ? undefined : r.value instanceof Uint8Array ? r.value : 1);
+    let read;
+    try {
+      read = Promise.resolve(reader.read());
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    if (!(idleMs > 0)) return read.then(chunk);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        if (this.idle === timer) this.idle = undefined;
+        cancelReader(reader);
+        resolve(0);
+      }, Math.min(idleMs, MAX_DELAY));
+      this.idle = timer;
+      read.then(
+        (r) => {
+          clearTimeout(timer);
+          resolve(chunk(r));
+        },
+        (e) => {
+          clearTimeout(timer);
+          reject(e);
+        },
+      );
+    });
+  }
+
+  /** The body as a stream for JavaScript (null when there is none); the per-attempt timer stops. */
+  body() {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    return this.response.body ?? null;
+  }
+
+  end(abort) {
+    clearTimeout(this.timer);
+    clearTimeout(this.idle);
+    this.timer = this.idle = undefined;
+    if (this.onAbort !== undefined) {
+      this.signal.removeEventListener("abort", this.onAbort);
+      this.onAbort = undefined;
+    }
+    if (abort) this.controller.abort(namedError("AbortError", "the request was cancelled"));
+  }
+}
+
+/** Starts an attempt (throws when the runtime has no AbortController). */
+export function startAttempt(operation, timeoutMs, signal) {
+  return new HttpAttempt(operation, timeoutMs, signal);
+}
+
+/**
+ * A wait between attempts: `done` resolves to true after `ms`, or to false at once when `signal`
+ * aborts (or had aborted); `cancel()` clears the timer and the listener.
+ */
+class Sleep {
+  constructor(ms, signal) {
+    this.signal = signal;
+    this.timer = undefined;
+    this.onAbort = undefined;
+    this.done = new Promise((resolve) => {
+      if (signal?.aborted) {
+        resolve(false);
+        return;
+      }
+      this.timer = setTimeout(() => {
+        this.cancel();
+        resolve(true);
+      }, Math.min(ms, MAX_DELAY));
+      if (signal) {
+        this.onAbort = () => {
+          this.cancel();
+          resolve(false);
+        };
+        signal.addEventListener("abort", this.onAbort);
+      }
+    });
+  }
+
+  cancel() {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.onAbort !== undefined) {
+      this.signal.removeEventListener("abort", this.onAbort);
+      this.onAbort = undefined;
+    }
+  }
+}
+
+export function startSleep(ms, signal) {
+  return new Sleep(ms, signal);
+}
+
 // ───────────────────────────── unzip ─────────────────────────────
 
 /** The reader of a ReadableStream, or undefined when `stream` has no getReader(). */
