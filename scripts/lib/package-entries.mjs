@@ -12,8 +12,11 @@
 //   <entry>.workerd.js  ESM importing wasm/<flavour>_bg.wasm as a module (Workers compile no
 //                       WebAssembly from bytes at run time; wrangler bundles it as CompiledWasm).
 //   web.js              the no-bundler entry: `await init()` fetches wasm/passerelle_bg.wasm.
-//   support.js/.cjs     the error class and stream helpers (src/js/support.js), one file shared
-//                       by every entry so `instanceof PasserelleError` holds across entries.
+//   support.js/.cjs     the error class and the transport's plumbing around fetch
+//                       (src/js/support.js), one file shared by every entry so `instanceof
+//                       PasserelleError` holds across entries.
+//   support-echange.js/.cjs  response bodies, listings and ZipEntry (src/js/support_echange.js),
+//                       shared by the entries with Échange or unzip; imports support.js.
 //   <entry>.d.ts/.d.cts the declarations of npm/index.d.ts that the entry exports.
 //
 // The mirror (npm/mirror*.js, hand-written ESM importing the glue as "./web/passerelle.js") is
@@ -57,35 +60,57 @@ function walk(dir, prefix = "") {
 // `name` (`EchangeClient.name`, stack traces). Saves ~3 KB gzip per entry.
 const MINIFY = { minifyWhitespace: true, minifySyntax: true, minifyIdentifiers: true, keepNames: true };
 
-let support;
-for (const { name } of FLAVOURS) {
-  const found = walk(join(buildDir, name)).filter((p) => p.endsWith("src/js/support.js"));
-  if (found.length !== 1) fail(`${name}: expected one src/js/support.js snippet, found ${found.length}: ${found}`);
-  const text = readFileSync(join(buildDir, name, found[0]), "utf8");
-  if (support !== undefined && text !== support) fail("the support.js snippets of the flavours differ");
-  support = text;
-}
-const SUPPORT_NOTE = `// passerelle ${version}: the JavaScript half of the package (from src/js/support.js).\n`;
-for (const [format, file] of [["esm", "support.js"], ["cjs", "support.cjs"]]) {
-  await build({
-    stdin: { contents: support, loader: "js" },
-    format,
-    platform: "neutral",
-    target: "es2020",
-    ...MINIFY,
-    banner: { js: SUPPORT_NOTE },
-    outfile: join(pkgDir, file),
-    logLevel: "warning",
-  });
+// support.js (errors and the transport: every entry) and support_echange.js (bodies, listings,
+// ZipEntry: the entries with Échange or unzip, which import it beside support.js).
+const SNIPPETS = [
+  { source: "support.js", out: "support", required: true, note: "errors and the transport" },
+  { source: "support_echange.js", out: "support-echange", required: false, note: "Échange and unzip" },
+];
+for (const { source, out, required, note } of SNIPPETS) {
+  let text;
+  for (const { name } of FLAVOURS) {
+    const found = walk(join(buildDir, name)).filter((p) => p.endsWith(`src/js/${source}`));
+    if (found.length > 1 || (required && found.length === 0)) {
+      fail(`${name}: expected ${required ? "one" : "at most one"} src/js/${source} snippet, found ${found.length}: ${found}`);
+    }
+    if (found.length === 0) continue;
+    const t = readFileSync(join(buildDir, name, found[0]), "utf8");
+    if (text !== undefined && t !== text) fail(`the ${source} snippets of the flavours differ`);
+    text = t;
+  }
+  if (text === undefined) fail(`no flavour has the src/js/${source} snippet`);
+  const banner = `// passerelle ${version}: the JavaScript half of the package, ${note} (from src/js/${source}).\n`;
+  for (const [format, ext] of [["esm", "js"], ["cjs", "cjs"]]) {
+    await build({
+      stdin: { contents: text, loader: "js", sourcefile: source },
+      bundle: true,
+      format,
+      platform: "neutral",
+      target: "es2020",
+      ...MINIFY,
+      banner: { js: banner },
+      outfile: join(pkgDir, `${out}.${ext}`),
+      plugins: [{
+        name: "passerelle-support-core",
+        setup(b) {
+          b.onResolve({ filter: /^\.\/support\.js$/ }, () => ({ path: `./support.${ext}`, external: true }));
+        },
+      }],
+      logLevel: "warning",
+    });
+  }
 }
 
 // ───────────────────────────── entry bundles ─────────────────────────────
 
-/** esbuild plugin: the support snippet and the .wasm stay external, under their package paths. */
+/** esbuild plugin: the support snippets and the .wasm stay external, under their package paths. */
 const externals = (supportPath, wasmPath) => ({
   name: "passerelle-externals",
   setup(b) {
     b.onResolve({ filter: /src\/js\/support\.js$/ }, () => ({ path: supportPath, external: true }));
+    b.onResolve({ filter: /src\/js\/support_echange\.js$/ }, () => ({
+      path: supportPath.replace("support", "support-echange"), external: true,
+    }));
     b.onResolve({ filter: /^@wasm$/ }, () => ({ path: wasmPath, external: true }));
   },
 });
@@ -161,8 +186,10 @@ async function bundle(dir, contents, outfile, format, plugins, what) {
 const sizes = [];
 mkdirSync(join(pkgDir, "wasm"), { recursive: true });
 for (const { name, entry, mirror, sections: declared } of FLAVOURS) {
-  // Classes that live in support.js: the error class everywhere, ZipEntry where unzip is.
-  const fromSupport = ["PasserelleError", ...(declared.includes("Streaming unzip") ? ["ZipEntry"] : [])];
+  // Classes that live in the support snippets: the error class everywhere (support.js), ZipEntry
+  // where unzip is (support_echange.js).
+  const unzip = declared.includes("Streaming unzip");
+  const fromSupport = ["PasserelleError", ...(unzip ? ["ZipEntry"] : [])];
   const dir = join(buildDir, name);
   const glue = `./${name}.js`;
   const wasm = readFileSync(join(dir, `${name}_bg.wasm`));
@@ -171,7 +198,8 @@ for (const { name, entry, mirror, sections: declared } of FLAVOURS) {
     .map((m) => m[1]);
   if (names.length === 0) fail(`${name}: the glue exports nothing`);
   const reexports = `export { ${names.join(", ")} } from "${glue}";\n` +
-    `export { ${fromSupport.join(", ")} } from "./support/src/js/support.js";\n`;
+    `export { PasserelleError } from "./support/src/js/support.js";\n` +
+    (unzip ? `export { ZipEntry } from "./support/src/js/support_echange.js";\n` : "");
   const wasmPath = `./wasm/${name}_bg.wasm`;
   // The mirror: runner (mirror.js) in every entry, the Node directory destination in .node.cjs.
   const mirrorExport = mirror ? `export * from ${JSON.stringify(MIRROR)};\n` : "";

@@ -17,7 +17,7 @@ use crate::error::Error;
 
 const WHAT: &str = "EchangeClient";
 
-#[wasm_bindgen(module = "/src/js/support.js")]
+#[wasm_bindgen(module = "/src/js/support_echange.js")]
 extern "C" {
     /// Sorts entries by `path` in code point order (the byte order of the UTF-8 paths).
     #[wasm_bindgen(js_name = sortByPath)]

@@ -10,7 +10,7 @@ use crate::http::fetch::FetchBody;
 use crate::http::retry::Attempt;
 use crate::http::Opened;
 
-#[wasm_bindgen(module = "/src/js/support.js")]
+#[wasm_bindgen(module = "/src/js/support_echange.js")]
 extern "C" {
     #[wasm_bindgen(js_name = wrapBody)]
     fn wrap_body(
@@ -21,12 +21,17 @@ extern "C" {
         release: &JsValue,
         idle_ms: u32,
     ) -> JsValue;
-    #[wasm_bindgen(js_name = isBrowser)]
-    pub fn is_browser() -> bool;
     #[wasm_bindgen(js_name = streamToBlob)]
     pub fn stream_to_blob(stream: &JsValue) -> js_sys::Promise;
     #[wasm_bindgen(js_name = asyncIterable)]
     pub fn async_iterable(next: &JsValue, cancel: &JsValue) -> JsValue;
+}
+
+#[wasm_bindgen(module = "/src/js/support.js")]
+extern "C" {
+    /// True in browsers (main thread or workers), false in Node and in Cloudflare Workers.
+    #[wasm_bindgen(js_name = isBrowser)]
+    pub fn is_browser() -> bool;
 }
 
 /// Wraps an open response's body for JavaScript: progress, a body cut short (or shorter than

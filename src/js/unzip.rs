@@ -1,7 +1,7 @@
 //! `unzip(stream, opts)` for JavaScript: an async iterable of `ZipEntry`, read forward-only from
 //! a `ReadableStream<Uint8Array>` through the pure [`crate::unzip::ZipStreamReader`].
 //!
-//! The JavaScript side (`unzipIterable` and the `ZipEntry` class in `support.js`) holds the
+//! The JavaScript side (`unzipIterable` and the `ZipEntry` class in `support_echange.js`) holds the
 //! entries and reads the source stream; this side holds one session per `unzip()` run and
 //! answers four synchronous calls: the next entries, the next data block of the current entry, a
 //! source chunk (or its end) to feed, and release. The first two answer `null` when the reader
@@ -50,7 +50,7 @@ const BATCH_BYTES: usize = 16 * 1024;
 /// Entries whose data is larger end the batch; their data then comes block by block.
 const SMALL_ENTRY: usize = 4 * 1024;
 
-#[wasm_bindgen(module = "/src/js/support.js")]
+#[wasm_bindgen(module = "/src/js/support_echange.js")]
 extern "C" {
     /// A JavaScript stream's reader, or `undefined` when `stream` is not a `ReadableStream`.
     #[wasm_bindgen(js_name = streamReader, catch)]
