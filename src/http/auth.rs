@@ -292,19 +292,20 @@ impl<A: Auth> Session<A> {
 
     /// A fresh token (cached, joined or obtained).
     pub async fn token<I: Io>(&self, io: &I) -> Result<A::Token> {
-        let t = self
-            .slot
-            .get(io, false, || self.auth.login(&self.engine, io))
-            .await?;
-        self.remember(&t);
-        Ok(t)
+        self.fresh(io, false).await
     }
 
     /// Logs in now (joining a login already running), replacing the token held.
     pub async fn login<I: Io>(&self, io: &I) -> Result<A::Token> {
+        self.fresh(io, true).await
+    }
+
+    /// [`Self::token`] and [`Self::login`]: one function, so that the slot's state machine is
+    /// instantiated once (each closure passed to [`TokenSlot::get`] is a type of its own).
+    async fn fresh<I: Io>(&self, io: &I, force: bool) -> Result<A::Token> {
         let t = self
             .slot
-            .get(io, true, || self.auth.login(&self.engine, io))
+            .get(io, force, || self.auth.login(&self.engine, io))
             .await?;
         self.remember(&t);
         Ok(t)
