@@ -164,6 +164,8 @@ class HttpAttempt {
    */
   send(fetchFn, method, url, headers, body) {
     let request;
+    let options;
+    let direct = false;
     try {
       const h = new Headers();
       for (let i = 0; i + 1 < headers.length; i += 2) h.append(headers[i], headers[i + 1]);
@@ -174,15 +176,22 @@ class HttpAttempt {
       // older workerd compatibility dates refuse the field.
       if (isBrowser()) init.cache = "no-store";
       const stream = isReadableStream(body);
-      if (body !== undefined && !stream) init.body = body;
+      // The global fetch gets the URL and the options rather than a Request: given a Request
+      // with a body, fetch copies it and pipes the body through a new TransformStream. The
+      // Request built here (without the body) still checks the URL, the method and the
+      // headers. A caller's `fetch` gets the one Request it is promised, body included.
+      direct = fetchFn === undefined && !stream;
+      if (body !== undefined && !stream && !direct) init.body = body;
       request = new Request(url, init);
+      if (direct && body !== undefined) init.body = body;
       if (stream) request = withStreamBody(request, body);
+      options = init;
     } catch (_) {
       return Promise.resolve(-1);
     }
     let sent;
     try {
-      sent = Promise.resolve(fetchFn === undefined ? fetch(request) : fetchFn(request));
+      sent = Promise.resolve(direct ? fetch(url, options) : fetchFn === undefined ? fetch(request) : fetchFn(request));
     } catch (e) {
       return Promise.reject(e);
     }
