@@ -45,3 +45,33 @@ async function run(name, params = {}) {
 for (const [name, check] of Object.entries(checks)) {
   test(`chromium: ${name}`, () => check(run, fake, { resendsOnDrop: true }));
 }
+
+test("chromium: GET requests bypass the HTTP cache (no-store); POST and DELETE go without the option", async () => {
+  // A `fetch` option receives the Request the client built, with its cache mode.
+  const seen = await page.evaluate(async (base) => {
+    const passerelle = await import("/pkg/web.js"); // initialised by the page
+    const modes = [];
+    const client = new passerelle.EchangeClient({
+      baseUrl: base,
+      username: "fournisseur",
+      password: "motdepasse-Été:2025",
+      fetch: (req) => {
+        modes.push(`${req.method} ${new URL(req.url).pathname} ${req.cache}`);
+        return fetch(req);
+      },
+    });
+    await client.listDir("/");
+    const zip = await client.downloadZip(["/Relevés"]);
+    await zip.cancel();
+    await client.mkdir("/cache-mode-probe").catch(() => {});
+    await client.deleteDir("/cache-mode-probe").catch(() => {});
+    return modes;
+  }, fake.base);
+  assert.deepEqual(seen, [
+    "GET /api/v2/user/token no-store",
+    "GET /api/v2/user/dirs no-store",
+    "POST /api/v2/user/streamzip default",
+    "POST /api/v2/user/dirs default",
+    "DELETE /api/v2/user/dirs default",
+  ]);
+});
