@@ -1,7 +1,8 @@
 //! The streaming zip reader compiled to wasm32, fed an archive that the fake's `streamzip`
 //! produced (Go's layout), at every chunk size from 1 byte up: the same entries and bytes must
 //! come out every time, and every truncation must be reported as such.
-#![cfg(all(target_arch = "wasm32", feature = "unzip"))]
+// The archive comes from the fake's streamzip through the Échange client.
+#![cfg(all(target_arch = "wasm32", feature = "unzip", feature = "echange"))]
 
 use passerelle::echange::client::{EchangeClient, EchangeConfig, Otp};
 use passerelle::echange::Credentials;

@@ -14,7 +14,7 @@ pub mod url;
 #[cfg(target_arch = "wasm32")]
 pub mod fetch;
 
-#[cfg(test)]
+#[cfg(all(test, any(feature = "echange", feature = "pre-etat-date")))]
 pub(crate) mod script;
 
 pub use auth::{Auth, Lease, Session, TokenSlot};

@@ -15,12 +15,10 @@ mod mirror;
 mod options;
 #[cfg(feature = "pre-etat-date")]
 mod pre_etat_date;
-#[cfg(any(feature = "echange", feature = "unzip"))]
+#[cfg(feature = "echange")]
 mod stream;
 #[cfg(feature = "unzip")]
 mod unzip;
-
-use std::future::Future;
 
 use wasm_bindgen::JsValue;
 
@@ -30,11 +28,13 @@ use crate::json::ToJson;
 /// through it, so every rejection is a `PasserelleError` (or a value the method built itself).
 /// The future is boxed first, so that `future_to_promise` exists once in the module instead of
 /// once per method.
+#[cfg(any(feature = "echange", feature = "pre-etat-date"))]
 pub(crate) fn promise<F>(fut: F) -> js_sys::Promise
 where
-    F: Future<Output = Result<JsValue, JsValue>> + 'static,
+    F: std::future::Future<Output = Result<JsValue, JsValue>> + 'static,
 {
-    let boxed: std::pin::Pin<Box<dyn Future<Output = Result<JsValue, JsValue>>>> = Box::pin(fut);
+    let boxed: std::pin::Pin<Box<dyn std::future::Future<Output = Result<JsValue, JsValue>>>> =
+        Box::pin(fut);
     wasm_bindgen_futures::future_to_promise(boxed)
 }
 
