@@ -63,15 +63,22 @@ const MINIFY = { minifyWhitespace: true, minifySyntax: true, minifyIdentifiers: 
 // support.js (errors and the transport: every entry) and support_echange.js (bodies, listings,
 // ZipEntry: the entries with Échange or unzip, which import it beside support.js).
 const SNIPPETS = [
-  { source: "support.js", out: "support", required: true, note: "errors and the transport" },
-  { source: "support_echange.js", out: "support-echange", required: false, note: "Échange and unzip" },
+  { source: "support.js", out: "support", need: () => true, note: "errors and the transport" },
+  {
+    source: "support_echange.js",
+    out: "support-echange",
+    need: (f) => f.sections.includes("Échange") || f.sections.includes("Streaming unzip"),
+    note: "Échange and unzip",
+  },
 ];
-for (const { source, out, required, note } of SNIPPETS) {
+for (const { source, out, need, note } of SNIPPETS) {
   let text;
-  for (const { name } of FLAVOURS) {
+  for (const flavour of FLAVOURS) {
+    const { name } = flavour;
     const found = walk(join(buildDir, name)).filter((p) => p.endsWith(`src/js/${source}`));
-    if (found.length > 1 || (required && found.length === 0)) {
-      fail(`${name}: expected ${required ? "one" : "at most one"} src/js/${source} snippet, found ${found.length}: ${found}`);
+    const wanted = need(flavour);
+    if (found.length > 1 || (wanted && found.length === 0)) {
+      fail(`${name}: expected ${wanted ? "one" : "at most one"} src/js/${source} snippet, found ${found.length}: ${found}`);
     }
     if (found.length === 0) continue;
     const t = readFileSync(join(buildDir, name, found[0]), "utf8");

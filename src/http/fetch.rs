@@ -4,9 +4,10 @@
 //! The plumbing around `fetch` is JavaScript (`startAttempt` and `startSleep` in
 //! `src/js/support.js`), the decisions are here and in the engine:
 //!
-//! * Uses the caller's `fetch` option when given (Worker service bindings, proxies, tests), else
-//!   the global `fetch`; it is called with one `Request`. Responses are read structurally, so a
-//!   `Response` from another realm (a polyfill, Miniflare) works too.
+//! * Uses the caller's `fetch` option when given (Worker service bindings, proxies, tests),
+//!   called with one `Request`; else the global `fetch`, called with the URL and the options when
+//!   the body is one the client wrote (no copy of a `Request` and its body). Responses are read
+//!   structurally, so a `Response` from another realm (a polyfill, Miniflare) works too.
 //! * Redirects are never followed by the runtime (`redirect: "manual"`): the engine decides
 //!   (same origin only). A browser hides a redirect's target (`opaqueredirect`): refused.
 //! * Each attempt has its own `AbortController`: the per-attempt timeout and the caller's
@@ -47,6 +48,7 @@ extern "C" {
         url: &str,
         headers: Vec<String>,
         body: &JsValue,
+        external: bool,
     ) -> Promise;
     #[wasm_bindgen(method)]
     fn head(this: &JsAttempt) -> Vec<String>;
@@ -228,9 +230,15 @@ impl Io for FetchIo {
             Method::Post => "POST",
             Method::Delete => "DELETE",
         };
-        let sent = guard
-            .js
-            .send(self.fetch.as_ref(), method, &req.url, headers, &body);
+        let external = matches!(req.body, Body::External);
+        let sent = guard.js.send(
+            self.fetch.as_ref(),
+            method,
+            &req.url,
+            headers,
+            &body,
+            external,
+        );
         let status = JsFuture::from(sent)
             .await
             .map_err(|cause| attempt_failure(op, guard.classify(), timeout_ms, &cause))?

@@ -112,6 +112,20 @@ export function networkErrorFields(error) {
 
 const MAX_DELAY = 2147483647; // setTimeout's longest delay
 
+/**
+ * Adds or removes an abort listener. A signal option only has to look like an AbortSignal, so a
+ * throwing or missing method is ignored (the listener is then not attached, as the Rust
+ * bindings' ignored errors did before): nothing here may throw through WebAssembly.
+ */
+function listen(signal, listener, on) {
+  try {
+    if (on) signal.addEventListener("abort", listener);
+    else signal.removeEventListener("abort", listener);
+  } catch (_) {
+    // See above.
+  }
+}
+
 function namedError(name, message) {
   const e = new Error(message);
   e.name = name;
@@ -136,19 +150,19 @@ class HttpAttempt {
     this.response = undefined;
     this.reader = undefined;
     this.headers = [];
+    if (signal) {
+      this.onAbort = () => {
+        this.userAborted = true;
+        this.controller.abort(namedError("AbortError", `${operation} was aborted`));
+      };
+      listen(signal, this.onAbort, true);
+    }
     if (timeoutMs > 0) {
       this.timer = setTimeout(() => {
         this.timer = undefined;
         this.timedOut = true;
         this.controller.abort(namedError("TimeoutError", `${operation} timed out after ${timeoutMs} ms`));
       }, Math.min(timeoutMs, MAX_DELAY));
-    }
-    if (signal) {
-      this.onAbort = () => {
-        this.userAborted = true;
-        this.controller.abort(namedError("AbortError", `${operation} was aborted`));
-      };
-      signal.addEventListener("abort", this.onAbort);
     }
   }
 
@@ -158,11 +172,11 @@ class HttpAttempt {
 
   /**
    * Sends the request (`headers`: names and values in turn; `body`: undefined, a string, bytes,
-   * a Blob or a ReadableStream). Resolves to the status (100-999), -1 when the request cannot be
+   * a Blob or a ReadableStream; `external`: the body is the caller's, an upload). Resolves to the status (100-999), -1 when the request cannot be
    * built (an invalid URL or header value), -2 when fetch resolved to something that is not a
    * Response, -3 for a redirect whose target the browser hides; rejects with fetch's error.
    */
-  send(fetchFn, method, url, headers, body) {
+  send(fetchFn, method, url, headers, body, external) {
     let request;
     let options;
     let direct = false;
@@ -180,8 +194,10 @@ class HttpAttempt {
       // The global fetch gets the URL and the options rather than a Request: given a Request
       // with a body, fetch copies it and pipes the body through a new TransformStream. The
       // Request built here (without the body) still checks the URL, the method and the
-      // headers. A caller's `fetch` gets the one Request it is promised, body included.
-      direct = fetchFn === undefined && !stream;
+      // headers; the body is then one the client wrote (a JSON string or its own bytes), which
+      // cannot fail. A caller's body (an upload: a detached buffer, a hostile object) and a
+      // caller's `fetch` go through the one Request, body included, as before.
+      direct = fetchFn === undefined && !external;
       if (body !== undefined && !stream && !direct) init.body = body;
       request = new Request(url, init);
       if (direct && body !== undefined) init.body = body;
@@ -226,9 +242,9 @@ class HttpAttempt {
   read(idleMs) {
     let reader = this.reader;
     if (reader === undefined) {
-      const body = this.response.body;
-      if (body === null || body === undefined) return Promise.resolve(undefined);
       try {
+        const body = this.response.body;
+        if (body === null || body === undefined) return Promise.resolve(undefined);
         reader = this.reader = body.getReader();
       } catch (e) {
         return Promise.reject(e);
@@ -252,7 +268,12 @@ class HttpAttempt {
       read.then(
         (r) => {
           clearTimeout(timer);
-          resolve(chunk(r));
+          try {
+            resolve(chunk(r));
+          } catch (e) {
+            // A read result that is not `{ done, value }`: the read fails.
+            reject(e);
+          }
         },
         (e) => {
           clearTimeout(timer);
@@ -266,7 +287,11 @@ class HttpAttempt {
   body() {
     clearTimeout(this.timer);
     this.timer = undefined;
-    return this.response.body ?? null;
+    try {
+      return this.response.body ?? null;
+    } catch (_) {
+      return null;
+    }
   }
 
   end(abort) {
@@ -274,7 +299,7 @@ class HttpAttempt {
     clearTimeout(this.idle);
     this.timer = this.idle = undefined;
     if (this.onAbort !== undefined) {
-      this.signal.removeEventListener("abort", this.onAbort);
+      listen(this.signal, this.onAbort, false);
       this.onAbort = undefined;
     }
     if (abort) this.controller.abort(namedError("AbortError", "the request was cancelled"));
@@ -309,7 +334,7 @@ class Sleep {
           this.cancel();
           resolve(false);
         };
-        signal.addEventListener("abort", this.onAbort);
+        listen(signal, this.onAbort, true);
       }
     });
   }
@@ -318,7 +343,7 @@ class Sleep {
     clearTimeout(this.timer);
     this.timer = undefined;
     if (this.onAbort !== undefined) {
-      this.signal.removeEventListener("abort", this.onAbort);
+      listen(this.signal, this.onAbort, false);
       this.onAbort = undefined;
     }
   }

@@ -137,3 +137,48 @@ test("retries share one budget: a body cut on every attempt is requested retries
   assert.match(e.message, /ended early, after \d+ bytes/);
   assert.equal((await requestsTo("/api/v2/user/dirs")).length, 3);
 });
+
+// ───────────── the transport's JavaScript plumbing (src/js/support.js), with hostile inputs ─────────────
+
+test("a body whose read() resolves to something that is not { done, value } fails the call (truncated), it does not hang", async () => {
+  // The idle timeout (default 30 s) is on: the read is raced against it.
+  const fetch = async () => ({
+    status: 200,
+    headers: new Headers({ "content-type": "application/json" }),
+    body: { getReader: () => ({ read: async () => null, cancel: async () => {} }) },
+  });
+  const c = new PreEtatDateClient({ baseUrl: "http://127.0.0.1:9", apiKey: "k", token: "t", fetch, retries: 0 });
+  const e = await c.health().then(() => undefined, (x) => x);
+  assert.ok(e instanceof PasserelleError, `rejected with ${e}`);
+  // A failed read after the response head is a body cut short, as for a dropped connection.
+  assert.equal(e.code, "truncated");
+});
+
+test("uploadFile of a detached buffer is invalid_input before any request, not a network failure retried", async () => {
+  await reset();
+  const c = new EchangeClient({ baseUrl: await fakeUrl(), ...USER });
+  await c.token();
+  const data = new Uint8Array([1, 2, 3]);
+  structuredClone(data.buffer, { transfer: [data.buffer] }); // detaches it
+  const e = await c.uploadFile("/Archives/detache.bin", data).then(() => undefined, (x) => x);
+  assert.ok(e instanceof PasserelleError, `rejected with ${e}`);
+  assert.equal(e.code, "invalid_input");
+  assert.match(e.message, /could not be built/);
+  assert.equal((await requestsTo("/api/v2/user/files/upload")).length, 0);
+});
+
+test("a signal option whose addEventListener/removeEventListener throw is tolerated (not listened to)", async () => {
+  await reset();
+  const c = new EchangeClient({ baseUrl: await fakeUrl(), ...USER });
+  const signal = {
+    aborted: false,
+    addEventListener() {
+      throw new Error("no listeners here");
+    },
+    removeEventListener() {
+      throw new Error("no listeners here");
+    },
+  };
+  const entries = await c.listDir("/", { signal });
+  assert.ok(Array.isArray(entries));
+});
