@@ -110,14 +110,13 @@ for (const { source, out, need, note } of SNIPPETS) {
 
 // ───────────────────────────── entry bundles ─────────────────────────────
 
-/** esbuild plugin: the support snippets and the .wasm stay external, under their package paths. */
-const externals = (supportPath, wasmPath) => ({
+/** esbuild plugin: the support snippets and the .wasm stay external, under their package paths
+ * (`ext`: "js" for the ES module entries, "cjs" for the CommonJS ones). */
+const externals = (ext, wasmPath) => ({
   name: "passerelle-externals",
   setup(b) {
-    b.onResolve({ filter: /src\/js\/support\.js$/ }, () => ({ path: supportPath, external: true }));
-    b.onResolve({ filter: /src\/js\/support_echange\.js$/ }, () => ({
-      path: supportPath.replace("support", "support-echange"), external: true,
-    }));
+    b.onResolve({ filter: /src\/js\/support\.js$/ }, () => ({ path: `./support.${ext}`, external: true }));
+    b.onResolve({ filter: /src\/js\/support_echange\.js$/ }, () => ({ path: `./support-echange.${ext}`, external: true }));
     b.onResolve({ filter: /^@wasm$/ }, () => ({ path: wasmPath, external: true }));
   },
 });
@@ -221,9 +220,9 @@ for (const { name, entry, mirror, sections: declared } of FLAVOURS) {
     `import { embeddedModule } from ${JSON.stringify(join(root, "npm/inflate.js"))};\n` +
     `initSync({ module: embeddedModule("${deflated}", ${wasm.length}) });\n` + reexports + mirrorExport;
   const what = (kind) => `the \`passerelle${entry === "index" ? "" : `/${entry}`}\` entry, ${kind}`;
-  await bundle(dir, embedded, join(pkgDir, `${entry}.js`), "esm", [externals("./support.js", wasmPath), ...gluePlugins],
+  await bundle(dir, embedded, join(pkgDir, `${entry}.js`), "esm", [externals("js", wasmPath), ...gluePlugins],
     what("ES module with the WebAssembly embedded"));
-  await bundle(dir, embedded, join(pkgDir, `${entry}.cjs`), "cjs", [externals("./support.cjs", wasmPath), ...gluePlugins],
+  await bundle(dir, embedded, join(pkgDir, `${entry}.cjs`), "cjs", [externals("cjs", wasmPath), ...gluePlugins],
     what("CommonJS with the WebAssembly embedded"));
   // Node's `require`: <entry>.cjs, plus (with the mirror) the directory destination, which
   // replaces `mirror` and EchangeClient.prototype.mirror when loaded.
@@ -244,11 +243,11 @@ for (const { name, entry, mirror, sections: declared } of FLAVOURS) {
     `import wasmModule from "@wasm";\n` +
     `import { initSync } from "${glue}";\n` +
     `initSync({ module: wasmModule });\n` + reexports + mirrorExport;
-  await bundle(dir, workerd, join(pkgDir, `${entry}.workerd.js`), "esm", [externals("./support.js", wasmPath), ...gluePlugins],
+  await bundle(dir, workerd, join(pkgDir, `${entry}.workerd.js`), "esm", [externals("js", wasmPath), ...gluePlugins],
     what("for Cloudflare Workers (imports the .wasm as a module)"));
   if (name === "passerelle") {
     const web = `export { default, initSync } from "${glue}";\n` + reexports + mirrorExport;
-    await bundle(dir, web, join(pkgDir, "web.js"), "esm", [externals("./support.js", wasmPath), wasmUrl(name), ...gluePlugins],
+    await bundle(dir, web, join(pkgDir, "web.js"), "esm", [externals("js", wasmPath), wasmUrl(name), ...gluePlugins],
       "the `passerelle/web` entry for pages without a bundler (`await init()` fetches the .wasm)");
   }
   sizes.push(`${entry}: ${names.length} exports + ${fromSupport.join(" + ")}${mirror ? ` + ${mirrorNames.join(", ")}` : ""}; .wasm ${wasm.length} B, embedded ${deflated.length} B base64`);

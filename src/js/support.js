@@ -177,9 +177,7 @@ class HttpAttempt {
    * Response, -3 for a redirect whose target the browser hides; rejects with fetch's error.
    */
   send(fetchFn, method, url, headers, body, external) {
-    let request;
-    let options;
-    let direct = false;
+    let call;
     try {
       const h = new Headers();
       for (let i = 0; i + 1 < headers.length; i += 2) h.append(headers[i], headers[i + 1]);
@@ -190,25 +188,29 @@ class HttpAttempt {
       // go without the option, which costs Chromium 1-2 ms a request. Workers and Node have no
       // such cache, and older workerd compatibility dates refuse the field.
       if (method === "GET" && isBrowser()) init.cache = "no-store";
-      const stream = isReadableStream(body);
-      // The global fetch gets the URL and the options rather than a Request: given a Request
-      // with a body, fetch copies it and pipes the body through a new TransformStream. The
-      // Request built here (without the body) still checks the URL, the method and the
-      // headers; the body is then one the client wrote (a JSON string or its own bytes), which
-      // cannot fail. A caller's body (an upload: a detached buffer, a hostile object) and a
-      // caller's `fetch` go through the one Request, body included, as before.
-      direct = fetchFn === undefined && !external;
-      if (body !== undefined && !stream && !direct) init.body = body;
-      request = new Request(url, init);
-      if (direct && body !== undefined) init.body = body;
-      if (stream) request = withStreamBody(request, body);
-      options = init;
+      if (fetchFn === undefined && !external) {
+        // The global fetch gets the URL and the options rather than a Request: given a Request
+        // with a body, fetch copies it and pipes the body through a new TransformStream. This
+        // Request, without the body, still checks the URL, the method and the headers; the body
+        // is one the client wrote (a JSON string or its own bytes), which cannot fail.
+        new Request(url, init);
+        if (body !== undefined) init.body = body;
+        call = () => fetch(url, init);
+      } else {
+        // A caller's body (an upload: a stream, a Blob, bytes that may be detached) or a
+        // caller's `fetch`: one Request, body included, whose construction checks it all.
+        const stream = isReadableStream(body);
+        if (body !== undefined && !stream) init.body = body;
+        let request = new Request(url, init);
+        if (stream) request = withStreamBody(request, body);
+        call = fetchFn === undefined ? () => fetch(request) : () => fetchFn(request);
+      }
     } catch (_) {
       return Promise.resolve(-1);
     }
     let sent;
     try {
-      sent = Promise.resolve(direct ? fetch(url, options) : fetchFn === undefined ? fetch(request) : fetchFn(request));
+      sent = Promise.resolve(call());
     } catch (e) {
       return Promise.reject(e);
     }
